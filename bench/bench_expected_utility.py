@@ -5,7 +5,8 @@ Run: ``.venv/bin/python bench/bench_expected_utility.py [--draws 5000] [--max-ac
 Reports wall time of one forecast (8 rounds) for the EC emission case and random one-issue
 scenarios of 10, 50, 100 and 200 actors, the model against ``reference_expected_utility``
 (the same equations, actor by actor), with the ratio; then draws/s of ``forecast_batch`` on a
-batch of random 6-actor × 6-issue problems, against the reference looped over draws and issues.
+batch of random 6-actor × 6-issue problems, against the reference looped over draws and issues,
+and of 1,024 sampled draws of the Korea scenario (issue 6's case: 6 actors, 5 issues).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import pandas as pd
 
 from detente.models.base import Problem
 from detente.models.expected_utility import ExpectedUtility
+from detente.scenario.validate import load_scenario
+from detente.uncertainty.sampling import BLOCK_SIZE, sample_problem
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from reference_expected_utility import run_issue
@@ -32,6 +35,7 @@ EMISSION = (
     / "bdm1994"
     / "emission-standards.csv"
 )
+KOREA = Path(__file__).resolve().parents[1] / "scenarios" / "korea-peace-declaration.yaml"
 
 
 def timed(fn: Callable[[], object], repeat: int = 3) -> float:
@@ -121,6 +125,13 @@ def main() -> None:
         f"(timed on {sample} draws)"
     )
     print(f"  ratio: {t_loop / t_batch:.1f}x")
+
+    if KOREA.exists():
+        korea = sample_problem(load_scenario(KOREA).scenario, 0, 0, BLOCK_SIZE)
+        t_korea = timed(lambda: model.forecast_batch(korea), repeat=5)
+        print()
+        print(f"Korea scenario, {BLOCK_SIZE} sampled draws (6 actors x 5 issues, 8 rounds):")
+        print(f"  forecast_batch: {t_korea:.3f} s = {BLOCK_SIZE / t_korea:,.0f} draws/s")
 
 
 if __name__ == "__main__":

@@ -148,6 +148,29 @@ def test_batch_equals_single_draws() -> None:
         assert batch.n_rounds[d] == len(single.rounds) - 1
 
 
+@pytest.mark.parametrize(("n", "k", "draws"), [(6, 5, 120), (30, 2, 12)])
+def test_batch_equals_single_draws_bit_for_bit(n: int, k: int, draws: int) -> None:
+    # several blocks of games (and, for 6 actors, games stopping in different rounds, which
+    # are dropped from the arrays mid-block): every draw's outcome and round count must be
+    # exactly those of the one-draw forecast, not merely close
+    problem = random_problem(7 + n, n=n, k=k, draws=draws)
+    model = ExpectedUtility(max_rounds=8)
+    batch = model.forecast_batch(problem)
+    assert batch.n_rounds is not None
+    final, _, _, _ = model._simulate(problem, trace=False)
+    stopped = []  # per game: the last round that moved it
+    for d in range(draws):
+        single = model.forecast(problem.draw(d))
+        np.testing.assert_array_equal(batch.outcome[d], single.outcome)
+        np.testing.assert_array_equal(final[d], single.rounds[-1].positions)
+        assert batch.n_rounds[d] == len(single.rounds) - 1
+        states = np.array([r.positions for r in single.rounds])  # (rounds + 1, n, k)
+        changed = np.any(states[1:] != states[:-1], axis=1)  # (rounds, k)
+        stopped += [int(np.flatnonzero(c)[-1]) + 1 if c.any() else 0 for c in changed.T]
+    if n == 6:
+        assert min(stopped) < max(stopped)
+
+
 def test_registry_and_params() -> None:
     model = get_model("expected-utility", q=0.5, max_rounds=3)
     assert isinstance(model, ExpectedUtility)

@@ -10,8 +10,9 @@ Sources:
     Bueno de Mesquita, B. (2002). *Predicting Politics*, ch. 3 (octants of the challenge game).
 
 Each issue is a separate one-dimensional game; all issues of all draws are run at once by
-flattening ``(draw, issue)`` into one batch axis ``B``. Per round (appendix steps 2-11), on
-positions normalised by the range ``Δ`` of the initial positions (``d_ab = |x_a - x_b| / Δ``):
+flattening ``(draw, issue)`` into one batch axis ``B``, kept last in every array (see
+``_round``). Per round (appendix steps 2-11), on positions normalised by the range ``Δ`` of
+the initial positions (``d_ab = |x_a - x_b| / Δ``):
 
 * votes (§3.2)   ``v^k(a, b) = c_k s_k (d_kb^{r_k} - d_ka^{r_k})``
 * win chance (§4) ``P_ij = Σ_k max(0, v^k(i, j)) / Σ_k Σ_{a,b} |v^k(a, b)|``  (0 when x_i = x_j)
@@ -68,8 +69,8 @@ OFFER_KINDS: tuple[str, ...] = ("conflict", "compromise", "capitulation")
 
 _NO_OFFER = np.inf
 
-#: target size of the (rows, n, n, n) vote array per block of games (fits in L2 cache)
-_BLOCK_ELEMENTS = 1 << 18
+#: target size of an (n, n, rows) array per block of games (keeps a round's arrays in cache)
+_BLOCK_ELEMENTS = 16000
 
 
 @dataclass(frozen=True)
@@ -82,16 +83,31 @@ class _RoundTrace:
     risk: FloatArray  # (B, n)
 
 
-def _reduce_last(op: np.ufunc, x: FloatArray) -> FloatArray:
-    """``op.reduce(x, axis=-1)`` for a short trailing axis, as a loop over its entries.
+def _sum_lead(x: FloatArray) -> FloatArray:
+    """Sum over the leading axis, in index order: ``((x[0] + x[1]) + x[2]) + ...``.
 
-    numpy's reductions over a short contiguous trailing axis cost ~30x a vectorised elementwise
-    op over the same data, and they dominate a round for small n; this loop is over the n
-    entries of one axis (each step vectorised over every game and actor), not over pairs.
+    A fixed order keeps a game's result independent of how many games share the array
+    (numpy's own ``sum`` switches to pairwise summation when the summed axis is the inner one,
+    as it is for a single game); each step is vectorised over all the remaining axes.
     """
-    out: FloatArray = x[..., 0].copy()
-    for j in range(1, x.shape[-1]):
-        op(out, x[..., j], out=out)
+    out: FloatArray = x[0].copy()
+    for j in range(1, x.shape[0]):
+        out += x[j]
+    return out
+
+
+def _sum_tree(x: FloatArray) -> FloatArray:
+    """Sum over the leading axis by repeated halving, in an order fixed by its length only.
+
+    Like :func:`_sum_lead` independent of the other axes' sizes, but in log2 of the steps.
+    """
+    while x.shape[0] > 1:
+        h = x.shape[0] // 2
+        y = x[:h] + x[h : 2 * h]
+        if x.shape[0] % 2:
+            y[0] += x[2 * h]
+        x = y
+    out: FloatArray = x[0].copy()
     return out
 
 
@@ -202,111 +218,163 @@ class ExpectedUtility(Model):
         active: np.ndarray[Any, np.dtype[np.bool_]],
         trace: bool,
     ) -> tuple[FloatArray, _RoundTrace | None]:
-        """One round on normalised positions ``z`` (B, n); returns the new positions."""
-        bsz, n = z.shape
-        dist = np.abs(z[:, :, None] - z[:, None, :])  # (B, n, n), d_ab
-        same = dist == 0.0
-        mu = weighted_median(z, cs)  # (B,)
-        dmu = np.abs(z - mu[:, None])  # (B, n)
-        cs_row = cs[:, None, :]
+        """One round on normalised positions ``z`` (n, B); returns the new positions (n, B).
+
+        Batch axis last: every array is (actor, [actor, ...,] game), so each operation, and
+        each sum over an actor axis, runs as contiguous vector operations over the games.
+        Sums over actors run in a fixed order (:func:`_sum_lead`, :func:`_sum_tree`), so a game's
+        result does not depend on how many games share the call: ``forecast`` (one draw) and
+        ``forecast_batch`` agree bit for bit.
+        """
+        n, bsz = z.shape
+        zi = z[:, None, :]  # receiver / target i (axis 0)
+        dz = z[None, :, :] - zi  # (n, n, B), x_j - x_i
+        dist = np.abs(dz)  # d_ij
+        q, t = self.q, self.t
+        dmu = np.abs(z - weighted_median(z.T, cs.T)) if q < 1.0 else z  # (n, B)
+        tmp = np.empty((n, n, bsz))
 
         def win_prob(dr: FloatArray) -> FloatArray:
-            # diff[b, k, i, j] = d_kj^r - d_ki^r: voter k's vote for i over j, before c_k s_k
-            diff = dr[:, :, None, :] - dr[:, :, :, None]
-            np.maximum(diff, 0.0, out=diff)
-            num = np.matmul(cs_row, diff.reshape(bsz, n, n * n)).reshape(bsz, n, n)
+            """P_ij (i axis 0, j axis 1) from ``dr[k, a] = d_ka^{r_k}``.
+
+            When x_i = x_j every vote d_kj^r - d_ki^r is exactly 0, so P_ij = 0 as required.
+            """
+            num = np.empty((n, n, bsz))
+            for k in range(n):
+                # voter k's vote for i over j, before c_k s_k: d_kj^r - d_ki^r
+                np.subtract(dr[k, None, :, :], dr[k, :, None, :], out=tmp)
+                np.maximum(tmp, 0.0, out=tmp)
+                if k == 0:
+                    np.multiply(tmp, cs[0], out=num)
+                else:
+                    np.multiply(tmp, cs[k], out=tmp)
+                    num += tmp
             # Σ_{a,b} |v(a,b)| = 2 Σ_{a,b} max(0, v(a,b)) because v is antisymmetric in (a, b)
-            den = 2.0 * num.sum(axis=(1, 2))
+            den = _sum_tree(num.reshape(n * n, bsz))
+            den *= 2.0
             den[den <= 0.0] = 1.0
-            num /= den[:, None, None]
-            num[same] = 0.0
-            out: FloatArray = num
-            return out
+            num /= den
+            return num
 
         def better_worse(r: FloatArray | float, dself: FloatArray) -> FloatArray:
             """(1 - Q)(T U_b + (1 - T) U_w): what i expects if nobody challenges (BdM eq. 1)."""
             g = 0.25 * (dself + dist)
             if isinstance(r, float):  # r = 1: U_b = 4g, U_w = -4g
-                return (1.0 - self.q) * (2.0 * self.t - 1.0) * 4.0 * g
+                return (1.0 - q) * (2.0 * t - 1.0) * 4.0 * g
             ub = 2.0 - 4.0 * (0.5 - g) ** r
             uw = 2.0 - 4.0 * (0.5 + g) ** r
-            out: FloatArray = (1.0 - self.q) * (self.t * ub + (1.0 - self.t) * uw)
+            out: FloatArray = (1.0 - q) * (t * ub + (1.0 - t) * uw)
             return out
 
         # --- security levels with r = 1 (appendix steps 2-9): U_s = 2d, U_f = -2d, U_sq = 0
-        p1 = win_prob(dist.copy())
-        # EU(j, i): challenger j (axis 2), target i (axis 1), so P_ji, s_i and |x_j - μ|
-        s_tgt = s[:, :, None]
-        eu_in = 2.0 * dist * (s_tgt * (2.0 * np.swapaxes(p1, 1, 2) - 1.0) + (1.0 - s_tgt))
-        if self.q < 1.0:
-            eu_in -= better_worse(1.0, dmu[:, None, :])
-        eu_in[:, np.arange(n), np.arange(n)] = 0.0
-        danger = _reduce_last(np.add, eu_in)  # (B, n)
-        dmax = danger.max(axis=1, keepdims=True)
-        dmin = danger.min(axis=1, keepdims=True)
+        p1 = win_prob(dist)
+        # EU(j, i): target i (axis 0), challenger j (axis 1), so P_ji, s_i and |x_j - μ|
+        s_tgt = s[:, None, :]
+        eu_in = 2.0 * p1.transpose(1, 0, 2)
+        eu_in -= 1.0
+        eu_in *= s_tgt
+        eu_in += 1.0 - s_tgt
+        eu_in *= 2.0 * dist
+        if q < 1.0:
+            eu_in -= better_worse(1.0, dmu[None, :, :])
+            eu_in[np.arange(n), np.arange(n)] = 0.0  # (with Q = 1 the diagonal is 0 * finite)
+        danger = _sum_lead(eu_in.transpose(1, 0, 2))  # (n, B), Σ over challengers j
+        dmax = danger.max(axis=0)
+        dmin = danger.min(axis=0)
         spread = dmax - dmin
         flat = spread <= 0.0
         spread[flat] = 1.0
         big_r = (2.0 * danger - dmax - dmin) / spread
-        big_r[np.broadcast_to(flat, big_r.shape)] = 0.0
-        risk = (1.0 - big_r / 3.0) / (1.0 + big_r / 3.0)  # (B, n)
+        big_r[:, flat] = 0.0
+        risk = (1.0 - big_r / 3.0) / (1.0 + big_r / 3.0)  # (n, B)
 
         # --- step 10: everything again with the actors' own exponents
-        r_i = risk[:, :, None]
+        r_i = risk[:, None, :]
         p = win_prob(dist**r_i)
         # e_ij = EU^i(i, j) and e_ji = EU^i(j, i) share d_ij and r_i, hence U_s, U_f, U_sq
-        us = 2.0 - 4.0 * (0.5 - 0.5 * dist) ** r_i
-        uf = 2.0 - 4.0 * (0.5 + 0.5 * dist) ** r_i
+        half = 0.5 * dist
+        us = np.subtract(0.5, half)
+        np.power(us, r_i, out=us)
+        us *= 4.0
+        np.subtract(2.0, us, out=us)
+        du = np.add(0.5, half, out=half)
+        np.power(du, r_i, out=du)
+        du *= 4.0
+        np.subtract(2.0, du, out=du)  # U_f
+        np.subtract(us, du, out=du)  # U_s - U_f
         usq = 2.0 - 4.0 * 0.5**r_i
-        du = us - uf
-        base = us - self.q * usq
-        s_j = s[:, None, :]
+        base = us
+        base -= q * usq
         # s (P U_s + (1 - P) U_f) + (1 - s) U_s = U_s - s (1 - P)(U_s - U_f)
-        e_ij = base - s_j * (1.0 - p) * du
-        e_ji = base - s_tgt * (1.0 - np.swapaxes(p, 1, 2)) * du
-        if self.q < 1.0:
-            e_ij -= better_worse(r_i, dmu[:, :, None])
-            e_ji -= better_worse(r_i, dmu[:, None, :])
+        e_ij = np.subtract(1.0, p)
+        e_ij *= s[None, :, :]
+        e_ij *= du
+        np.subtract(base, e_ij, out=e_ij)
+        e_ji = np.subtract(1.0, p.transpose(1, 0, 2), out=p)
+        e_ji *= s_tgt
+        e_ji *= du
+        np.subtract(base, e_ji, out=e_ji)
+        if q < 1.0:
+            e_ij -= better_worse(r_i, dmu[:, None, :])
+            e_ji -= better_worse(r_i, dmu[None, :, :])
 
-        # --- step 11: octants and offers, receiver i (axis 1), proposer j (axis 2)
-        valid = ~same & active[:, None, None]
-        conflict = valid & (e_ji > e_ij) & (e_ij > 0.0)
-        yielding = valid & (e_ji > 0.0) & (e_ij < 0.0)
-        compromise = yielding & (e_ji > -e_ij)
-        capitulation = yielding & (e_ji < -e_ij)
-        zi = z[:, :, None]
-        zj = z[:, None, :]
-        frac = np.where(compromise, -e_ij / np.where(compromise, e_ji, 1.0), 0.0)
-        proposal = np.where(compromise, zi + (zj - zi) * frac, zj)
-        move = np.abs(proposal - zi)
-        if self.compromise_rule == "scholz":
-            comp_key = (-e_ij * zi + e_ji * zj) / np.where(compromise, e_ji - e_ij, 1.0)
-        else:
-            comp_key = move
+        # --- step 11: octants and offers, receiver i (axis 0), proposer j (axis 1)
+        valid = dist != 0.0
+        valid &= active
+        conflict = e_ji > e_ij
+        conflict &= e_ij > 0.0
+        conflict &= valid
+        yielding = e_ji > 0.0
+        yielding &= e_ij < 0.0
+        yielding &= valid
+        # e_ji + e_ij has the sign of e_ji - (-e_ij) exactly (a rounded sum is 0 only if exact)
+        net = np.add(e_ji, e_ij, out=tmp)
+        compromise = net > 0.0
+        compromise &= yielding
+        capitulation = net < 0.0
+        capitulation &= yielding
+        # i moves to x_i + (x_j - x_i) |e_ij / e_ji| on a compromise, to x_j otherwise
+        frac = np.divide(e_ij, e_ji, out=np.ones_like(e_ij), where=compromise)
+        frac *= dz
+        proposal = np.subtract(zi, frac, out=frac)
+        np.copyto(proposal, z[None, :, :], where=~compromise)
         # one lexicographic key: every conflict before every compromise before every
         # capitulation (each key lies in [0, 1] on the normalised scale), then the key itself
-        key = np.full((bsz, n, n), _NO_OFFER)
-        key[conflict] = move[conflict]
-        key[compromise] = 2.0 + comp_key[compromise]
-        key[capitulation] = 4.0 + move[capitulation]
-        best = _reduce_last(np.minimum, key)[:, :, None]
+        key = np.where(conflict, dist, _NO_OFFER)  # conflicts and capitulations move d_ij
+        comp_key = tmp
+        if self.compromise_rule == "scholz":
+            # the EU-weighted compromise point (|e_ij| x_i + e_ji x_j) / (|e_ij| + e_ji)
+            np.multiply(e_ji, z[None, :, :], out=comp_key)
+            comp_key -= e_ij * zi
+            np.divide(comp_key, np.subtract(e_ji, e_ij, out=e_ij), out=comp_key, where=compromise)
+        else:
+            np.subtract(proposal, zi, out=comp_key)
+            np.abs(comp_key, out=comp_key)
+        np.add(comp_key, 2.0, out=key, where=compromise)
+        np.add(dist, 4.0, out=key, where=capitulation)
+        best = np.minimum.reduce(key, axis=1)  # (n, B)
         # ties (e.g. two proposers equally far on either side) go to the proposer with the
         # larger expected utility of challenging, then the lower position: order-free
-        cand = key <= best
+        cand = key <= best[:, None, :]
         strength = np.where(cand, e_ji, -np.inf)
-        cand &= strength >= _reduce_last(np.maximum, strength)[:, :, None]
+        cand &= strength >= np.maximum.reduce(strength, axis=1)[:, None, :]
         pick = np.where(cand, proposal, np.inf)
-        has = np.isfinite(best[:, :, 0])
-        new = np.where(has, _reduce_last(np.minimum, pick), z)
+        has = np.isfinite(best)
+        new = np.where(has, np.minimum.reduce(pick, axis=1), z)
 
         if not trace:
             return new, None
-        accepted = np.where(has, np.argmin(pick, axis=2), -1)
-        kind = np.full((bsz, n, n), -1, dtype=np.int8)
+        accepted = np.where(has, np.argmin(pick, axis=1), -1)
+        kind = np.full((n, n, bsz), -1, dtype=np.int8)
         kind[conflict] = 0
         kind[compromise] = 1
         kind[capitulation] = 2
-        return new, _RoundTrace(kind=kind, proposal=proposal, accepted=accepted, risk=risk)
+        return new, _RoundTrace(
+            kind=np.ascontiguousarray(kind.transpose(2, 0, 1)),
+            proposal=np.ascontiguousarray(proposal.transpose(2, 0, 1)),
+            accepted=np.ascontiguousarray(accepted.T),
+            risk=np.ascontiguousarray(risk.T),
+        )
 
     def _play(
         self,
@@ -320,24 +388,38 @@ class ExpectedUtility(Model):
         lo: FloatArray | None,
         shape: tuple[int, int, int] | None,
     ) -> tuple[FloatArray, np.ndarray[Any, np.dtype[np.int64]]]:
-        """Rounds until nobody moves or the round limit, on batch rows ``z`` (B, n)."""
+        """Rounds until nobody moves or the round limit, on games ``z`` (n, B).
+
+        A game that stopped never moves again, so without a trace the stopped games are
+        dropped from the arrays once they are a quarter of them (each game's arithmetic is
+        independent of the others, so this changes no result).
+        """
+        z = z.copy()
         active = active.copy()
-        rounds_run = np.zeros(z.shape[0], dtype=np.int64)
+        rounds_run = np.zeros(z.shape[1], dtype=np.int64)
         trace = traces is not None
+        cols = np.arange(z.shape[1])  # columns of z still being played
+        zl, csl, sl = z, cs, s
         for rnd in range(1, self.max_rounds + 1):
-            new, tr = self._round(z, cs, s, active, trace)
-            moved = np.abs(new - z).max(axis=1) > self.tol
-            rounds_run[moved] = rnd
+            new, tr = self._round(zl, csl, sl, active, trace)
+            moved = np.abs(new - zl).max(axis=0) > self.tol
+            rounds_run[cols[moved]] = rnd
             # a round that moves nobody repeats forever: stop that game (BdM's stopping rule)
             active &= moved
-            z = np.where(moved[:, None], new, z)
+            zl = np.where(moved, new, zl)
             if states is not None and traces is not None and tr is not None:
                 assert rng is not None and lo is not None and shape is not None
                 d, k, n = shape
-                states.append(np.moveaxis((z * rng + lo).reshape(d, k, n), 1, 2))
+                states.append((zl * rng + lo).reshape(n, d, k).transpose(1, 0, 2))
                 traces.append(tr)
-            if not active.any():
+            n_live = int(np.count_nonzero(active))
+            if n_live == 0:
                 break
+            if not trace and 4 * n_live <= 3 * active.size:
+                z[:, cols] = zl
+                cols, zl, csl, sl = cols[active], zl[:, active], csl[:, active], sl[:, active]
+                active = active[active]
+        z[:, cols] = zl
         return z, rounds_run
 
     # ------------------------------------------------------------------ driver
@@ -353,14 +435,14 @@ class ExpectedUtility(Model):
         """
         self._check(problem)
         d, n, k = problem.position.shape
-        # batch row b = draw * k + issue
-        x0 = np.moveaxis(problem.position, 2, 1).reshape(d * k, n)
-        s = np.moveaxis(problem.salience, 2, 1).reshape(d * k, n)
-        c = np.repeat(problem.capability, k, axis=0)
+        # batch axis last: column b = draw * k + issue
+        x0 = np.moveaxis(problem.position, 1, 0).reshape(n, d * k)
+        s = np.moveaxis(problem.salience, 1, 0).reshape(n, d * k)
+        c = np.repeat(problem.capability.T, k, axis=1)
         cs = c * s
-        lo = x0.min(axis=1, keepdims=True)
-        span = x0.max(axis=1) - lo[:, 0]
-        rng = np.where(span > 0.0, span, 1.0)[:, None]
+        lo = x0.min(axis=0, keepdims=True)
+        span = x0.max(axis=0) - lo[0]
+        rng = np.where(span > 0.0, span, 1.0)[None, :]
         z = (x0 - lo) / rng
         active = span > 0.0
         rounds_run = np.zeros(d * k, dtype=np.int64)
@@ -369,15 +451,23 @@ class ExpectedUtility(Model):
         if trace:
             z, rounds_run = self._play(z, cs, s, active, states, traces, rng, lo, (d, k, n))
         else:
-            # games are independent: run them in blocks whose (rows, n, n, n) vote arrays stay
-            # in cache; each block is still vectorised over all its draws and issues
-            rows = max(1, _BLOCK_ELEMENTS // n**3)
+            # games are independent: run them in blocks whose (n, n, rows) arrays stay in
+            # cache; each block is still vectorised over all its draws and issues
+            rows = max(1, _BLOCK_ELEMENTS // n**2)
             for start in range(0, d * k, rows):
                 sl = slice(start, start + rows)
-                z[sl], rounds_run[sl] = self._play(
-                    z[sl], cs[sl], s[sl], active[sl], None, None, None, None, None
+                z[:, sl], rounds_run[sl] = self._play(
+                    np.ascontiguousarray(z[:, sl]),
+                    np.ascontiguousarray(cs[:, sl]),
+                    np.ascontiguousarray(s[:, sl]),
+                    active[sl],
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
                 )
-        final = np.moveaxis((z * rng + lo).reshape(d, k, n), 1, 2)
+        final = (z * rng + lo).reshape(n, d, k).transpose(1, 0, 2)
         per_draw = rounds_run.reshape(d, k).max(axis=1)
         return final, per_draw, states, traces
 

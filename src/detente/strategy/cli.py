@@ -107,9 +107,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("strategies")
     def strategies(
-        file: Annotated[
-            Path, typer.Argument(help="scenario YAML with a `game:` section")
-        ],
+        file: Annotated[Path, typer.Argument(help="scenario YAML with a `game:` section")],
         worldview: Annotated[
             str | None, typer.Option("--worldview", "-w", help="worldview id")
         ] = None,

@@ -32,6 +32,38 @@ COOPERATIVE, NEUTRAL, HOSTILE = 0, 1, 2
 NO_MOVE = -1
 
 
+class Uniforms(Protocol):
+    """A source of uniform random numbers on [0, 1): a :class:`numpy.random.Generator`, or a
+    :class:`TiledUniforms` when blocks of episodes must share their chance."""
+
+    def random(self, size: int | tuple[int, ...]) -> FloatArray: ...
+
+
+class TiledUniforms:
+    """Uniforms shared by every block of ``period`` episodes.
+
+    ``random(size)`` draws the uniforms of ``period`` episodes (the last axis of ``size``) and
+    repeats them for each block, so episode ``j`` of every block sees the same chance. A
+    sensitivity design plays each design row as one such block: the rows then differ only by
+    their parameter values (common random numbers), not by the luck of their episodes. With
+    ``period`` equal to the number of episodes it gives exactly the generator's own draws.
+    """
+
+    def __init__(self, rng: np.random.Generator, period: int) -> None:
+        if period < 1:
+            raise ValueError("period must be >= 1")
+        self.rng = rng
+        self.period = period
+
+    def random(self, size: int | tuple[int, ...]) -> FloatArray:
+        shape = (size,) if isinstance(size, int) else tuple(size)
+        blocks, rest = divmod(shape[-1], self.period)
+        if rest:
+            raise ValueError(f"{shape[-1]} episodes are not whole blocks of {self.period}")
+        u = self.rng.random((*shape[:-1], self.period))
+        return np.tile(u, (1,) * (len(shape) - 1) + (blocks,))
+
+
 @dataclass
 class View:
     """What one side knows when it chooses its move at turn ``t``.
@@ -47,11 +79,12 @@ class View:
     opp: IntArray
     opp_kind: IntArray
     roles: Mapping[str, int]
-    rng: np.random.Generator
+    rng: Uniforms
     tags: Mapping[str, frozenset[int]] = field(default_factory=dict)
     belief: FloatArray | None = None
     type_ids: tuple[str, ...] = ()
     state: Mapping[str, FloatArray] = field(default_factory=dict)
+    type_groups: Mapping[str, frozenset[int]] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -88,6 +121,14 @@ class View:
             return np.zeros(self.n, dtype=bool)
         return np.asarray((self.opp_kind[self.opp[:, : self.t]] == kind).any(axis=1))
 
+    def belief_in(self, group: str) -> FloatArray:
+        """The posterior probability, per episode, that the opponent's type is in ``group``
+        (e.g. ``trustworthy``: the types the game marks so)."""
+        if self.belief is None:
+            raise KeyError("this game gives the players no belief over types")
+        members = sorted(self.type_groups.get(group, frozenset()))
+        return np.asarray(self.belief[:, members].sum(axis=1))
+
     def full(self, role: str) -> IntArray:
         """The move bound to ``role`` in every episode."""
         return np.full(self.n, self.role(role), dtype=np.int64)
@@ -110,9 +151,7 @@ class StageGame(Protocol):
 
     def reset(self, n: int) -> None: ...
 
-    def view(
-        self, side: int, t: int, own: IntArray, opp: IntArray, rng: np.random.Generator
-    ) -> View: ...
+    def view(self, side: int, t: int, own: IntArray, opp: IntArray, rng: Uniforms) -> View: ...
 
     def execute(self, t: int, a: IntArray, b: IntArray) -> tuple[IntArray, IntArray]: ...
 
@@ -136,7 +175,7 @@ def play(
     game: StageGame,
     players: tuple[Player, Player],
     n: int,
-    rngs: tuple[np.random.Generator, np.random.Generator],
+    rngs: tuple[Uniforms, Uniforms],
 ) -> Record:
     """Play ``n`` independent episodes of ``game`` between ``players`` (side 0, side 1).
 

@@ -19,7 +19,10 @@ symbolic response that every type may share (a cheap signal pools the types).
 
 Every random number the game uses is drawn in a fixed pattern each month, independent of the
 strategy being played, so two strategies run with the same seed face the same episodes
-(common random numbers: differences between strategies are not Monte Carlo noise).
+(common random numbers: differences between strategies are not Monte Carlo noise). With
+``chance_period`` set, every block of that many episodes shares the same chance
+(:class:`~detente.strategy.engine.TiledUniforms`): a sensitivity design's rows then differ only
+by their parameters.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ from detente.strategy.engine import (
     NO_MOVE,
     FloatArray,
     IntArray,
+    TiledUniforms,
+    Uniforms,
     View,
 )
 from detente.strategy.spec import STATE_VARS, UNIT_STATE_VARS, Effect, GameSpec, quantities
@@ -90,8 +95,10 @@ class CoalitionGame:
         draws: dict[str, FloatArray],
         types: IntArray,
         seed: np.random.SeedSequence | int,
+        chance_period: int | None = None,
     ) -> None:
         self.spec = spec
+        self.chance_period = chance_period
         self.n = n = int(types.shape[0])
         self.types = types
         self.seed = seed
@@ -100,6 +107,7 @@ class CoalitionGame:
         self.c_ids = [m.id for m in spec.coalition_moves]
         self.t_ids = [m.id for m in spec.target_moves]
         self.type_ids = tuple(t.id for t in spec.types)
+        self.trustworthy = frozenset(k for k, t in enumerate(spec.types) if t.trustworthy)
         ci = {m: i for i, m in enumerate(self.c_ids)}
         ti = {m: i for i, m in enumerate(self.t_ids)}
         self.c_index, self.t_index = ci, ti
@@ -211,7 +219,8 @@ class CoalitionGame:
 
     def reset(self, n: int) -> None:
         assert n == self.n, "a CoalitionGame is built for a fixed number of episodes"
-        self.rng = np.random.default_rng(self.seed)
+        gen = np.random.default_rng(self.seed)
+        self.rng: Uniforms = TiledUniforms(gen, self.chance_period) if self.chance_period else gen
         self.state = {v: self.initial[v].copy() for v in STATE_VARS}
         self.state["declared"] = np.zeros(n)
         self.arsenal = self.arsenal0.copy()
@@ -229,9 +238,7 @@ class CoalitionGame:
         self.last_a_seen = np.full(n, NO_MOVE, dtype=np.int64)
         self._cache_t = -1
 
-    def view(
-        self, side: int, t: int, own: IntArray, opp: IntArray, rng: np.random.Generator
-    ) -> View:
+    def view(self, side: int, t: int, own: IntArray, opp: IntArray, rng: Uniforms) -> View:
         if side == 0:
             return View(
                 t=t,
@@ -244,6 +251,7 @@ class CoalitionGame:
                 belief=self.belief.copy(),
                 type_ids=self.type_ids,
                 state={k: v.copy() for k, v in self.state.items()},
+                type_groups={"trustworthy": self.trustworthy},
             )
         return View(
             t=t,

@@ -21,6 +21,7 @@ from detente.strategy.engine import (
     IntArray,
     Player,
     Record,
+    Uniforms,
     View,
     play,
 )
@@ -46,9 +47,7 @@ class PrisonersDilemma:
         # payoff[my move, their move]
         self._payoff = np.array([[self.R, self.S], [self.T, self.P]])
 
-    def view(
-        self, side: int, t: int, own: IntArray, opp: IntArray, rng: np.random.Generator
-    ) -> View:
+    def view(self, side: int, t: int, own: IntArray, opp: IntArray, rng: Uniforms) -> View:
         return View(
             t=t,
             own=own,

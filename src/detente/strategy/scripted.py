@@ -43,11 +43,14 @@ def replay(
     tags: Mapping[str, frozenset[int]] | None = None,
     seed: int = 0,
     n: int = 1,
+    beliefs: Sequence[Sequence[float]] | None = None,
+    type_groups: Mapping[str, frozenset[int]] | None = None,
 ) -> list[list[int]]:
     """The moves ``strategy`` makes against the scripted ``opponent`` (``n`` episodes).
 
-    Turn ``t`` sees the opponent's moves ``opponent[:t]`` and state ``states[t]``; returns a
-    list per turn of the ``n`` moves made. The strategy's own history is what it played.
+    Turn ``t`` sees the opponent's moves ``opponent[:t]``, state ``states[t]`` and, when given,
+    the belief over types ``beliefs[t]`` (grouped by ``type_groups``); returns a list per turn
+    of the ``n`` moves made. The strategy's own history is what it played.
     """
     strategy.reset(n)
     rng = np.random.default_rng(seed)
@@ -67,6 +70,8 @@ def replay(
             rng=rng,
             tags=tags or {},
             state=state,
+            belief=np.tile(np.asarray(beliefs[t], dtype=np.float64), (n, 1)) if beliefs else None,
+            type_groups=type_groups or {},
         )
         moves = strategy.act(view)
         own[:, t] = moves

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from detente.strategy.engine import FloatArray, IntArray, play
+from detente.strategy.engine import FloatArray, IntArray, TiledUniforms, Uniforms, play
 from detente.strategy.game import CoalitionGame, TypedTarget, sample_draws
 from detente.strategy.spec import GameSpec, StrategyRef
 from detente.strategy.strategies import STRATEGIES, Strategy
@@ -38,6 +38,8 @@ class Episodes:
     mix_types: IntArray
     game_seed: np.random.SeedSequence
     player_seed: np.random.SeedSequence
+    #: when set, every block of ``period`` episodes replays the same chance (game and players)
+    period: int | None = None
 
 
 def prepare(game: GameSpec, seed: int, episodes: int) -> Episodes:
@@ -76,9 +78,14 @@ def simulate(
         if type_id not in ids:
             raise KeyError(f"unknown type {type_id!r} (known: {', '.join(ids)}, {MIX})")
         types = np.full(n, ids.index(type_id), dtype=np.int64)
-    g = CoalitionGame(game, eps.draws, types, eps.game_seed)
+    g = CoalitionGame(game, eps.draws, types, eps.game_seed, chance_period=eps.period)
     coalition = make_strategy(ref, eps.draws)
-    rngs = (np.random.default_rng(eps.player_seed), np.random.default_rng(eps.player_seed))
+
+    def player_rng() -> Uniforms:
+        gen = np.random.default_rng(eps.player_seed)
+        return TiledUniforms(gen, eps.period) if eps.period else gen
+
+    rngs = (player_rng(), player_rng())
     play(g, (coalition, TypedTarget(g)), n, rngs)
     return g.outcomes()
 

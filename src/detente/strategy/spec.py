@@ -122,6 +122,13 @@ class TargetType(_Strict):
     lift: dict[str, Quantity] = Field(
         default_factory=dict, description="coalition move id -> log-odds lift (default 0)"
     )
+    trustworthy: bool = Field(
+        False,
+        description=(
+            "Kydd's (2005) trustworthy type: prefers mutual cooperation to exploiting a"
+            " cooperator; strategies that use the belief read P(trustworthy)"
+        ),
+    )
 
 
 class Declaration(_Strict):
@@ -400,6 +407,11 @@ def check_game(game: GameSpec, source_ids: set[str], report: Callable[[str, str]
         for role in cls.classifier.get("roles", ()):
             if role not in game.roles:
                 report(f"game.strategies.{s.id}", f"{s.strategy} needs role {role!r} in game.roles")
+        if cls.classifier.get("uses_belief") and not any(t.trustworthy for t in game.types):
+            report(
+                f"game.strategies.{s.id}",
+                f"{s.strategy} acts on P(trustworthy), but no type has `trustworthy: true`",
+            )
 
 
 def _safe_point(q: Quantity) -> float:

@@ -317,3 +317,41 @@ class GRIT(Strategy):
         out[self.waiting >= self.param("persistence")] = view.role("hold")
         out[kind == HOSTILE] = view.role("defect")
         return out
+
+
+@register
+class BayesianReassurance(Strategy):
+    """Reassures when its own Bayesian belief says reassurance can work (Kydd 2005).
+
+    Kydd's *Trust and Mistrust in International Relations* (2005): cooperation is conditional on
+    the level of trust — the belief that the other side is a trustworthy type — exceeding a
+    threshold set by the stakes, and a *costly* signal (here, the declaration) is worth sending
+    only to a side that may be trustworthy, since only a trustworthy type answers it. The
+    strategy reads ``p = P(trustworthy)`` from the coalition's posterior over target types
+    (updated each month by Bayes' rule from what it perceived) and:
+
+    * ``p >= declare_at`` and no declaration yet: declares;
+    * ``p < distrust_below``: holds, and answers a provocation with pressure (strategic
+      patience towards a side it has come to distrust);
+    * otherwise: reciprocates (a cooperative move earns a reward, a stall a sustained link, a
+      provocation pressure).
+    """
+
+    name = "Bayesian Reassurance"
+    classifier: ClassVar[dict[str, Any]] = {
+        "memory_depth": float("inf"),
+        "stochastic": False,
+        "uses_state": True,
+        "uses_belief": True,
+        "roles": ("declare", "reward", "cooperate", "hold", "defect"),
+    }
+    parameters: ClassVar[dict[str, float]] = {"declare_at": 0.5, "distrust_below": 0.1}
+
+    def act(self, view: View) -> IntArray:
+        trust = view.belief_in("trustworthy")
+        out = _reciprocate(view, "reward", "cooperate", "defect")
+        distrust = trust < self.param("distrust_below")
+        out[distrust] = _reciprocate(view, "hold", "hold", "defect")[distrust]
+        declare = (trust >= self.param("declare_at")) & (view.state["declared"] < 0.5)
+        out[declare] = view.role("declare")
+        return out

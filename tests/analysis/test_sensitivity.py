@@ -169,3 +169,36 @@ def test_korea_strategy_metric_runs(korea_yaml: Path) -> None:
     )
     assert res.table["path"].str.startswith("game.").all()
     assert res.noise_variance > 0
+
+
+def test_game_rows_share_their_chance_so_unread_parameters_get_exactly_zero(
+    korea_yaml: Path,
+) -> None:
+    # every design row replays the same episodes' chance: rows differ only by their parameters,
+    # so the arsenal parameters, which no talks metric reads, leave every row's output unchanged
+    from detente.analysis.sensitivity import (
+        game_parameters,
+        parse_output,
+        run_sensitivity,
+        strategy_evaluator,
+    )
+
+    sc = load_scenario(korea_yaml).scenario
+    assert sc.game is not None
+    out = parse_output("strategy:p_talks_12m:peace_first-reciprocal_trade", sc)
+    params = game_parameters(sc.game)
+    evaluate = strategy_evaluator(sc, params, out, episodes=60, seed=3)
+    base = np.array([p.quantity.ppf(np.array([0.5]))[0] for p in params])
+    rows = np.tile(base, (3, 1))
+    col = {p.path: i for i, p in enumerate(params)}
+    rows[1, col["game.arsenal.monthly_growth"]] *= 3.0
+    rows[2, col["game.types.reciprocator.p_talk"]] = 0.01
+    y = evaluate(rows)
+    assert y[1] == y[0]  # identical episodes, untouched output
+    assert y[2] != y[0]  # and a parameter the metric reads does move it
+
+    res = run_sensitivity(sc, out, method="sobol", n=8, episodes=40, seed=1)
+    arsenal = res.table[res.table["path"].str.startswith("game.arsenal.")]
+    assert len(arsenal) == 3
+    assert (arsenal["S1"] == 0.0).all() and (arsenal["ST"] == 0.0).all()
+    assert res.table["ST"].max() > 0.05

@@ -455,3 +455,25 @@ def test_minimal_cruxes_flip_the_conclusion(client: TestClient) -> None:
         assert (crux["score"] >= 0) != (m["score_a"] >= 0)
     body = assert_problem(client.post("/api/cruxes", json={**req, "issue": "nope"}), 422)
     assert "unknown issue 'nope'" in body["detail"]
+
+
+def test_cruxes_for_a_chosen_pair_of_worldviews(client: TestClient) -> None:
+    base = {"scenario": KOREA, "model": "compromise", "issue": "declaration", "threshold": 75}
+    default = client.post("/api/cruxes", json=base).json()
+    res = client.post("/api/cruxes", json={**base, "worldviews": ["skeptic", "data"]}).json()
+    assert res["pair"] == ["skeptic", "data"]
+    assert (res["minimal"]["a"], res["minimal"]["b"]) == ("skeptic", "data")
+    # the swing of a value is A's reading minus B's: reversing the pair negates it
+    rev = client.post(
+        "/api/cruxes", json={**base, "issue": None, "worldviews": ["engagement", "skeptic"][::-1]}
+    ).json()
+    swing = {c["path"]: c["swing"] for c in default["cruxes"]}
+    for c in rev["cruxes"]:
+        for x, y in zip(c["swing"], swing[c["path"]], strict=True):
+            assert x == -y or (x is None and y is None) or abs(x + y) < 1e-9
+    for bad, msg in (
+        (["engagement", "nope"], "unknown worldview 'nope'"),
+        (["data", "data"], "two different worldviews"),
+    ):
+        body = assert_problem(client.post("/api/cruxes", json={**base, "worldviews": bad}), 422)
+        assert msg in body["detail"]

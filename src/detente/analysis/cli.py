@@ -245,8 +245,10 @@ def register(app: typer.Typer) -> None:
         out.print(_frame_table(result.table.drop(columns=["label"]), title, digits=3))
         if result.noise_share > 0.2:
             out.print(
-                f"warning: Monte Carlo noise is {result.noise_share:.0%} of the output variance; "
-                "indices (ST above all) are inflated — raise --episodes",
+                f"warning: each row's mean has a Monte Carlo error of {result.noise_share:.0%} of "
+                "the output variance; rows share their episodes' chance, so the indices are not "
+                "inflated, but they describe these episodes: check with more --episodes or "
+                "another --seed",
                 markup=False,
             )
 

@@ -40,10 +40,13 @@ An *output* is one scalar per evaluation: a model's forecast on one issue
 (``forecast:ISSUE``) or a strategy-game metric (``strategy:METRIC:A-B`` — the metric's mean
 under strategy A minus under strategy B, or ``strategy:METRIC:A`` its level; see
 :func:`parse_output`). For a game metric each design row is played for ``episodes`` episodes
-(type and chance drawn per episode; the type draws are common to all rows), so the output carries
-Monte Carlo noise of order ``1/sqrt(episodes)``; noise inflates ``ST`` and the confidence
-intervals, never hides a large effect. Game outputs vary the game's uncertain numbers; forecast
-outputs vary the actors' and issues' numbers (the model never reads the game's).
+with common random numbers: episode ``j`` of every row has the same type draw and the same chance
+(:class:`~detente.strategy.engine.TiledUniforms`), so rows differ only by their parameter values.
+A parameter the metric does not read then gets indices of exactly 0, and chance does not inflate
+``ST``; the indices describe the mean over those ``episodes`` episodes, whose own Monte Carlo
+error (``noise_share``) says how far that mean may sit from the expectation — re-run with more
+episodes or another seed when it is large. Game outputs vary the game's uncertain numbers;
+forecast outputs vary the actors' and issues' numbers (the model never reads the game's).
 """
 
 from __future__ import annotations
@@ -268,7 +271,8 @@ def crn_episodes(
     (:func:`detente.uncertainty.sampling.path_uniforms`), so two worldviews with the same seed
     pair episode by episode.
     ``fixed`` maps paths to ``(repeat,)`` values held for a block of ``episodes`` episodes each
-    (a sensitivity design row); the type draws and the game's chance are shared by every block.
+    (a sensitivity design row); the type draws and the game's chance (``period=episodes``) are
+    shared by every block.
     """
     from detente.strategy.simulate import Episodes
     from detente.strategy.spec import quantities
@@ -288,7 +292,7 @@ def crn_episodes(
     mix = np.minimum((ut[:, None] > np.cumsum(prior, axis=1)).sum(axis=1), len(game.types) - 1)
     root = np.random.SeedSequence(seed)
     g_ss, s_ss = root.spawn(2)
-    return Episodes(draws, mix.astype(np.int64), g_ss, s_ss)
+    return Episodes(draws, mix.astype(np.int64), g_ss, s_ss, period=episodes)
 
 
 def game_output_values(game: GameSpec, output: OutputSpec, eps: Episodes) -> FloatArray:
@@ -498,8 +502,9 @@ class SensitivityResult:
     seed: int
     n_evaluations: int
     variance: float
-    #: Monte Carlo noise variance of a game output's row means (0 for forecasts); when it is a
-    #: sizeable share of ``variance``, the indices (ST above all) are inflated by noise
+    #: Monte Carlo error variance of a game output's row means (0 for forecasts). The rows share
+    #: their chance, so it does not inflate the indices; a sizeable share of ``variance`` says the
+    #: indices describe these episodes more than the expectation (re-run with more episodes)
     noise_variance: float = 0.0
 
     @property

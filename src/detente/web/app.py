@@ -201,9 +201,13 @@ class CruxRequest(DocumentRef):
         default=None,
         max_length=128,
         description="also find the minimal flipping sets for "
-        "the conclusion `forecast of ISSUE >= threshold` (first worldview vs second)",
+        "the conclusion `forecast of ISSUE >= threshold` (worldview A vs B)",
     )
     threshold: float = Field(default=50.0, ge=-1e9, le=1e9, allow_inf_nan=False)
+    worldviews: tuple[WorldviewId, WorldviewId] | None = Field(
+        default=None,
+        description="the two worldviews [A, B] to compare (default: the scenario's first two)",
+    )
 
 
 class JobRequest(DocumentRef):
@@ -460,12 +464,12 @@ def create_app(scenarios_dir: Path, *, job_workers: int = 1) -> FastAPI:
         """Where the worldviews disagree, both sides' bases, and each disagreement's swing."""
         check_model(req.model)
         _, loaded = load(req)
-        out = service.cruxes(loaded, req.model)
-        views = [w.id for w in loaded.scenario.worldviews]
+        out = service.cruxes(loaded, req.model, req.worldviews)
         out["minimal"] = None
-        if req.issue is not None and len(views) >= 2:
+        if req.issue is not None and out["pair"]:
+            a, b = out["pair"]
             out["minimal"] = service.minimal_cruxes(
-                loaded, req.model, views[0], views[1], req.issue, req.threshold
+                loaded, req.model, a, b, req.issue, req.threshold
             )
         return out
 

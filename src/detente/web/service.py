@@ -401,16 +401,31 @@ def minimal_cruxes(
     }
 
 
-def cruxes(loaded: LoadedScenario, model: str) -> dict[str, Any]:
+def cruxes(
+    loaded: LoadedScenario, model: str, pair: tuple[str, str] | None = None
+) -> dict[str, Any]:
     """The values the worldviews disagree on, ranked by how far each alone moves ``model``.
 
     For every path some worldview overrides, each worldview's reading (its override, or the base
-    value) with its basis; the *swing* is the forecast with that one value set to the first
-    worldview's reading minus the forecast with it set to the second's, everything else at the
-    base case — the disagreement's own weight, isolated.
+    value) with its basis; the *swing* is the forecast with that one value set to worldview
+    ``a``'s reading minus the forecast with it set to ``b``'s (``pair = (a, b)``; default the
+    first two worldviews), everything else at the base case — the disagreement's own weight,
+    isolated.
     """
     sc = loaded.scenario
     views = sc.worldviews
+    ids = [w.id for w in views]
+    if pair is None and len(ids) >= 2:
+        pair = (ids[0], ids[1])
+    if pair is not None:
+        for wid in pair:
+            if wid not in ids:
+                known = ", ".join(ids) or "none"
+                msg = f"unknown worldview {wid!r} (known: {known})"
+                raise InputError.single(loaded.file, msg, field="worldviews")
+        if pair[0] == pair[1]:
+            msg = f"compare two different worldviews (got {pair[0]!r} twice)"
+            raise InputError.single(loaded.file, msg, field="worldviews")
     base_problem = to_problem(sc)
     m = get_model(model)
     spans = np.array([i.scale.max - i.scale.min for i in sc.issues], dtype=np.float64)
@@ -439,11 +454,12 @@ def cruxes(loaded: LoadedScenario, model: str) -> dict[str, Any]:
                 }
             )
         swing: list[float | None] = []
-        if len(sides) >= 2 and all(
-            s["value"] is not None and s["value"]["point"] is not None for s in sides[:2]
+        chosen = [sides[ids.index(w)] for w in pair] if pair is not None else []
+        if chosen and all(
+            s["value"] is not None and s["value"]["point"] is not None for s in chosen
         ):
             outs = []
-            for s in sides[:2]:
+            for s in chosen:
                 p = _set_in_problem(base_problem, sc, path, float(s["value"]["point"]))
                 if p is None:
                     break
@@ -470,7 +486,8 @@ def cruxes(loaded: LoadedScenario, model: str) -> dict[str, Any]:
     rows.sort(key=lambda r: -(r["weight"] or 0.0))
     return {
         "model": model,
-        "worldviews": [w.id for w in views],
+        "worldviews": ids,
+        "pair": list(pair) if pair is not None else [],
         "issues": [{"id": i.id, "label": i.label} for i in sc.issues],
         "cruxes": rows,
     }

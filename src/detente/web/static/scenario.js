@@ -451,9 +451,18 @@ async function loadCruxes() {
     if (S.view && issueSel.options.length !== S.view.issues.length) {
       issueSel.replaceChildren(...S.view.issues.map((i) => el("option", { value: i.id, text: i.label })));
     }
+    const views = S.view ? S.view.worldviews : [];
+    for (const [id, dflt] of [["crux-a", 0], ["crux-b", 1]]) {
+      const sel = $(id);
+      if (sel.options.length !== views.length) {
+        sel.replaceChildren(...views.map((w) => el("option", { value: w.id, text: w.label })));
+        if (views[dflt]) sel.value = views[dflt].id;
+      }
+    }
+    const pair = views.length >= 2 && $("crux-a").value !== $("crux-b").value ? [$("crux-a").value, $("crux-b").value] : null;
     const threshold = Number($("crux-threshold").value);
     const res = await api("POST", "/api/cruxes", docRef({ model: $("crux-model").value || "compromise", worldview: null,
-      issue: issueSel.value || null, threshold: Number.isFinite(threshold) ? threshold : 50 }));
+      worldviews: pair, issue: issueSel.value || null, threshold: Number.isFinite(threshold) ? threshold : 50 }));
     const m = res.minimal;
     $("crux-minimal").replaceChildren(m ? el("div", {},
       el("div", { text: `${m.a}: ${m.conclusion_a}; ${m.b}: ${m.conclusion_b} — the conclusion ${m.flips ? "flips" : "does not flip"} between the two readings.` }),
@@ -461,11 +470,12 @@ async function loadCruxes() {
         m.cruxes.map((c) => el("div", {}, el("code", { text: c.paths.join(" + ") }), ` → ${c.conclusion}`))) : el("div", { text: "No single judgment or small set flips it." }),
       m.notes.map((n) => el("div", { class: "muted", text: n }))) : "");
     if (!res.cruxes.length) { table.replaceChildren(el("tr", {}, el("td", { class: "muted", text: "No worldview overrides: nothing to disagree on." }))); return; }
-    const sides = res.worldviews.slice(0, 2);
+    const sides = res.pair;
+    const pick = (c) => sides.map((w) => c.sides[res.worldviews.indexOf(w)]);
     const head = el("tr", {}, el("th", { text: "value" }), sides.map((w) => el("th", { text: w })), el("th", { text: `swing (${sides.join(" − ")})` }));
     const rows = res.cruxes.map((c) => el("tr", {},
       el("td", {}, el("code", { text: c.path }), c.base ? el("div", { class: "muted small", text: "base: " + c.base.text }) : null),
-      c.sides.slice(0, 2).map((s) => el("td", {},
+      pick(c).map((s) => el("td", {},
         s.value ? el("strong", { text: s.value.text }) : "–", s.overrides ? "" : el("span", { class: "muted small", text: " (base)" }),
         s.value ? s.value.basis.quotes.map((q) => el("div", { class: "small" }, el("span", { class: "quote", text: q.quote }), ` — ${q.doc}`)) : null,
         s.value && s.value.basis.assumption ? el("div", { class: "small muted", text: "assumption: " + s.value.basis.assumption }) : null)),
@@ -557,6 +567,8 @@ document.addEventListener("DOMContentLoaded", () => {
   $("traj-model").addEventListener("change", renderTrajectory);
   $("traj-issue").addEventListener("change", renderTrajectory);
   $("crux-model").addEventListener("change", loadCruxes);
+  $("crux-a").addEventListener("change", loadCruxes);
+  $("crux-b").addEventListener("change", loadCruxes);
   $("crux-issue").addEventListener("change", loadCruxes);
   $("crux-threshold").addEventListener("change", loadCruxes);
   $("yaml-apply").addEventListener("click", applyYaml);

@@ -477,3 +477,50 @@ def test_cruxes_for_a_chosen_pair_of_worldviews(client: TestClient) -> None:
     ):
         body = assert_problem(client.post("/api/cruxes", json={**base, "worldviews": bad}), 422)
         assert msg in body["detail"]
+
+
+def test_sensitivity_job_matches_the_library(client: TestClient, web_scenarios: Path) -> None:
+    from detente.analysis.sensitivity import parse_output, run_sensitivity
+    from detente.scenario.validate import load_scenario, with_worldview
+
+    req = {
+        "scenario": KOREA,
+        "worldview": "skeptic",
+        "kind": "sensitivity",
+        "output": "forecast:declaration",
+        "method": "sobol",
+        "n": 16,
+        "model": "compromise",
+        "seed": 4,
+    }
+    job = wait_job(client, client.post("/api/jobs", json=req).json()["id"])
+    assert job["status"] == "done", job
+    res = job["result"]
+    assert res["method"] == "sobol" and res["evaluations"] > 16
+    # the same indices as the library call (the job evaluates in chunks; rows are independent)
+    sc = with_worldview(load_scenario(web_scenarios / f"{KOREA}.yaml"), "skeptic")
+    lib = run_sensitivity(
+        sc, parse_output("forecast:declaration", sc), "compromise", "sobol", 16, 4
+    )
+    got = {p["path"]: p for p in res["parameters"]}
+    for row in lib.table.to_dict(orient="records"):
+        assert got[row["path"]]["ST"] == pytest.approx(row["ST"], abs=1e-12)
+        assert got[row["path"]]["S1"] == pytest.approx(row["S1"], abs=1e-12)
+    top = res["parameters"][0]
+    assert top["path"].startswith("actors.") and top["label"]
+
+
+def test_sensitivity_job_errors(client: TestClient) -> None:
+    base = {"scenario": KOREA, "kind": "sensitivity"}
+    for extra, msg in (
+        ({}, "needs an output"),
+        ({"output": "forecast:nope"}, "unknown issue 'nope'"),
+        ({"output": "strategies"}, "scalar output"),
+        ({"output": "forecast:declaration", "method": "sobol", "n": 12}, "power of 2"),
+        ({"output": "strategy:p_talks_12m", "n": 1024, "episodes": 5000}, "too many"),
+    ):
+        body = assert_problem(client.post("/api/jobs", json={**base, **extra}), 422)
+        assert msg in body["detail"], (extra, body)
+    emission = {"scenario": "ec-emission-standards-1994", "kind": "sensitivity"}
+    body = assert_problem(client.post("/api/jobs", json={**emission, "output": "strategy:x"}), 422)
+    assert "no `game:` section" in body["detail"]

@@ -164,6 +164,15 @@ def test_korea_whatif_round_trip(
     expect(pg.locator("#sensitivity table")).to_be_visible()
     expect(pg.locator("#mc-jobs .job").first).to_contain_text("done")
 
+    # global sensitivity as a background job: Morris screening of the declaration forecast
+    pg.select_option("#sa-output", "forecast:declaration")
+    pg.fill("#sa-n", "4")
+    pg.click("#sa-run")
+    expect(pg.locator("#sa-table tbody tr").first).to_be_visible(timeout=60_000)
+    expect(pg.locator("#sa-job .job").first).to_contain_text("done")
+    expect(pg.locator("#sa-chart .js-plotly-plot")).to_be_visible()
+    assert "actors." in pg.locator("#sa-table tbody tr").first.inner_text()
+
     # cruxes: both sides' quotes
     expect(pg.locator("#crux-table tbody tr").first).to_be_visible()
     expect(pg.locator("#crux-minimal")).to_contain_text("engagement")

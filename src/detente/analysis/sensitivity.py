@@ -521,8 +521,16 @@ def run_sensitivity(
     seed: int = 0,
     episodes: int = 200,
     worldview: str | None = None,
+    progress: Callable[[float], None] | None = None,
+    chunks: int = 1,
 ) -> SensitivityResult:
-    """Sample, evaluate in one vectorised call, analyze: the whole pipeline for one output."""
+    """Sample, evaluate, analyze: the whole pipeline for one output.
+
+    The design rows are evaluated in ``chunks`` vectorised calls (one by default), reporting the
+    share done to ``progress`` after each, so a caller can show progress and stop between
+    chunks. Rows are independent (a game row's episodes replay the same chance in any chunk), so
+    the chunking does not change the indices.
+    """
     if output.kind == "forecast":
         params = scenario_parameters(scenario)
         evaluate = forecast_evaluator(scenario, params, model, output.issue)
@@ -532,7 +540,17 @@ def run_sensitivity(
     else:
         raise ValueError("sensitivity needs a scalar output: forecast:ISSUE or strategy:METRIC")
     design = sample(params, method=method, n=n, seed=seed)
-    y = evaluate(design.values)
+    rows = design.n_evaluations
+    step = max(1, -(-rows // max(1, chunks)))
+    parts: list[FloatArray] = []
+    noise_sum = 0.0
+    for start in range(0, rows, step):
+        block = design.values[start : start + step]
+        parts.append(evaluate(block))
+        noise_sum += float(getattr(evaluate, "noise_variance", [0.0])[0]) * block.shape[0]
+        if progress is not None:
+            progress(min(rows, start + step) / rows)
+    y = np.concatenate(parts)
     table = analyze(design, y)
     return SensitivityResult(
         table=table,
@@ -544,5 +562,5 @@ def run_sensitivity(
         seed=seed,
         n_evaluations=design.n_evaluations,
         variance=float(np.var(y)),
-        noise_variance=float(getattr(evaluate, "noise_variance", [0.0])[0]),
+        noise_variance=noise_sum / rows,
     )

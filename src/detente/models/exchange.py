@@ -499,8 +499,9 @@ class ExchangeModel(Model):
         on_target: OnTarget | None = None,
     ) -> None:
         if variant != "equal-gain":
-            raise ModelInputError(f"exchange: variant {variant!r} is not implemented "
-                                  "(expected 'equal-gain')")
+            raise ModelInputError(
+                f"exchange: variant {variant!r} is not implemented (expected 'equal-gain')"
+            )
         if iterations < 1:
             raise ModelInputError(f"exchange: iterations={iterations}, expected >= 1")
         self.iterations = int(iterations)

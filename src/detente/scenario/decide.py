@@ -229,8 +229,12 @@ def read_decide_file(path: str | Path) -> DecideScenario:
         if kind not in RECORD_KINDS:
             errors.append(
                 Diagnostic(
-                    file, lineno, "record", f"{kind!r} is not a record type (expected one of "
-                    + ", ".join(RECORD_KINDS) + ")",
+                    file,
+                    lineno,
+                    "record",
+                    f"{kind!r} is not a record type (expected one of "
+                    + ", ".join(RECORD_KINDS)
+                    + ")",
                 )
             )
             continue
@@ -240,7 +244,9 @@ def read_decide_file(path: str | Path) -> DecideScenario:
         if len(fields) < need:
             errors.append(
                 Diagnostic(
-                    file, lineno, kind,
+                    file,
+                    lineno,
+                    kind,
                     f"has {len(fields) - 1} fields, expected at least {need - 1}",
                 )
             )
@@ -250,8 +256,12 @@ def read_decide_file(path: str | Path) -> DecideScenario:
             key = fields[1]
             if key in actors:
                 errors.append(
-                    Diagnostic(file, lineno, "#A", f"actor {key!r} already defined on line "
-                               f"{actors[key][1]}")
+                    Diagnostic(
+                        file,
+                        lineno,
+                        "#A",
+                        f"actor {key!r} already defined on line {actors[key][1]}",
+                    )
                 )
                 continue
             name = fields[2] if len(fields) > 2 else key
@@ -261,8 +271,12 @@ def read_decide_file(path: str | Path) -> DecideScenario:
             key = fields[1]
             if key in issues:
                 errors.append(
-                    Diagnostic(file, lineno, "#P", f"issue {key!r} already defined on line "
-                               f"{issues[key][2]}")
+                    Diagnostic(
+                        file,
+                        lineno,
+                        "#P",
+                        f"issue {key!r} already defined on line {issues[key][2]}",
+                    )
                 )
                 continue
             name = fields[2] if len(fields) > 2 else key
@@ -277,8 +291,13 @@ def read_decide_file(path: str | Path) -> DecideScenario:
             pair = (fields[1], fields[2])
             if pair in seen:
                 errors.append(
-                    Diagnostic(file, lineno, "#D", f"actor {pair[0]!r} on issue {pair[1]!r} "
-                               f"already given on line {seen[pair]}")
+                    Diagnostic(
+                        file,
+                        lineno,
+                        "#D",
+                        f"actor {pair[0]!r} on issue {pair[1]!r} "
+                        f"already given on line {seen[pair]}",
+                    )
                 )
                 continue
             seen[pair] = lineno
@@ -297,8 +316,12 @@ def read_decide_file(path: str | Path) -> DecideScenario:
     for issue_key, marks in anchors.items():
         if issue_key not in issues:
             errors.append(
-                Diagnostic(file, marks[0][2], "#M.issue", f"issue {issue_key!r} is not defined "
-                           "by a #P record")
+                Diagnostic(
+                    file,
+                    marks[0][2],
+                    "#M.issue",
+                    f"issue {issue_key!r} is not defined by a #P record",
+                )
             )
     issue_list = []
     for key, (name, description, _line) in issues.items():
@@ -306,8 +329,13 @@ def read_decide_file(path: str | Path) -> DecideScenario:
         lower, upper = (marks[0][0], marks[-1][0]) if marks else (0.0, 100.0)
         if lower == upper:
             errors.append(
-                Diagnostic(file, marks[0][2], "#M", f"issue {key!r} has a scale of zero width "
-                           f"({lower:g}..{upper:g}); give at least two different #M positions")
+                Diagnostic(
+                    file,
+                    marks[0][2],
+                    "#M",
+                    f"issue {key!r} has a scale of zero width "
+                    f"({lower:g}..{upper:g}); give at least two different #M positions",
+                )
             )
         issue_list.append(
             DecideIssue(key, name, description, lower, upper, tuple((v, d) for v, d, _ in marks))
@@ -324,21 +352,25 @@ def read_decide_file(path: str | Path) -> DecideScenario:
     for lineno, actor_key, issue_key, x, s, c in records:
         if actor_key not in actor_index:
             errors.append(
-                Diagnostic(file, lineno, "#D.actor", f"actor {actor_key!r} is not defined by "
-                           "an #A record")
+                Diagnostic(
+                    file, lineno, "#D.actor", f"actor {actor_key!r} is not defined by an #A record"
+                )
             )
             continue
         if issue_key not in issue_index:
             errors.append(
-                Diagnostic(file, lineno, "#D.issue", f"issue {issue_key!r} is not defined by "
-                           "a #P record")
+                Diagnostic(
+                    file, lineno, "#D.issue", f"issue {issue_key!r} is not defined by a #P record"
+                )
             )
             continue
         issue = issue_list[issue_index[issue_key]]
         if math.isfinite(x) and not issue.lower <= x <= issue.upper:
             errors.append(
                 Diagnostic(
-                    file, lineno, "#D.position",
+                    file,
+                    lineno,
+                    "#D.position",
                     f"{x:g} is outside the scale of issue {issue_key!r} "
                     f"[{issue.lower:g}, {issue.upper:g}] set by its #M records",
                 )

@@ -211,11 +211,25 @@ class CruxRequest(DocumentRef):
 
 
 class JobRequest(DocumentRef):
-    kind: Literal["montecarlo", "strategies"] = "montecarlo"
+    kind: Literal["montecarlo", "strategies", "sensitivity"] = "montecarlo"
     model: str = Field(default="compromise", max_length=64)
     draws: int = Field(default=2000, ge=1, le=50_000)
     episodes: int = Field(default=500, ge=2, le=20_000)
     seed: int = Field(default=0, ge=0, le=2**32 - 1)
+    output: str | None = Field(
+        default=None,
+        max_length=256,
+        description="sensitivity: `forecast:ISSUE` or `strategy:METRIC[:A[-B]][@TYPE]`",
+    )
+    method: Literal["sobol", "morris"] = Field(
+        default="morris", description="sensitivity: Sobol indices or Morris screening (SALib)"
+    )
+    n: int = Field(
+        default=16,
+        ge=2,
+        le=1024,
+        description="sensitivity: base samples (Sobol, a power of 2) or trajectories (Morris)",
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -475,7 +489,8 @@ def create_app(scenarios_dir: Path, *, job_workers: int = 1) -> FastAPI:
 
     @app.post("/api/jobs", tags=["jobs"], status_code=202)
     def submit_job(req: JobRequest) -> dict[str, Any]:
-        """Start a long run (Monte Carlo, strategies) in the background; poll ``/api/jobs/{id}``.
+        """Start a long run (Monte Carlo, strategies, sensitivity) in the background; poll
+        ``/api/jobs/{id}``.
         The same question (scenario hash, kind, model, parameters, seed) is answered once."""
         text, loaded = load(req)
         from detente.scenario.validate import with_worldview
@@ -493,6 +508,21 @@ def create_app(scenarios_dir: Path, *, job_workers: int = 1) -> FastAPI:
                 key,
                 lambda progress: service.monte_carlo(sc, model, draws, seed, progress),
             )
+        elif req.kind == "sensitivity":
+            check_model(req.model)
+            run = service.sensitivity_job(loaded.file, sc, req)
+            key = service.cache_key(
+                digest,
+                req.worldview,
+                "sensitivity",
+                req.model,
+                req.output,
+                req.method,
+                req.n,
+                req.episodes,
+                req.seed,
+            )
+            job = jobs.submit("sensitivity", key, run)
         else:
             if sc.game is None:
                 raise InputError.single(

@@ -16,7 +16,7 @@ import hashlib
 import json
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import yaml
@@ -168,8 +168,20 @@ def scenario_view(loaded: LoadedScenario, worldview: str | None) -> dict[str, An
             for w in loaded.scenario.worldviews
         ],
         "has_game": game is not None and not isinstance(game, dict | list | str),
+        "game_metrics": _game_metrics(game),
         "warnings": diagnostics_json(loaded.warnings),
     }
+
+
+def _game_metrics(game: Any) -> list[str]:
+    """The outcome metrics of a scenario's strategy game ([] without one)."""
+    from detente.strategy.spec import GameSpec
+
+    if not isinstance(game, GameSpec):
+        return []
+    from detente.analysis.sensitivity import game_metrics
+
+    return game_metrics(game)
 
 
 # --------------------------------------------------------------------------------------------
@@ -592,6 +604,97 @@ def strategies(sc: Scenario, seed: int, episodes: int, progress: ProgressFn) -> 
         "metrics": list(dict.fromkeys(r["metric"] for r in rows)),
         "rows": rows,
     }
+
+
+#: most game episodes a sensitivity job may play (design rows x episodes; ~1 min on one core)
+MAX_SENSITIVITY_EPISODES = 500_000
+#: most forecasts a sensitivity job may run (design rows)
+MAX_SENSITIVITY_ROWS = 200_000
+
+
+class SensitivityRequest(Protocol):
+    model: str
+    output: str | None
+    method: Literal["sobol", "morris"]
+    n: int
+    episodes: int
+    seed: int
+    worldview: str | None
+
+
+def sensitivity_job(
+    file: str, sc: Scenario, req: SensitivityRequest
+) -> Callable[[ProgressFn], dict[str, Any]]:
+    """Check a sensitivity question now (bad output, n or size: a 422 before any work is queued)
+    and return the work: SALib Sobol or Morris indices of one output over every uncertain number
+    it reads (:func:`detente.analysis.sensitivity.run_sensitivity`), in 20 chunks so the job
+    reports progress and can be cancelled between them."""
+    from detente.analysis.sensitivity import (
+        game_parameters,
+        parse_output,
+        run_sensitivity,
+        scenario_parameters,
+    )
+
+    def bad(msg: str, field: str) -> InputError:
+        return InputError.single(file, msg, field=field)
+
+    if req.output is None:
+        issue = sc.issues[0].id if sc.issues else "ISSUE"
+        raise bad(f"a sensitivity job needs an output, e.g. `forecast:{issue}`", "output")
+    try:
+        spec = parse_output(req.output, sc)
+    except (ValueError, KeyError) as exc:
+        msg = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+        raise bad(msg, "output") from None
+    if spec.kind == "ranking":
+        raise bad("sensitivity needs a scalar output: forecast:ISSUE or strategy:METRIC", "output")
+    if req.method == "sobol" and req.n & (req.n - 1):
+        raise bad(f"n must be a power of 2 for Sobol sampling (got {req.n})", "n")
+    if spec.kind == "forecast":
+        n_params = len(scenario_parameters(sc))
+    else:
+        n_params = len(game_parameters(sc.game))
+    if n_params == 0:
+        raise bad("no uncertain number feeds this output: nothing to analyse", "output")
+    rows = req.n * (n_params + (2 if req.method == "sobol" else 1))
+    if spec.kind == "forecast" and rows > MAX_SENSITIVITY_ROWS:
+        raise bad(f"{rows} design rows is too many (at most {MAX_SENSITIVITY_ROWS}): lower n", "n")
+    if spec.kind == "strategy" and rows * req.episodes > MAX_SENSITIVITY_EPISODES:
+        raise bad(
+            f"{rows} rows x {req.episodes} episodes is too many "
+            f"(at most {MAX_SENSITIVITY_EPISODES:,} episodes): lower n or episodes",
+            "n",
+        )
+    model, method, n, seed, episodes = req.model, req.method, req.n, req.seed, req.episodes
+
+    def work(progress: ProgressFn) -> dict[str, Any]:
+        res = run_sensitivity(
+            sc,
+            spec,
+            model,
+            method,
+            n,
+            seed,
+            episodes=episodes,
+            worldview=req.worldview,
+            progress=progress,
+            chunks=20,
+        )
+        return {
+            "output": req.output,
+            "description": res.output.describe(),
+            "model": res.model,
+            "method": method,
+            "n": n,
+            "seed": seed,
+            "episodes": episodes if spec.kind == "strategy" else None,
+            "evaluations": res.n_evaluations,
+            "noise_share": num(res.noise_share),
+            "parameters": jsonable(res.table.to_dict(orient="records")),
+        }
+
+    return work
 
 
 def cache_key(*parts: Any) -> str:

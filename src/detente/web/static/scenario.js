@@ -70,6 +70,7 @@ function adopt(doc) {
   S.view = doc.view;
   $("basis").replaceChildren("Click a value to see its basis and edit it.");
   $("st-run").disabled = !S.view.has_game;
+  fillSensitivityOutputs();
   if (!S.view.has_game) $("st-job").replaceChildren(el("p", { class: "muted small", text: "This scenario has no `game:` section, so there are no strategies to compare." }));
   renderHead();
   renderMatrix();
@@ -270,7 +271,7 @@ function setupModelControls() {
   const boxes = $("model-boxes");
   boxes.replaceChildren(...S.models.map((m) => el("label", { title: `${m.title} — ${m.source}` },
     el("input", { type: "checkbox", value: m.name, checked: true, class: "model-box" }), " " + m.name)));
-  for (const id of ["traj-model", "crux-model"]) {
+  for (const id of ["traj-model", "crux-model", "sa-model"]) {
     const sel = $(id);
     const names = id === "traj-model" ? S.models.filter((m) => m.dynamic) : S.models;
     sel.replaceChildren(...names.map((m) => el("option", { value: m.name, text: m.name })));
@@ -442,6 +443,65 @@ function renderStrategies() {
   $("strategy-table").replaceChildren(el("thead", {}, head), el("tbody", {}, rows));
 }
 
+/* ---------------------------------------------------------------- global sensitivity */
+
+function fillSensitivityOutputs() {
+  const sel = $("sa-output");
+  const opts = S.view.issues.map((i) => ({ value: "forecast:" + i.id, text: "forecast: " + i.label }));
+  for (const m of S.view.game_metrics || []) opts.push({ value: "strategy:" + m, text: "strategy game: " + m + " (first strategy pair)" });
+  const keep = sel.value;
+  sel.replaceChildren(...opts.map((o) => el("option", o)));
+  if (opts.some((o) => o.value === keep)) sel.value = keep;
+}
+
+async function runSensitivity() {
+  const box = $("sa-job");
+  box.replaceChildren();
+  const req = { kind: "sensitivity", output: $("sa-output").value, method: $("sa-method").value, n: Number($("sa-n").value),
+    model: $("sa-model").value || "compromise", episodes: Number($("sa-episodes").value), seed: Number($("mc-seed").value) || 0 };
+  try {
+    const job = await api("POST", "/api/jobs", docRef(req));
+    const ui = jobRow(req.output, job);
+    box.append(ui.row);
+    S.saJob = job.id;
+    $("sa-cancel").disabled = false;
+    await pollJob(job, ui, renderGlobalSensitivity);
+  } catch (err) {
+    box.replaceChildren(el("div", { class: "error", text: err.message }));
+  } finally { $("sa-cancel").disabled = true; }
+}
+
+function renderGlobalSensitivity(res) {
+  const sobol = res.method === "sobol";
+  const rows = res.parameters.slice(0, 15);
+  const label = (p) => p.label || p.path;
+  const chart = $("sa-chart");
+  const div = el("div", { class: "chart" });
+  chart.replaceChildren(div);
+  // long labels are shortened in the middle (the hover shows them whole)
+  const short = (t) => t.length > 60 ? t.slice(0, 28) + " … " + t.slice(-29) : t;
+  const ys = rows.map((p) => short(label(p))).reverse();
+  const bar = (key, name) => ({ type: "bar", orientation: "h", name, y: ys, x: rows.map((p) => p[key]).reverse(),
+    customdata: rows.map(label).reverse(), hovertemplate: "%{customdata}: %{x:.3f}<extra>" + name + "</extra>",
+    error_x: { type: "data", array: rows.map((p) => p[key + "_conf"]).reverse(), visible: true } });
+  const traces = sobol ? [bar("ST", "ST (total)"), bar("S1", "S1 (first order)")] : [bar("mu_star", "μ* (Morris)")];
+  Plotly.react(div, traces, {
+    height: 120 + 26 * rows.length, margin: { l: 10, r: 10, t: 30, b: 40 }, barmode: "group",
+    yaxis: { automargin: true },
+    title: { text: `${res.description}: ${sobol ? "Sobol" : "Morris"}, ${res.evaluations} evaluations`, font: { size: 13 } },
+    legend: { orientation: "h" }, xaxis: { title: { text: sobol ? "share of variance" : "mean |effect|" } },
+  }, PLOT_CONFIG);
+  const cols = sobol ? ["S1", "S1_conf", "ST", "ST_conf"] : ["mu_star", "mu_star_conf", "mu", "sigma"];
+  $("sa-table").replaceChildren(
+    el("thead", {}, el("tr", {}, el("th", { text: "input" }), cols.map((c) => el("th", { text: c })))),
+    el("tbody", {}, res.parameters.map((p) => el("tr", {},
+      el("td", {}, el("code", { text: p.path }), el("div", { class: "muted small", text: p.label })),
+      cols.map((c) => el("td", { class: "num", text: fmt(p[c], 3) }))))));
+  if (res.noise_share !== null && res.noise_share > 0.2) {
+    chart.append(el("p", { class: "muted small", text: `Each row's mean has a Monte Carlo error of ${Math.round(100 * res.noise_share)} % of the output variance: the rows share their episodes' chance, so the indices are not inflated, but they describe these episodes; check with more episodes.` }));
+  }
+}
+
 /* ---------------------------------------------------------------- cruxes */
 
 async function loadCruxes() {
@@ -562,6 +622,8 @@ document.addEventListener("DOMContentLoaded", () => {
   $("mc-run").addEventListener("click", runMonteCarlo);
   $("mc-cancel").addEventListener("click", () => cancelJobs(S.mcJobs));
   $("st-run").addEventListener("click", runStrategies);
+  $("sa-run").addEventListener("click", runSensitivity);
+  $("sa-cancel").addEventListener("click", () => S.saJob && cancelJobs([S.saJob]));
   $("st-cancel").addEventListener("click", () => S.stJob && cancelJobs([S.stJob]));
   $("st-metric").addEventListener("change", () => S.strategies && renderStrategies());
   $("traj-model").addEventListener("change", renderTrajectory);

@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 import numpy as np
-from korea_vocab import ROLES, TAGS, TARGET_KIND, names, nk
+from korea_vocab import ROLES, SOURCE_IDS, TAGS, TARGET_KIND, names, nk
 
 from detente.strategy.engine import play
 from detente.strategy.game import CoalitionGame, TypedTarget, sample_draws
@@ -91,9 +91,7 @@ def test_a_game_without_a_trustworthy_type_is_refused(korea_raw: dict[str, Any])
         t.pop("trustworthy", None)
     raw["strategies"].append({"id": "bayes", "strategy": "BayesianReassurance"})
     out: list[tuple[str, str]] = []
-    sources = {"cato", "hill", "csis-monthly", "csis-negotiations", "csis-provocations"}
-    sources |= {"cns-missile-tests", "fas-warheads"}
-    check_game(GameSpec.model_validate(raw), sources, lambda f, m: out.append((f, m)))
+    check_game(GameSpec.model_validate(raw), set(SOURCE_IDS), lambda f, m: out.append((f, m)))
     assert (
         "game.strategies.bayes",
         "BayesianReassurance acts on P(trustworthy), but no type has `trustworthy: true`",

@@ -58,7 +58,7 @@ from detente.scenario.validate import worldview_document as _worldview_document
 Mode = Literal["point", "mc"]
 _BASIS_KEYS = ("source", "assumption", "data")
 #: metrics where a lower value is the better outcome (for ranking strategies)
-LOWER_IS_BETTER_PREFIXES = ("arsenal_", "unreciprocated", "p_unc_challenge")
+LOWER_IS_BETTER_PREFIXES = ("arsenal_", "unreciprocated", "p_unc_challenge", "vetoes")
 #: a single swap whose effect is below this share of the total change "barely matters"
 BARELY = 0.05
 

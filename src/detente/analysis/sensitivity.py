@@ -252,6 +252,7 @@ def game_metrics(game: GameSpec) -> list[str]:
         "cohesion",
         "p_unc_challenge",
         "p_type_correct",
+        *(["vetoes"] if game.vetoes else []),
     ]
 
 

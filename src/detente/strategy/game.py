@@ -137,6 +137,7 @@ class CoalitionGame:
                 talks_rung = min(talks_rung, r)
         self.talks_rung = talks_rung
         self.progress_moves = frozenset(int(x) for x in self.ladder[talks_rung + 1 :])
+        self._progress_arr = np.array(sorted(self.progress_moves), dtype=np.int64)
 
         def d(path: str) -> FloatArray:
             return draws[path]
@@ -174,6 +175,17 @@ class CoalitionGame:
         self.p_continuity = d("game.election.p_continuity") if el else np.ones(n)
         self.withdrawn = np.array([ci[m] for m in el.withdrawn_moves] if el else [], dtype=int)
         self.fallback = ci[el.fallback_move] if el else 0
+        # vetoes: (move, fallback, probability, cohesion cost, only before progress)
+        self.vetoes = [
+            (
+                ci[v.move],
+                ci[v.fallback_move],
+                d(f"game.vetoes.{v.id}.probability"),
+                d(f"game.vetoes.{v.id}.cohesion_cost"),
+                v.before_progress,
+            )
+            for v in spec.vetoes
+        ]
         self.effects: list[_CompiledEffect] = []
         sides: list[tuple[int, str, list[tuple[str, list[Effect]]]]] = [
             (0, "coalition_moves", [(m.id, m.effects) for m in spec.coalition_moves]),
@@ -221,6 +233,20 @@ class CoalitionGame:
         assert n == self.n, "a CoalitionGame is built for a fixed number of episodes"
         gen = np.random.default_rng(self.seed)
         self.rng: Uniforms = TiledUniforms(gen, self.chance_period) if self.chance_period else gen
+        # vetoes draw from their own stream, so a game without vetoes keeps its chance unchanged
+        root = (
+            self.seed
+            if isinstance(self.seed, np.random.SeedSequence)
+            else np.random.SeedSequence(self.seed)
+        )
+        vgen = np.random.default_rng(
+            np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, 0x7E70))
+        )
+        self.veto_rng: Uniforms = (
+            TiledUniforms(vgen, self.chance_period) if self.chance_period else vgen
+        )
+        self.progress_seen = np.zeros(n, dtype=bool)
+        self.blocked = np.zeros(n)
         self.state = {v: self.initial[v].copy() for v in STATE_VARS}
         self.state["declared"] = np.zeros(n)
         self.arsenal = self.arsenal0.copy()
@@ -267,6 +293,14 @@ class CoalitionGame:
         if t >= self.election_t and self.withdrawn.size:
             gone = self.changed & np.isin(a, self.withdrawn)
             a = np.where(gone, self.fallback, a)
+        for move, fallback, prob, cost, before_progress in self.vetoes:
+            u = self.veto_rng.random(self.n)  # one uniform per veto per month, always drawn
+            hit = (a == move) & (u < prob)
+            if before_progress:
+                hit &= ~self.progress_seen
+            a = np.where(hit, fallback, a)
+            self.blocked += hit
+            self.state["cohesion"] -= hit * cost
         return a, b
 
     def perceive(self, t: int, a: IntArray, b: IntArray) -> tuple[IntArray, IntArray]:
@@ -372,6 +406,7 @@ class CoalitionGame:
         np.maximum(self.state["steps"], 0.0, out=self.state["steps"])
         self.used[rows, a] = True
         self.used_t[rows, b] = True
+        self.progress_seen |= np.isin(b_seen, self._progress_arr)  # as the coalition saw it
         self.state["declared"][a == self.declare_move] = 1.0
         # 4. the arsenal grows, slowed by a freeze and by each verified step
         frozen = self.state["freeze"] > 0.5
@@ -401,6 +436,8 @@ class CoalitionGame:
         out["cohesion"] = self.state["cohesion"].copy()
         out["p_unc_challenge"] = (self.state["unc_challenge"] > 0.5).astype(float)
         out["p_type_correct"] = (self.belief.argmax(axis=1) == self.types).astype(float)
+        if self.vetoes:
+            out["vetoes"] = self.blocked.copy()
         return out
 
 

@@ -168,6 +168,25 @@ class Election(_Strict):
     fallback_move: str = Field(description="what the coalition does instead of a withdrawn move")
 
 
+class Veto(_Strict):
+    """A coalition member may block one of the coalition's moves (the allies may disagree).
+
+    Each month the coalition plays ``move``, ``member`` blocks it with ``probability`` (only
+    before the target's first progress move, freeze or step, when ``before_progress``); the
+    coalition then plays ``fallback_move`` instead, and the public split costs ``cohesion_cost``.
+    """
+
+    id: str
+    member: str = Field(description="the coalition member who may block, e.g. `usa`")
+    move: str = Field(description="the coalition move it may block")
+    probability: Quantity = Field(description="chance it blocks the move each time it is played")
+    before_progress: bool = Field(
+        False, description="block only until the target has made a progress move (freeze, step)"
+    )
+    fallback_move: str = Field(description="what the coalition does instead")
+    cohesion_cost: Quantity = Field(description="cohesion lost per block")
+
+
 class Party(_Strict):
     id: str
     label: str
@@ -211,6 +230,9 @@ class GameSpec(_Strict):
     declaration: Declaration
     noise: Noise
     election: Election | None = None
+    vetoes: list[Veto] = Field(
+        default_factory=list, description="moves a coalition member may block (see Veto)"
+    )
     cohesion_cost_unreciprocated: Quantity = Field(
         description="cohesion lost per concession the target does not reciprocate next month"
     )
@@ -290,9 +312,9 @@ def check_game(game: GameSpec, source_ids: set[str], report: Callable[[str, str]
     """Report every semantic problem of ``game`` as ``report(field_path, message)``.
 
     Checks: months well-formed and ordered; unique ids; every move id referenced (roles,
-    ladder, misreads, lifts, declaration, election) exists on the right side; probabilities and
-    shares in [0, 1]; type priors sum to 1; distribution parameters coherent; cited documents
-    known; strategy classes and parameters known.
+    ladder, misreads, lifts, declaration, election, vetoes) exists on the right side;
+    probabilities and shares in [0, 1]; type priors sum to 1; distribution parameters coherent;
+    cited documents known; strategy classes and parameters known.
     """
     from detente.strategy.strategies import STRATEGIES  # local: keep spec import-light
 
@@ -303,6 +325,7 @@ def check_game(game: GameSpec, source_ids: set[str], report: Callable[[str, str]
         ("target_moves", t_ids),
         ("types", [t.id for t in game.types]),
         ("strategies", [s.id for s in game.strategies]),
+        ("vetoes", [v.id for v in game.vetoes]),
     ):
         seen: set[str] = set()
         for i in ids:
@@ -364,6 +387,11 @@ def check_game(game: GameSpec, source_ids: set[str], report: Callable[[str, str]
         for pos, move in enumerate(el.withdrawn_moves):
             need(f"game.election.withdrawn_moves[{pos}]", move, c_set, "coalition")
         need("game.election.fallback_move", el.fallback_move, c_set, "coalition")
+    for v in game.vetoes:
+        if v.member not in game.coalition.members:
+            report(f"game.vetoes.{v.id}.member", f"{v.member!r} is not a coalition member")
+        need(f"game.vetoes.{v.id}.move", v.move, c_set, "coalition")
+        need(f"game.vetoes.{v.id}.fallback_move", v.fallback_move, c_set, "coalition")
     if game.metrics.checkpoint is not None:
         try:
             k = game.month_index(game.metrics.checkpoint)

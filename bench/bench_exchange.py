@@ -69,8 +69,10 @@ def run_decide(path: str | Path, iterations: int = 1) -> DecideRun:
             ex = actor.exchange
             key = (
                 len(run.exchanges),
-                ex.i.actor.actor_id, ex.i.supply.issue.name,
-                ex.j.actor.actor_id, ex.j.supply.issue.name,
+                ex.i.actor.actor_id,
+                ex.i.supply.issue.name,
+                ex.j.actor.actor_id,
+                ex.j.supply.issue.name,
                 actor.actor.actor_id,
             )
             run.on_target.setdefault(key, []).append((not capped, gap))
@@ -88,8 +90,12 @@ def run_decide(path: str | Path, iterations: int = 1) -> DecideRun:
             def execute_exchange(self, ex: Any) -> None:
                 run.exchanges.append(
                     (
-                        ex.i.actor.actor_id, ex.i.supply.issue.name, float(ex.i.y),
-                        ex.j.actor.actor_id, ex.j.supply.issue.name, float(ex.j.y),
+                        ex.i.actor.actor_id,
+                        ex.i.supply.issue.name,
+                        float(ex.i.y),
+                        ex.j.actor.actor_id,
+                        ex.j.supply.issue.name,
+                        float(ex.j.y),
                         float(ex.gain),
                     )
                 )
@@ -179,15 +185,19 @@ def main() -> None:
     n_ours = len(results["detente"].tables["exchanges"])
     n_theirs = len(results["decide"].exchanges)
     print(f"file: {args.file}  iterations: {args.iterations}  best of {args.repeat}")
-    print(f"decide-exchange-model {decide.__version__}: {timings['decide']:.3f} s, "
-          f"{n_theirs} exchanges")
+    print(
+        f"decide-exchange-model {decide.__version__}: {timings['decide']:.3f} s, "
+        f"{n_theirs} exchanges"
+    )
     print(f"detente exchange:              {timings['detente']:.3f} s, {n_ours} exchanges")
     print(f"ratio decide / detente: {timings['decide'] / timings['detente']:.1f}x")
     if n_ours != n_theirs:
-        print("(counts differ where Decide's Decimal rounding breaks an exact tie differently "
-              "from input order, or, from round 4 on, lets a move through whose outcome already "
-              "sits on the demanding actor's position; replaying those choices gives identical "
-              "runs: see tests and docs/models/exchange.md)")
+        print(
+            "(counts differ where Decide's Decimal rounding breaks an exact tie differently "
+            "from input order, or, from round 4 on, lets a move through whose outcome already "
+            "sits on the demanding actor's position; replaying those choices gives identical "
+            "runs: see tests and docs/models/exchange.md)"
+        )
 
 
 if __name__ == "__main__":

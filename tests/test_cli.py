@@ -19,7 +19,11 @@ runner = CliRunner()
 SCENARIOS = ["korea-peace-declaration.yaml", "ec-emission-standards-1994.yaml"]
 ISSUES = {
     "korea-peace-declaration.yaml": [
-        "declaration", "sanctions", "nuclear", "exercises", "armistice"
+        "declaration",
+        "sanctions",
+        "nuclear",
+        "exercises",
+        "armistice",
     ],
     "ec-emission-standards-1994.yaml": ["delay"],
 }

@@ -30,13 +30,16 @@ def problems(draw: st.DrawFn, draws: int = 1) -> Problem:
     width = np.array(draw(st.lists(st.floats(1e-2, 1e3), min_size=k, max_size=k)))
     hi = lo + width
     shape = (draws, n, k)
-    u = np.array(draw(st.lists(st.floats(0, 1), min_size=draws * n * k,
-                               max_size=draws * n * k))).reshape(shape)
+    u = np.array(
+        draw(st.lists(st.floats(0, 1), min_size=draws * n * k, max_size=draws * n * k))
+    ).reshape(shape)
     position = lo + u * width
-    salience = np.array(draw(st.lists(st.floats(0, 1), min_size=draws * n * k,
-                                      max_size=draws * n * k))).reshape(shape)
-    capability = np.array(draw(st.lists(st.floats(1e-3, 1e3), min_size=draws * n,
-                                        max_size=draws * n))).reshape(draws, n)
+    salience = np.array(
+        draw(st.lists(st.floats(0, 1), min_size=draws * n * k, max_size=draws * n * k))
+    ).reshape(shape)
+    capability = np.array(
+        draw(st.lists(st.floats(1e-3, 1e3), min_size=draws * n, max_size=draws * n))
+    ).reshape(draws, n)
     return Problem(
         actors=tuple(f"a{i}" for i in range(n)),
         issues=tuple(f"i{j}" for j in range(k)),
@@ -86,8 +89,11 @@ def emission_csv(shared_dir: Path) -> Problem:
 def test_hand_computed() -> None:
     # weights 1*1=1, 2*0.5=1, 4*0.25=1 on issue x; 1*0=0, 2*1=2, 4*0.5=2 on issue y
     problem = Problem.single(
-        actors=["a", "b", "c"], issues=["x", "y"], capability=[1, 2, 4],
-        position=[[0, 10], [3, 40], [9, 70]], salience=[[1, 0], [0.5, 1], [0.25, 0.5]],
+        actors=["a", "b", "c"],
+        issues=["x", "y"],
+        capability=[1, 2, 4],
+        position=[[0, 10], [3, 40], [9, 70]],
+        salience=[[1, 0], [0.5, 1], [0.25, 0.5]],
     )
     fc = Compromise().forecast(problem)
     assert fc.outcome.tolist() == pytest.approx([4.0, 55.0])
@@ -108,19 +114,20 @@ def test_emission_case_from_scenario(emission_yaml: Path) -> None:
 
 
 def test_all_saliences_zero_falls_back_to_capability() -> None:
-    problem = Problem.single(["a", "b"], ["x"], capability=[3, 1], position=[0, 8],
-                             salience=[0, 0])
+    problem = Problem.single(["a", "b"], ["x"], capability=[3, 1], position=[0, 8], salience=[0, 0])
     assert Compromise().forecast(problem).outcome[0] == pytest.approx(2.0)
 
 
 def test_forecast_refuses_a_batch() -> None:
     problem = Problem.single(["a", "b"], ["x"], [1, 1], [0, 1], [1, 1])
     batch = Problem(
-        actors=problem.actors, issues=problem.issues,
+        actors=problem.actors,
+        issues=problem.issues,
         capability=np.repeat(problem.capability, 2, axis=0),
         position=np.repeat(problem.position, 2, axis=0),
         salience=np.repeat(problem.salience, 2, axis=0),
-        scale_min=problem.scale_min, scale_max=problem.scale_max,
+        scale_min=problem.scale_min,
+        scale_max=problem.scale_max,
         status_quo=np.repeat(problem.status_quo, 2, axis=0),
     )
     with pytest.raises(ModelInputError, match="one-draw problem"):
@@ -158,9 +165,13 @@ def test_relabelling_and_permuting_actors_changes_nothing(problem: Problem, rnd:
 @given(problems(), st.floats(1e-3, 1e3), st.floats(-1e4, 1e4))
 def test_affine_change_of_scale_maps_the_forecast(problem: Problem, a: float, b: float) -> None:
     moved = Problem(
-        actors=problem.actors, issues=problem.issues, capability=problem.capability,
-        position=a * problem.position + b, salience=problem.salience,
-        scale_min=a * problem.scale_min + b, scale_max=a * problem.scale_max + b,
+        actors=problem.actors,
+        issues=problem.issues,
+        capability=problem.capability,
+        position=a * problem.position + b,
+        salience=problem.salience,
+        scale_min=a * problem.scale_min + b,
+        scale_max=a * problem.scale_max + b,
         status_quo=problem.status_quo,
     )
     x = Compromise().forecast(problem).outcome

@@ -32,10 +32,13 @@ from bench_exchange import (  # noqa: E402
 def two_by_two() -> Problem:
     # A cares about p (0.8) more than q (0.4); B the reverse (0.3, 0.9); both capability 1.
     return Problem.single(
-        ["A", "B"], ["p", "q"], [1.0, 1.0],
+        ["A", "B"],
+        ["p", "q"],
+        [1.0, 1.0],
         position=[[0.0, 0.0], [100.0, 100.0]],
         salience=[[0.8, 0.4], [0.3, 0.9]],
-        scale_min=[0, 0], scale_max=[100, 100],
+        scale_min=[0, 0],
+        scale_max=[100, 100],
     )
 
 
@@ -66,9 +69,13 @@ def test_scale_is_respected() -> None:
     # Same problem on the scale 10..30: positions and outcome map affinely.
     base = two_by_two()
     shifted = Problem.single(
-        ["A", "B"], ["p", "q"], [1.0, 1.0],
-        position=10 + base.position[0] / 5, salience=base.salience[0],
-        scale_min=[10, 10], scale_max=[30, 30],
+        ["A", "B"],
+        ["p", "q"],
+        [1.0, 1.0],
+        position=10 + base.position[0] / 5,
+        salience=base.salience[0],
+        scale_min=[10, 10],
+        scale_max=[30, 30],
     )
     a = ExchangeModel().forecast(base)
     b = ExchangeModel().forecast(shifted)
@@ -79,10 +86,13 @@ def test_scale_is_respected() -> None:
 
 def three_actors() -> Problem:
     return Problem.single(
-        ["A", "B", "C"], ["p", "q"], [1.0, 1.0, 0.5],
+        ["A", "B", "C"],
+        ["p", "q"],
+        [1.0, 1.0, 0.5],
         position=[[0.0, 0.0], [100.0, 100.0], [100.0, 100.0]],
         salience=[[0.8, 0.2], [0.2, 0.8], [0.2, 0.8]],
-        scale_min=[0, 0], scale_max=[100, 100],
+        scale_min=[0, 0],
+        scale_max=[100, 100],
     )
 
 
@@ -114,8 +124,13 @@ def test_without_the_invalidating_exchange_both_would_run() -> None:
     # Sum c*s: p 0.9, q 0.6; C fully to 0 on p: e_p = 10/0.9 = e_q; A moves e_q*0.6/0.2 = 100/3.
     p = three_actors().subset_issues([0, 1])
     only_c = Problem.single(
-        ["A", "C"], ["p", "q"], [1.0, 0.5], position=p.position[0][[0, 2]],
-        salience=p.salience[0][[0, 2]], scale_min=[0, 0], scale_max=[100, 100],
+        ["A", "C"],
+        ["p", "q"],
+        [1.0, 0.5],
+        position=p.position[0][[0, 2]],
+        salience=p.salience[0][[0, 2]],
+        scale_min=[0, 0],
+        scale_max=[100, 100],
     )
     ex = ExchangeModel().forecast(only_c).tables["exchanges"]
     assert len(ex) == 1
@@ -126,15 +141,19 @@ def test_without_the_invalidating_exchange_both_would_run() -> None:
 def test_ties_seeded() -> None:
     # B and C identical: their exchanges with A tie. Input order picks B; seeds may pick C.
     prob = Problem.single(
-        ["A", "B", "C"], ["p", "q"], [1.0, 1.0, 1.0],
+        ["A", "B", "C"],
+        ["p", "q"],
+        [1.0, 1.0, 1.0],
         position=[[0.0, 0.0], [100.0, 100.0], [100.0, 100.0]],
         salience=[[0.8, 0.2], [0.2, 0.8], [0.2, 0.8]],
-        scale_min=[0, 0], scale_max=[100, 100],
+        scale_min=[0, 0],
+        scale_max=[100, 100],
     )
     first = ExchangeModel().forecast(prob).tables["exchanges"].iloc[0].actor_j
     assert first == "B"
-    picks = {ExchangeModel(seed=s).forecast(prob).tables["exchanges"].iloc[0].actor_j
-             for s in range(12)}
+    picks = {
+        ExchangeModel(seed=s).forecast(prob).tables["exchanges"].iloc[0].actor_j for s in range(12)
+    }
     assert picks == {"B", "C"}
     again = ExchangeModel(seed=3).forecast(prob).tables["exchanges"]
     assert again.equals(ExchangeModel(seed=3).forecast(prob).tables["exchanges"])
@@ -145,11 +164,13 @@ def test_registry_batch_and_errors() -> None:
     assert isinstance(model, ExchangeModel)
     prob = two_by_two()
     batch = Problem(
-        actors=prob.actors, issues=prob.issues,
+        actors=prob.actors,
+        issues=prob.issues,
         capability=np.repeat(prob.capability, 3, axis=0),
         position=np.repeat(prob.position, 3, axis=0),
         salience=np.repeat(prob.salience, 3, axis=0),
-        scale_min=prob.scale_min, scale_max=prob.scale_max,
+        scale_min=prob.scale_min,
+        scale_max=prob.scale_max,
         status_quo=np.repeat(prob.status_quo, 3, axis=0),
     )
     out = model.forecast_batch(batch)
@@ -173,9 +194,13 @@ def test_registry_batch_and_errors() -> None:
 def test_properties(n: int, k: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
     prob = Problem.single(
-        [f"a{i}" for i in range(n)], [f"d{j}" for j in range(k)],
-        rng.uniform(0.1, 1.0, n), rng.choice([0.0, 25.0, 50.0, 75.0, 100.0], (n, k)),
-        rng.uniform(0.05, 1.0, (n, k)), scale_min=np.zeros(k), scale_max=np.full(k, 100.0),
+        [f"a{i}" for i in range(n)],
+        [f"d{j}" for j in range(k)],
+        rng.uniform(0.1, 1.0, n),
+        rng.choice([0.0, 25.0, 50.0, 75.0, 100.0], (n, k)),
+        rng.uniform(0.05, 1.0, (n, k)),
+        scale_min=np.zeros(k),
+        scale_max=np.full(k, 100.0),
     )
     fc = ExchangeModel().forecast(prob)
     ex = fc.tables["exchanges"]
@@ -227,7 +252,10 @@ def _compare(reference: DecideRun, path: Path, iterations: int, use_replay: bool
     assert len(ex) == len(reference.exchanges)
     for n, (ref, row) in enumerate(zip(reference.exchanges, ex.itertuples(), strict=True)):
         assert (row.actor_i, row.supply_i, row.actor_j, row.supply_j) == (
-            ref[0], ref[1], ref[3], ref[4]
+            ref[0],
+            ref[1],
+            ref[3],
+            ref[4],
         ), f"exchange {n + 1}"
         assert norm(row.position_i, row.supply_i) == pytest.approx(ref[2], abs=1e-6)
         assert norm(row.position_j, row.supply_j) == pytest.approx(ref[5], abs=1e-6)
@@ -301,6 +329,9 @@ def test_outcome_on_demanding_actor_is_capped() -> None:
     assert capped.equals(passed.iloc[:153])
     last = passed.iloc[-1]
     assert (last.actor_i, last.supply_i, last.actor_j, last.supply_j) == (
-        "KvK", "extra-investering", "PvdA", "woonwerkverkeer"
+        "KvK",
+        "extra-investering",
+        "PvdA",
+        "woonwerkverkeer",
     )
     assert last.gain == pytest.approx(2.718845678e-4, rel=1e-6)

@@ -35,18 +35,24 @@ def problems(draw: st.DrawFn, draws: int = 1, exact: bool = False) -> Problem:
     k = draw(st.integers(1, 3))
     size = draws * n * k
     if exact:
-        position = np.array(draw(st.lists(st.integers(0, 100), min_size=size, max_size=size)),
-                            dtype=float)
-        salience = np.array(draw(st.lists(st.sampled_from([0.0, 0.25, 0.5, 0.75, 1.0]),
-                                          min_size=size, max_size=size)))
-        capability = np.array(draw(st.lists(st.integers(1, 20), min_size=draws * n,
-                                            max_size=draws * n)), dtype=float)
+        position = np.array(
+            draw(st.lists(st.integers(0, 100), min_size=size, max_size=size)), dtype=float
+        )
+        salience = np.array(
+            draw(
+                st.lists(st.sampled_from([0.0, 0.25, 0.5, 0.75, 1.0]), min_size=size, max_size=size)
+            )
+        )
+        capability = np.array(
+            draw(st.lists(st.integers(1, 20), min_size=draws * n, max_size=draws * n)), dtype=float
+        )
         lo, hi = np.zeros(k), np.full(k, 100.0)
     else:
         position = np.array(draw(st.lists(st.floats(0, 100), min_size=size, max_size=size)))
         salience = np.array(draw(st.lists(st.floats(0, 1), min_size=size, max_size=size)))
-        capability = np.array(draw(st.lists(st.floats(1e-2, 1e2), min_size=draws * n,
-                                            max_size=draws * n)))
+        capability = np.array(
+            draw(st.lists(st.floats(1e-2, 1e2), min_size=draws * n, max_size=draws * n))
+        )
         lo, hi = np.zeros(k), np.full(k, 100.0)
     return Problem(
         actors=tuple(f"a{i}" for i in range(n)),
@@ -79,8 +85,15 @@ def test_emission_case_from_csv(shared_dir: Path) -> None:
     if not path.exists():
         pytest.skip(f"reference data absent: {path}")
     df = pd.read_csv(path)
-    problem = Problem.single(list(df["Actor"]), ["delay"], df["Capability"].to_numpy(),
-                             df["Position"].to_numpy(), df["Salience"].to_numpy(), 4.0, 10.0)
+    problem = Problem.single(
+        list(df["Actor"]),
+        ["delay"],
+        df["Capability"].to_numpy(),
+        df["Position"].to_numpy(),
+        df["Salience"].to_numpy(),
+        4.0,
+        10.0,
+    )
     assert get_model("median").forecast(problem).outcome[0] == 7.0
 
 
@@ -151,24 +164,36 @@ def test_relabelling_and_permuting_actors_changes_nothing(problem: Problem, rnd:
     rnd.shuffle(order)  # type: ignore[attr-defined]
     idx = np.asarray(order)
     permuted = Problem(
-        actors=tuple(f"z{i}" for i in order), issues=problem.issues,
-        capability=problem.capability[:, idx], position=problem.position[:, idx, :],
-        salience=problem.salience[:, idx, :], scale_min=problem.scale_min,
-        scale_max=problem.scale_max, status_quo=problem.status_quo,
+        actors=tuple(f"z{i}" for i in order),
+        issues=problem.issues,
+        capability=problem.capability[:, idx],
+        position=problem.position[:, idx, :],
+        salience=problem.salience[:, idx, :],
+        scale_min=problem.scale_min,
+        scale_max=problem.scale_max,
+        status_quo=problem.status_quo,
     )
-    np.testing.assert_array_equal(WeightedMedian().forecast(problem).outcome,
-                                  WeightedMedian().forecast(permuted).outcome)
+    np.testing.assert_array_equal(
+        WeightedMedian().forecast(problem).outcome, WeightedMedian().forecast(permuted).outcome
+    )
 
 
 @settings(deadline=None, max_examples=100)
-@given(problems(exact=True), st.sampled_from([0.25, 0.5, 2.0, 8.0, -1.0, -4.0]),
-       st.integers(-1000, 1000))
+@given(
+    problems(exact=True),
+    st.sampled_from([0.25, 0.5, 2.0, 8.0, -1.0, -4.0]),
+    st.integers(-1000, 1000),
+)
 def test_affine_change_of_scale_maps_the_forecast(problem: Problem, a: float, b: int) -> None:
     lo, hi = a * problem.scale_min + b, a * problem.scale_max + b
     moved = Problem(
-        actors=problem.actors, issues=problem.issues, capability=problem.capability,
-        position=a * problem.position + b, salience=problem.salience,
-        scale_min=np.minimum(lo, hi), scale_max=np.maximum(lo, hi),
+        actors=problem.actors,
+        issues=problem.issues,
+        capability=problem.capability,
+        position=a * problem.position + b,
+        salience=problem.salience,
+        scale_min=np.minimum(lo, hi),
+        scale_max=np.maximum(lo, hi),
         status_quo=problem.status_quo,
     )
     x = WeightedMedian().forecast(problem).outcome

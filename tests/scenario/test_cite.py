@@ -46,7 +46,11 @@ def test_schema_is_json_with_actors_and_issues() -> None:
     quantity = schema["$defs"]["Quantity"]
     assert quantity["additionalProperties"] is False
     assert set(quantity["properties"]["dist"]["anyOf"][0]["enum"]) == {
-        "triangular", "uniform", "truncnormal", "beta"}
+        "triangular",
+        "uniform",
+        "truncnormal",
+        "beta",
+    }
 
 
 def test_korea_quotes_are_all_found(korea_yaml: Path, sources_dir: Path) -> None:
@@ -108,14 +112,17 @@ def test_curly_quotes_and_dashes_are_normalised(
 ) -> None:
     # The article has a curly apostrophe (North’s) and the scenario keeps it; straight works too.
     text = korea_yaml.read_text(encoding="utf-8")
-    text = text.replace("freeze if not reverse the North’s progress",
-                        "freeze if not reverse the North's progress")
+    text = text.replace(
+        "freeze if not reverse the North’s progress", "freeze if not reverse the North's progress"
+    )
     # An em dash in the article ("stronger—significantly") may be written as an en dash.
-    text = text.replace("dramatically stronger—significantly",
-                        "dramatically stronger–significantly")
+    text = text.replace(
+        "dramatically stronger—significantly", "dramatically stronger–significantly"
+    )
     # A straight-quoted word may be written with curly quotes.
-    text = text.replace("To North Korea, U.S. “hostile policy”",
-                        'To North Korea, U.S. \\"hostile policy\\"')
+    text = text.replace(
+        "To North Korea, U.S. “hostile policy”", 'To North Korea, U.S. \\"hostile policy\\"'
+    )
     path = tmp_path / "korea.yaml"
     path.write_text(text, encoding="utf-8")
     assert text != korea_yaml.read_text(encoding="utf-8")
@@ -138,9 +145,7 @@ def test_punctuation_change_is_not_accepted(
     assert result.exit_code == 1
 
 
-def test_missing_source_file_is_a_miss(
-    korea_yaml: Path, sources_dir: Path, tmp_path: Path
-) -> None:
+def test_missing_source_file_is_a_miss(korea_yaml: Path, sources_dir: Path, tmp_path: Path) -> None:
     folder = tmp_path / "sources"
     folder.mkdir()
     shutil.copy(sources_dir / "000_c7b37ae1da67c85b.txt", folder)

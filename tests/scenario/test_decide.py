@@ -63,11 +63,11 @@ def test_cop21_missing_records() -> None:
 def test_semicolon_double_quotes_and_comments(tmp_path: Path) -> None:
     f = tmp_path / "x.csv"
     f.write_text(
-        '#/;a comment line\n'
+        "#/;a comment line\n"
         '#A;"a";"Actor A";\n#A;b;Actor B\n'
-        '#P;p;Issue P;some; text\n#P;q;Issue Q\n'
-        '#M;p;-5;left end\n#M;p;5;right end\n'
-        '#D;a;p;-5;0.5;0.2\n#D;b;p;5;0.25;0.4\n#D;a;q;10;0.5;0.2\n#D;b;q;90;1;0.4\n'
+        "#P;p;Issue P;some; text\n#P;q;Issue Q\n"
+        "#M;p;-5;left end\n#M;p;5;right end\n"
+        "#D;a;p;-5;0.5;0.2\n#D;b;p;5;0.25;0.4\n#D;a;q;10;0.5;0.2\n#D;b;q;90;1;0.4\n"
     )
     sc = read_decide_file(f)
     assert [a.name for a in sc.actors] == ["Actor A", "Actor B"]
@@ -86,8 +86,10 @@ def test_semicolon_double_quotes_and_comments(tmp_path: Path) -> None:
         ("#A\ta\ta\n#P\tp\tp\n#D\tz\tp\t5\t0.5\t1\n", ":3: #D.actor: actor 'z' is not defined"),
         ("#A\ta\ta\n#P\tp\tp\n#D\ta\tp\t5\t1.5\t1\n", ":3: #D.salience: 1.5 is outside [0, 1]"),
         ("#A\ta\ta\n#P\tp\tp\n#D\ta\tp\tfive\t0.5\t1\n", ":3: #D.position: 'five' is not a number"),
-        ("#A\ta\ta\n#P\tp\tp\n#M\tp\t0\n#M\tp\t10\n#D\ta\tp\t50\t0.5\t1\n",
-         ":5: #D.position: 50 is outside the scale of issue 'p' [0, 10]"),
+        (
+            "#A\ta\ta\n#P\tp\tp\n#M\tp\t0\n#M\tp\t10\n#D\ta\tp\t50\t0.5\t1\n",
+            ":5: #D.position: 50 is outside the scale of issue 'p' [0, 10]",
+        ),
         ("#A\ta\ta\n#A\ta\tb\n#P\tp\tp\n", ":2: #A: actor 'a' already defined on line 1"),
         ("#A\ta\ta\n#P\tp\tp\n#D\ta\tp\t5\t0.5\n", ":3: #D: has 4 fields, expected at least 5"),
     ],
@@ -111,8 +113,7 @@ def test_varying_power(tmp_path: Path) -> None:
     sc = read_decide_file(f)
     with pytest.raises(DecideFormatError, match="power that varies across issues"):
         sc.to_problem()
-    np.testing.assert_allclose(sc.to_problem(average_varying_power=True).capability[0],
-                               [0.4, 0.4])
+    np.testing.assert_allclose(sc.to_problem(average_varying_power=True).capability[0], [0.4, 0.4])
     np.testing.assert_array_equal(sc.power, [[0.2, 0.6], [0.4, 0.4]])
 
 

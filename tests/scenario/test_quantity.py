@@ -120,8 +120,14 @@ def test_sampling_is_reproducible(spec: dict[str, Any]) -> None:
 
 
 def test_describe_and_basis_text() -> None:
-    x = q(dist="triangular", low=0.5, mode=0.7, high=0.9, assumption="a guess",
-          source={"doc": "cato", "quote": "it matters"})
+    x = q(
+        dist="triangular",
+        low=0.5,
+        mode=0.7,
+        high=0.9,
+        assumption="a guess",
+        source={"doc": "cato", "quote": "it matters"},
+    )
     assert x.describe() == "triangular(0.5, 0.7, 0.9)"
     assert x.basis_text() == 'cato: "it matters"; assumption: a guess'
     assert q(value=1).basis_text() == "(no basis given)"

@@ -53,8 +53,12 @@ def test_warnings_are_collected_not_raised() -> None:
     assert len(loaded.warnings) == 1
     (w,) = loaded.warnings
     assert isinstance(w, Diagnostic)
-    assert (w.file, w.line, w.field, w.severity) == ("mem.yaml", 27, "actors.beta.capability",
-                                                     "warning")
+    assert (w.file, w.line, w.field, w.severity) == (
+        "mem.yaml",
+        27,
+        "actors.beta.capability",
+        "warning",
+    )
     assert str(w).startswith("mem.yaml:27: actors.beta.capability: warning: no basis for 0.5")
     with pytest.raises(InputError) as info:
         parse_yaml(text, "mem.yaml", strict=True)
@@ -95,8 +99,10 @@ def test_korea_worldviews_differ(korea_yaml: Path) -> None:
     loaded = load_scenario(korea_yaml)
     eng = with_worldview(loaded, "engagement")
     skp = with_worldview(loaded, "skeptic")
-    pos = {sc_id: sc.actor("dprk").stances["declaration"].position.point()
-           for sc_id, sc in (("eng", eng), ("skp", skp))}
+    pos = {
+        sc_id: sc.actor("dprk").stances["declaration"].position.point()
+        for sc_id, sc in (("eng", eng), ("skp", skp))
+    }
     assert pos["eng"] == pytest.approx((70 + 90 + 100) / 3)
     assert pos["skp"] == pytest.approx((0 + 15 + 40) / 3)
 
@@ -114,8 +120,11 @@ def test_display_path_names_items_by_id() -> None:
 
 def test_resolve_path_inverts_display_path() -> None:
     loaded = load_scenario(MINIMAL)
-    for key in [("actors", 1, "stances", "talks", "salience"), ("issues", 0, "scale", "max"),
-                ("worldviews", 0, "overrides")]:
+    for key in [
+        ("actors", 1, "stances", "talks", "salience"),
+        ("issues", 0, "scale", "max"),
+        ("worldviews", 0, "overrides"),
+    ]:
         assert resolve_path(loaded.raw, display_path(key, loaded.raw)) == key
 
 
@@ -152,8 +161,9 @@ def test_to_problem_shapes_and_values() -> None:
 
 
 def test_yaml_errors_name_list_items_by_id() -> None:
-    text = MINIMAL.read_text(encoding="utf-8").replace("    title: A memo\n",
-                                                       "    title: !!binary aGVsbG8=\n")
+    text = MINIMAL.read_text(encoding="utf-8").replace(
+        "    title: A memo\n", "    title: !!binary aGVsbG8=\n"
+    )
     with pytest.raises(InputError) as info:
         parse_yaml(text, "tag.yaml")
     (d,) = info.value.diagnostics

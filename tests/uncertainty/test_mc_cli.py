@@ -235,3 +235,15 @@ def _alive(pid: int) -> bool:
         return False
     stat = Path(f"/proc/{pid}/stat")
     return not (stat.exists() and stat.read_text().split(") ")[-1].startswith("Z"))
+
+
+def test_ray_backend_without_ray_says_how_to_install(
+    korea_yaml: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `import ray` fails as it does where the [ray] extra is not installed
+    monkeypatch.setitem(sys.modules, "ray", None)
+    out = tmp_path / "run"
+    code, _, err = _simulate(str(korea_yaml), "--draws", "5", "--backend", "ray", "--out", str(out))
+    assert code == 2
+    assert "pip install 'detente[ray]'" in err and "Traceback" not in err
+    assert not out.exists()

@@ -211,6 +211,9 @@ def _run_ray(
     address: str | None,
     progress: ProgressFn | None,
 ) -> list[BlockResult]:
+    if address:
+        # the address is the user's input: judge it first, whether or not Ray is installed
+        _check_reachable(address)
     try:
         import ray
     except ImportError:
@@ -220,7 +223,6 @@ def _run_ray(
     started_here = False
     if not ray.is_initialized():
         if address:
-            _check_reachable(address)
             ray.init(address=address, log_to_driver=False)
         else:
             ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)

@@ -55,6 +55,9 @@ _COALITION_KIND = {
 }
 _STATE_DEFAULT = {"sanctions": 1.0, "exercises": 1.0, "cohesion": 1.0}
 _EPS = 1e-9
+#: spawn-key suffix of the vetoes' own random stream (any fixed value; it must never change, or
+#: runs with vetoes stop reproducing)
+_VETO_STREAM = 0x7E70
 
 
 def sample_draws(game: GameSpec, rng: np.random.Generator, n: int) -> dict[str, FloatArray]:
@@ -240,7 +243,7 @@ class CoalitionGame:
             else np.random.SeedSequence(self.seed)
         )
         vgen = np.random.default_rng(
-            np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, 0x7E70))
+            np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, _VETO_STREAM))
         )
         self.veto_rng: Uniforms = (
             TiledUniforms(vgen, self.chance_period) if self.chance_period else vgen

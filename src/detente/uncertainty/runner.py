@@ -132,7 +132,11 @@ def _terminate_pool(executor: cf.ProcessPoolExecutor) -> None:
     for proc in list(processes.values()):
         if proc.is_alive():
             proc.terminate()
-    executor.shutdown(wait=False, cancel_futures=True)
+    # wait for the pool's manager thread to see the dead workers and finish: left running, it
+    # can close its wake-up pipe while concurrent.futures' exit hook writes to it (the hook
+    # does not take the pool's lock), and "Bad file descriptor" is printed as a traceback
+    # after our clean "interrupted" message
+    executor.shutdown(wait=True, cancel_futures=True)
 
 
 def spawn_pool(workers: int) -> cf.ProcessPoolExecutor:

@@ -220,3 +220,31 @@ def test_korea_report_in_chromium(tmp_path: Path, korea_yaml: Path) -> None:
     assert _console_errors(log) == []
     assert "Strategies against target types" in dom and "peace_first" in dom
     assert "ranks first" in dom or "is beaten" in dom
+
+
+def test_strategy_game_sensitivity_chart(korea_yaml: Path) -> None:
+    from detente.report.html import ReportOptions, _Figures, _game_sensitivity
+    from detente.scenario.validate import load_scenario
+
+    loaded = load_scenario(korea_yaml)
+    opts = ReportOptions(
+        worldviews=["engagement", "skeptic"], game_sensitivity_n=4, game_sensitivity_episodes=20
+    )
+    part = _game_sensitivity(loaded, opts, _Figures(), None)
+    assert "What moves the strategy comparison" in part
+    assert "p_talks_12m" in part and "engagement" in part
+    assert "exactly zero" in part
+    # a strategy crux output is analysed itself; 0 samples turns the chart off
+    chosen = _game_sensitivity(loaded, opts, _Figures(), "strategy:cohesion:enticement")
+    assert "cohesion" in chosen
+    off = ReportOptions(worldviews=["engagement"], game_sensitivity_n=0)
+    assert _game_sensitivity(loaded, off, _Figures(), None) == ""
+
+
+@pytest.mark.parametrize("flag", ["--sensitivity-n", "--game-sensitivity-n"])
+def test_sample_sizes_must_be_powers_of_two(tmp_path: Path, emission_yaml: Path, flag: str) -> None:
+    out = tmp_path / "x.html"
+    res = CliRunner().invoke(app, ["report", str(emission_yaml), "-o", str(out), flag, "12"])
+    assert res.exit_code == 2
+    assert flag in res.output and "power of 2" in res.output
+    assert not out.exists()

@@ -85,6 +85,13 @@ def register(app: typer.Typer) -> None:
             float | None, typer.Option("--threshold", help="deciding value of the crux forecast")
         ] = None,
         sensitivity_n: Annotated[int, typer.Option("--sensitivity-n")] = 128,
+        game_sensitivity_n: Annotated[
+            int,
+            typer.Option(
+                "--game-sensitivity-n",
+                help="Sobol base samples for the strategy-game chart (a power of 2; 0: none)",
+            ),
+        ] = 32,
     ) -> None:
         """One self-contained HTML report (or PDF) of the scenario and its cruxes."""
         from detente.report.html import ReportOptions, build_report
@@ -103,6 +110,14 @@ def register(app: typer.Typer) -> None:
         if draws < 2:
             err.print("error: --draws must be at least 2", markup=False)
             raise typer.Exit(2)
+        for flag, n, zero_ok in (
+            ("--sensitivity-n", sensitivity_n, False),
+            ("--game-sensitivity-n", game_sensitivity_n, True),
+        ):
+            if not (n == 0 and zero_ok) and (n < 2 or n & (n - 1)):
+                expected = "0 or a power of 2" if zero_ok else "a power of 2, at least 2"
+                err.print(f"error: {flag} must be {expected} (got {n})", markup=False)
+                raise typer.Exit(2)
         loaded = load_or_exit(file)
         opts = ReportOptions(
             worldviews=[w.strip() for w in (worldviews or "").split(",") if w.strip()],
@@ -111,6 +126,7 @@ def register(app: typer.Typer) -> None:
             seed=seed,
             episodes=episodes,
             sensitivity_n=sensitivity_n,
+            game_sensitivity_n=game_sensitivity_n,
             crux_output=crux_output,
             threshold=threshold,
         )

@@ -13,7 +13,9 @@ a KTAB CSV with no worldviews or game, the EC emission case, the Korea scenario)
 3. forecasts per model with 5–95 % Monte Carlo intervals, per worldview;
 4. round trajectories of dynamic models;
 5. strategy × type × worldview outcomes as a heatmap (when the scenario has a ``game:``);
-6. global sensitivity (Sobol total and first-order indices) of the first crux output;
+6. global sensitivity (Sobol total and first-order indices) of the crux forecast (or the first
+   issue's) and, with a ``game:``, of a strategy comparison (the crux output when it is one,
+   else P(talks within 12 months) for the default strategy pair);
 7. the cruxes between two worldviews, with both sides' quotes.
 
 Every figure is labelled in the scenario's words (actor names, issue labels, anchor labels).
@@ -91,6 +93,9 @@ class ReportOptions:
     seed: int = 0
     episodes: int = 1000
     sensitivity_n: int = 128
+    #: Sobol base samples and episodes per design row for the strategy-game chart (0: none)
+    game_sensitivity_n: int = 32
+    game_sensitivity_episodes: int = 100
     crux_output: str | None = None
     threshold: float | None = None
 
@@ -443,11 +448,34 @@ def _strategies(loaded: LoadedScenario, opts: ReportOptions, figs: _Figures) -> 
     return "".join(out)
 
 
+def _sobol_chart(res: Any, title: str, figs: _Figures) -> str:
+    """Total and first-order Sobol indices of the 12 largest total effects, with intervals."""
+    import plotly.graph_objects as go
+
+    top = res.table.head(12).iloc[::-1]
+    fig = go.Figure()
+    for key, name in (("ST", "total (ST)"), ("S1", "first order (S1)")):
+        fig.add_trace(
+            go.Bar(
+                y=top.label,
+                x=top[key],
+                orientation="h",
+                name=name,
+                error_x={"type": "data", "array": top[f"{key}_conf"].to_numpy()},
+            )
+        )
+    fig.update_layout(
+        barmode="group",
+        title=title,
+        xaxis={"title": "share of variance"},
+        yaxis={"automargin": True},
+    )
+    return figs.div(fig, height=180 + 46 * len(top))
+
+
 def _sensitivity(
     loaded: LoadedScenario, opts: ReportOptions, figs: _Figures, output: str | None
 ) -> str:
-    import plotly.graph_objects as go
-
     from detente.analysis.sensitivity import parse_output, run_sensitivity, scenario_parameters
 
     wv = opts.worldviews[0] if opts.worldviews else None
@@ -462,36 +490,65 @@ def _sensitivity(
     spec = parse_output(spec_text, sc)
     model = opts.models[0]
     res = run_sensitivity(sc, spec, model, "sobol", opts.sensitivity_n, opts.seed, worldview=wv)
-    top = res.table.head(12).iloc[::-1]
-    fig = go.Figure()
-    fig.add_trace(
-        go.Bar(
-            y=top.label,
-            x=top.ST,
-            orientation="h",
-            name="total (ST)",
-            error_x={"type": "data", "array": top.ST_conf.to_numpy()},
+    title = (
+        f"Sobol indices: {spec.describe()} — {model}, "
+        f"worldview {wv or 'base'} ({res.n_evaluations} evaluations)"
+    )
+    return (
+        _sobol_chart(res, title, figs)
+        + _note(
+            "Saltelli (2002/2010) sampling; bars are the 95 % bootstrap intervals. Distributions "
+            "are sampled through their inverse CDFs. The 12 largest total effects are shown."
         )
+        + _game_sensitivity(loaded, opts, figs, output)
     )
-    fig.add_trace(
-        go.Bar(
-            y=top.label,
-            x=top.S1,
-            orientation="h",
-            name="first order (S1)",
-            error_x={"type": "data", "array": top.S1_conf.to_numpy()},
+
+
+def _game_sensitivity(
+    loaded: LoadedScenario, opts: ReportOptions, figs: _Figures, output: str | None
+) -> str:
+    """Sobol indices of a strategy-game output: the crux output when it is one, else the
+    metric ``p_talks_12m`` (or the game's first) for the default strategy pair."""
+    from detente.analysis.sensitivity import game_metrics, parse_output, run_sensitivity
+    from detente.strategy.spec import GameSpec
+
+    wv = opts.worldviews[0] if opts.worldviews else None
+    sc = with_worldview(loaded, wv)
+    if not isinstance(sc.game, GameSpec) or opts.game_sensitivity_n < 2:
+        return ""
+    if output and output.startswith("strategy:"):
+        spec_text = output
+    else:
+        metrics = game_metrics(sc.game)
+        spec_text = "strategy:" + ("p_talks_12m" if "p_talks_12m" in metrics else metrics[0])
+    spec = parse_output(spec_text, sc)
+    res = run_sensitivity(
+        sc,
+        spec,
+        method="sobol",
+        n=opts.game_sensitivity_n,
+        seed=opts.seed,
+        episodes=opts.game_sensitivity_episodes,
+        worldview=wv,
+    )
+    title = (
+        f"Sobol indices: {spec.describe()}, worldview {wv or 'base'} "
+        f"({res.n_evaluations} design rows × {opts.game_sensitivity_episodes} episodes)"
+    )
+    caveat = (
+        f" Each row's mean carries a Monte Carlo error of {res.noise_share:.0%} of the output's "
+        "variance: the indices describe these episodes; rerun with more episodes to confirm."
+        if res.noise_share > 0.2
+        else ""
+    )
+    return (
+        "<h3>What moves the strategy comparison</h3>"
+        + _sobol_chart(res, title, figs)
+        + _note(
+            "The game's uncertain numbers, varied over their distributions. Every design row "
+            "replays the same episodes' chance (common random numbers), so a number the metric "
+            "does not read gets exactly zero." + caveat
         )
-    )
-    fig.update_layout(
-        barmode="group",
-        title=f"Sobol indices: {spec.describe()} — {model}, "
-        f"worldview {wv or 'base'} ({res.n_evaluations} evaluations)",
-        xaxis={"title": "share of variance"},
-        yaxis={"automargin": True},
-    )
-    return figs.div(fig, height=180 + 46 * len(top)) + _note(
-        "Saltelli (2002/2010) sampling; bars are the 95 % bootstrap intervals. Distributions are "
-        "sampled through their inverse CDFs. The 12 largest total effects are shown."
     )
 
 

@@ -7,19 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from korea_vocab import SOURCE_IDS
 from pydantic import ValidationError
 
 from detente.strategy.spec import GameSpec, check_game
 
-SOURCES = {
-    "cato",
-    "hill",
-    "csis-monthly",
-    "csis-negotiations",
-    "csis-provocations",
-    "cns-missile-tests",
-    "fas-warheads",
-}
+SOURCES = set(SOURCE_IDS)
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 
 

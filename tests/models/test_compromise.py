@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -53,17 +54,8 @@ def problems(draw: st.DrawFn, draws: int = 1) -> Problem:
 
 
 def relabel(problem: Problem, order: list[int]) -> Problem:
-    idx = np.asarray(order)
-    return Problem(
-        actors=tuple(f"b{i}" for i in order),
-        issues=problem.issues,
-        capability=problem.capability[:, idx],
-        position=problem.position[:, idx, :],
-        salience=problem.salience[:, idx, :],
-        scale_min=problem.scale_min,
-        scale_max=problem.scale_max,
-        status_quo=problem.status_quo,
-    )
+    """The actors permuted by ``order`` and given new ids."""
+    return replace(problem.subset_actors(order), actors=tuple(f"b{i}" for i in order))
 
 
 def emission_csv(shared_dir: Path) -> Problem:
@@ -190,3 +182,24 @@ def test_forecast_batch_equals_forecast_per_draw(problem: Problem) -> None:
     for d in range(problem.n_draws):
         np.testing.assert_array_equal(batch.outcome[d], model.forecast(problem.draw(d)).outcome)
     np.testing.assert_array_equal(batch.outcome, weighted_mean(problem))
+
+
+def test_subset_actors_keeps_each_actor_with_its_numbers() -> None:
+    problem = Problem(
+        actors=("a", "b", "c"),
+        issues=("x",),
+        capability=np.array([[1.0, 2.0, 3.0]]),
+        position=np.array([[[10.0], [20.0], [30.0]]]),
+        salience=np.array([[[0.1], [0.2], [0.3]]]),
+        scale_min=np.zeros(1),
+        scale_max=np.full(1, 100.0),
+        status_quo=np.full((1, 1), np.nan),
+        actor_names=("A", "B", "C"),
+    )
+    sub = problem.subset_actors([2, 0])
+    assert sub.actors == ("c", "a") and sub.actor_names == ("C", "A")
+    np.testing.assert_array_equal(sub.capability, [[3.0, 1.0]])
+    np.testing.assert_array_equal(sub.position[0, :, 0], [30.0, 10.0])
+    np.testing.assert_array_equal(sub.salience[0, :, 0], [0.3, 0.1])
+    # weights follow their actors: the compromise of a and c alone
+    assert Compromise().forecast(sub).outcome[0] == pytest.approx((30 * 0.9 + 10 * 0.1) / 1.0)

@@ -186,16 +186,7 @@ def test_registry_and_params() -> None:
 def test_permuting_actors_permutes_nothing(seed: int, n: int) -> None:
     problem = random_problem(seed, n=n, k=2)
     perm = np.random.default_rng(seed + 1).permutation(n)
-    permuted = Problem(
-        actors=tuple(problem.actors[i] for i in perm),
-        issues=problem.issues,
-        capability=problem.capability[:, perm],
-        position=problem.position[:, perm],
-        salience=problem.salience[:, perm],
-        scale_min=problem.scale_min,
-        scale_max=problem.scale_max,
-        status_quo=problem.status_quo,
-    )
+    permuted = problem.subset_actors(perm)
     model = ExpectedUtility(max_rounds=5)
     a, b = model.forecast(problem), model.forecast(permuted)
     np.testing.assert_allclose(a.outcome, b.outcome, atol=1e-9)

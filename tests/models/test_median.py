@@ -8,6 +8,7 @@ on a grid over the scale and at every actor's position, independently of the mod
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -162,17 +163,7 @@ def test_median_beats_or_ties_every_position_exactly(problem: Problem) -> None:
 def test_relabelling_and_permuting_actors_changes_nothing(problem: Problem, rnd: object) -> None:
     order = list(range(problem.n_actors))
     rnd.shuffle(order)  # type: ignore[attr-defined]
-    idx = np.asarray(order)
-    permuted = Problem(
-        actors=tuple(f"z{i}" for i in order),
-        issues=problem.issues,
-        capability=problem.capability[:, idx],
-        position=problem.position[:, idx, :],
-        salience=problem.salience[:, idx, :],
-        scale_min=problem.scale_min,
-        scale_max=problem.scale_max,
-        status_quo=problem.status_quo,
-    )
+    permuted = replace(problem.subset_actors(order), actors=tuple(f"z{i}" for i in order))
     np.testing.assert_array_equal(
         WeightedMedian().forecast(problem).outcome, WeightedMedian().forecast(permuted).outcome
     )

@@ -298,16 +298,11 @@ def crn_episodes(
 
 def game_output_values(game: GameSpec, output: OutputSpec, eps: Episodes) -> FloatArray:
     """Per-episode values of a ``strategy`` output (A's metric, minus B's when given)."""
-    from detente.strategy.simulate import simulate
+    from detente.strategy.simulate import metric_values
 
-    a = simulate(game, eps, output.strategy_a, output.type_id)
-    if output.metric not in a:
-        raise ValueError(f"unknown metric {output.metric!r} (known: {', '.join(a)})")
-    y = np.asarray(a[output.metric], dtype=np.float64)
-    if output.strategy_b:
-        b = simulate(game, eps, output.strategy_b, output.type_id)
-        y = y - b[output.metric]
-    return y
+    return metric_values(
+        game, eps, output.metric, output.strategy_a, output.strategy_b, output.type_id
+    )
 
 
 # --------------------------------------------------------------------------------- evaluators

@@ -160,6 +160,23 @@ class Problem:
             issue_labels=self.issue_labels,
         )
 
+    def subset_actors(self, actor_indices: list[int] | NDArray[np.intp]) -> Problem:
+        """The same problem with some actors (in the given order: a permutation reorders)."""
+        idx = np.asarray(actor_indices, dtype=np.intp)
+        return Problem(
+            actors=tuple(self.actors[i] for i in idx),
+            issues=self.issues,
+            capability=self.capability[:, idx],
+            position=self.position[:, idx, :],
+            salience=self.salience[:, idx, :],
+            scale_min=self.scale_min,
+            scale_max=self.scale_max,
+            status_quo=self.status_quo,
+            name=self.name,
+            actor_names=tuple(self.actor_names[i] for i in idx),
+            issue_labels=self.issue_labels,
+        )
+
     def subset_issues(self, issue_indices: list[int]) -> Problem:
         """The same problem restricted to some issues (in the given order)."""
         idx = np.asarray(issue_indices, dtype=np.intp)

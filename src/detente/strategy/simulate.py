@@ -141,6 +141,25 @@ def run_strategies(
     return pd.DataFrame(rows)
 
 
+def metric_values(
+    game: GameSpec,
+    eps: Episodes,
+    metric: str,
+    strategy_a: str,
+    strategy_b: str | None = None,
+    type_id: str = MIX,
+) -> FloatArray:
+    """Per-episode values of ``metric`` under ``strategy_a``, minus those under ``strategy_b``
+    when given (the same episodes: common random numbers)."""
+    a = simulate(game, eps, strategy_a, type_id)
+    if metric not in a:
+        raise KeyError(f"unknown metric {metric!r} (known: {', '.join(a)})")
+    y = np.asarray(a[metric], dtype=np.float64)
+    if strategy_b:
+        y = y - simulate(game, eps, strategy_b, type_id)[metric]
+    return y
+
+
 def metric_value(
     game: GameSpec,
     metric: str,
@@ -150,10 +169,8 @@ def metric_value(
     episodes: int = 2000,
 ) -> float:
     """Mean of one outcome metric for one strategy: a scalar for sensitivity analysis."""
-    out = simulate(game, prepare(game, seed, episodes), strategy, type_id)
-    if metric not in out:
-        raise KeyError(f"unknown metric {metric!r} (known: {', '.join(out)})")
-    return float(out[metric].mean())
+    eps = prepare(game, seed, episodes)
+    return float(metric_values(game, eps, metric, strategy, type_id=type_id).mean())
 
 
 def metric_difference(
@@ -168,8 +185,4 @@ def metric_difference(
     """E[metric | strategy_a] − E[metric | strategy_b] on common random numbers, e.g.
     ``metric_difference(g, "p_talks_12m", "peace_first", "reciprocal_trade")``."""
     eps = prepare(game, seed, episodes)
-    a = simulate(game, eps, strategy_a, type_id)
-    b = simulate(game, eps, strategy_b, type_id)
-    if metric not in a:
-        raise KeyError(f"unknown metric {metric!r} (known: {', '.join(a)})")
-    return float(a[metric].mean() - b[metric].mean())
+    return float(metric_values(game, eps, metric, strategy_a, strategy_b, type_id).mean())

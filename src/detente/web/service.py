@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import json
 import math
@@ -353,19 +354,7 @@ def _set_in_problem(problem: Problem, sc: Scenario, path: str, value: float) -> 
         sq[0, issues.index(parts[1])] = value
     else:
         return None
-    return Problem(
-        actors=problem.actors,
-        issues=problem.issues,
-        capability=cap,
-        position=pos,
-        salience=sal,
-        scale_min=problem.scale_min,
-        scale_max=problem.scale_max,
-        status_quo=sq,
-        name=problem.name,
-        actor_names=problem.actor_names,
-        issue_labels=problem.issue_labels,
-    )
+    return dataclasses.replace(problem, capability=cap, position=pos, salience=sal, status_quo=sq)
 
 
 def _quantity(value: Any) -> Quantity | None:

@@ -224,21 +224,21 @@ def test_korea_report_in_chromium(tmp_path: Path, korea_yaml: Path) -> None:
 
 def test_strategy_game_sensitivity_chart(korea_yaml: Path) -> None:
     from detente.report.html import ReportOptions, _Figures, _game_sensitivity
-    from detente.scenario.validate import load_scenario
+    from detente.scenario.validate import load_scenario, with_worldview
 
-    loaded = load_scenario(korea_yaml)
+    sc = with_worldview(load_scenario(korea_yaml), "engagement")
     opts = ReportOptions(
         worldviews=["engagement", "skeptic"], game_sensitivity_n=4, game_sensitivity_episodes=20
     )
-    part = _game_sensitivity(loaded, opts, _Figures(), None)
+    part = _game_sensitivity(sc, "engagement", opts, _Figures(), None)
     assert "What moves the strategy comparison" in part
     assert "p_talks_12m" in part and "engagement" in part
     assert "exactly zero" in part
     # a strategy crux output is analysed itself; 0 samples turns the chart off
-    chosen = _game_sensitivity(loaded, opts, _Figures(), "strategy:cohesion:enticement")
+    chosen = _game_sensitivity(sc, "engagement", opts, _Figures(), "strategy:cohesion:enticement")
     assert "cohesion" in chosen
     off = ReportOptions(worldviews=["engagement"], game_sensitivity_n=0)
-    assert _game_sensitivity(loaded, off, _Figures(), None) == ""
+    assert _game_sensitivity(sc, "engagement", off, _Figures(), None) == ""
 
 
 @pytest.mark.parametrize("flag", ["--sensitivity-n", "--game-sensitivity-n"])

@@ -500,20 +500,19 @@ def _sensitivity(
             "Saltelli (2002/2010) sampling; bars are the 95 % bootstrap intervals. Distributions "
             "are sampled through their inverse CDFs. The 12 largest total effects are shown."
         )
-        + _game_sensitivity(loaded, opts, figs, output)
+        + _game_sensitivity(sc, wv, opts, figs, output)
     )
 
 
 def _game_sensitivity(
-    loaded: LoadedScenario, opts: ReportOptions, figs: _Figures, output: str | None
+    sc: Scenario, wv: str | None, opts: ReportOptions, figs: _Figures, output: str | None
 ) -> str:
-    """Sobol indices of a strategy-game output: the crux output when it is one, else the
-    metric ``p_talks_12m`` (or the game's first) for the default strategy pair."""
+    """Sobol indices of a strategy-game output of ``sc`` (worldview ``wv`` applied): the crux
+    output when it is one, else the metric ``p_talks_12m`` (or the game's first) for the
+    default strategy pair."""
     from detente.analysis.sensitivity import game_metrics, parse_output, run_sensitivity
     from detente.strategy.spec import GameSpec
 
-    wv = opts.worldviews[0] if opts.worldviews else None
-    sc = with_worldview(loaded, wv)
     if not isinstance(sc.game, GameSpec) or opts.game_sensitivity_n < 2:
         return ""
     if output and output.startswith("strategy:"):

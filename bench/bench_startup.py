@@ -1,0 +1,88 @@
+"""Benchmark: whole-process start-up of the command line.
+
+Run: ``.venv/bin/python bench/bench_startup.py [--repeat 15]``
+
+Each command is run as its own process, the commands interleaved round by round so that a
+change in the machine's load hits all of them alike; the median and the best wall time are
+reported, with two simple references measured in the same rounds: a bare interpreter
+(``python -c pass``) and the command-line toolkit alone (``python -c "import typer, rich"``).
+The budget for ``detente --help`` and ``detente validate`` is 0.3 s on the project's 2-core
+machine (issue 14); the last column says whether the median meets it.
+
+It also prints which heavy libraries each command imports (``-X importtime``), so a
+regression names its cause: scipy, pandas, pyarrow and plotly load only in commands that
+compute with them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+KOREA = ROOT / "scenarios" / "korea-peace-declaration.yaml"
+EMISSION = ROOT / "scenarios" / "ec-emission-standards-1994.yaml"
+#: the installed console script, as a user runs it
+DETENTE = [str(Path(sys.executable).with_name("detente"))]
+HEAVY = ("scipy", "pandas", "pyarrow", "plotly", "SALib", "ray", "fastapi", "pydantic", "numpy")
+BUDGET = 0.3
+
+COMMANDS: dict[str, list[str]] = {
+    "python -c pass (reference)": [sys.executable, "-c", "pass"],
+    "import typer, rich (reference)": [sys.executable, "-c", "import typer, rich.console"],
+    "detente --help": [*DETENTE, "--help"],
+    "detente validate korea": [*DETENTE, "validate", str(KOREA)],
+    "detente models": [*DETENTE, "models"],
+    "detente forecast ec": [*DETENTE, "forecast", str(EMISSION)],
+}
+BUDGETED = {"detente --help", "detente validate korea"}
+
+
+def run_once(cmd: list[str]) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - t0
+
+
+def heavy_imports(cmd: list[str]) -> list[str]:
+    if cmd[:1] != DETENTE:
+        return []
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", *cmd], capture_output=True, text=True, check=True
+    )
+    loaded = {
+        line.split("|")[-1].strip().split(".")[0]
+        for line in proc.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    return [name for name in HEAVY if name in loaded]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--repeat", type=int, default=15)
+    args = ap.parse_args()
+    times: dict[str, list[float]] = {name: [] for name in COMMANDS}
+    for cmd in COMMANDS.values():  # warm the file cache
+        run_once(cmd)
+    for _ in range(args.repeat):
+        for name, cmd in COMMANDS.items():
+            times[name].append(run_once(cmd))
+    ref = statistics.median(times["python -c pass (reference)"])
+    print(f"whole-process wall time, {args.repeat} interleaved rounds\n")
+    print(f"{'command':34} {'median s':>9} {'best s':>8} {'× python':>9}  budget  heavy imports")
+    for name, cmd in COMMANDS.items():
+        med = statistics.median(times[name])
+        verdict = ("ok" if med < BUDGET else "OVER") if name in BUDGETED else ""
+        heavy = ", ".join(heavy_imports(cmd)) or "-"
+        print(
+            f"{name:34} {med:9.3f} {min(times[name]):8.3f} {med / ref:9.1f}  {verdict:6}  {heavy}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -8,14 +8,9 @@ from pathlib import Path
 import pytest
 
 from detente.scenario.errors import Diagnostic, InputError
+from detente.scenario.load import load_scenario, parse_yaml, with_worldview
+from detente.scenario.paths import display_path, resolve_path
 from detente.scenario.problem import to_problem
-from detente.scenario.validate import (
-    display_path,
-    load_scenario,
-    parse_yaml,
-    resolve_path,
-    with_worldview,
-)
 from detente.scenario.yamlsafe import format_path
 
 MINIMAL = Path(__file__).parent / "data" / "minimal.yaml"

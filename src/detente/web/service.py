@@ -584,7 +584,7 @@ def strategies(sc: Scenario, seed: int, episodes: int, progress: ProgressFn) -> 
         "seed": seed,
         "episodes": episodes,
         "strategies": [
-            {"id": s.id, "label": getattr(s, "label", None) or s.id, "strategy": s.strategy}
+            {"id": s.id, "label": s.label or s.id, "strategy": s.strategy}
             for s in game.strategies
         ],
         "types": ["mix", *(t.id for t in game.types)],

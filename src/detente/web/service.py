@@ -584,8 +584,7 @@ def strategies(sc: Scenario, seed: int, episodes: int, progress: ProgressFn) -> 
         "seed": seed,
         "episodes": episodes,
         "strategies": [
-            {"id": s.id, "label": s.label or s.id, "strategy": s.strategy}
-            for s in game.strategies
+            {"id": s.id, "label": s.label or s.id, "strategy": s.strategy} for s in game.strategies
         ],
         "types": ["mix", *(t.id for t in game.types)],
         "metrics": list(dict.fromkeys(r["metric"] for r in rows)),

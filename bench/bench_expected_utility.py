@@ -22,7 +22,7 @@ import pandas as pd
 
 from detente.models.base import Problem
 from detente.models.expected_utility import ExpectedUtility
-from detente.scenario.validate import load_scenario
+from detente.scenario.load import load_scenario
 from detente.uncertainty.sampling import BLOCK_SIZE, sample_problem
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from detente.models import available_models, get_model
-from detente.scenario.validate import load_scenario
+from detente.scenario.load import load_scenario
 from detente.uncertainty.runner import Job, simulate, spawn_pool
 from detente.uncertainty.sampling import BLOCK_SIZE, sample_problem
 

@@ -29,9 +29,10 @@ from detente.models import (
     model_class,
 )
 from detente.scenario.errors import InputError
+from detente.scenario.load import LoadedScenario, load_scenario, with_worldview
 from detente.scenario.problem import to_problem
 from detente.scenario.schema import Scenario
-from detente.scenario.validate import LoadedScenario, load_scenario, with_worldview
+from detente.strategy.checks import check_strategies
 
 app = typer.Typer(
     name="detente",
@@ -66,7 +67,7 @@ def bad_input_exits() -> Iterator[None]:
 
 def load_or_exit(file: Path, *, strict: bool = False) -> LoadedScenario:
     with bad_input_exits():
-        loaded = load_scenario(file, strict=strict)
+        loaded = load_scenario(file, strict=strict, game_checks=(check_strategies,))
     for warning in loaded.warnings:
         err.print(str(warning), markup=False)
     return loaded

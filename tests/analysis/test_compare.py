@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from detente.analysis.compare import compare, crn_problem
 from detente.cli import app
-from detente.scenario.validate import load_scenario, with_worldview
+from detente.scenario.load import load_scenario, with_worldview
 
 SCENARIO = """
 detente: 1

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from detente.analysis.cruxes import find_cruxes, judgment_units, worldview_differences
 from detente.analysis.sensitivity import OutputSpec
 from detente.cli import app
-from detente.scenario.validate import load_scenario
+from detente.scenario.load import load_scenario
 
 
 def _q(value: float, why: str) -> dict[str, object]:

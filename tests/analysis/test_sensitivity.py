@@ -20,8 +20,8 @@ from detente.analysis.sensitivity import (
 )
 from detente.cli import app
 from detente.models.base import FloatArray
+from detente.scenario.load import load_scenario
 from detente.scenario.quantity import Quantity
-from detente.scenario.validate import load_scenario
 
 
 def _uniform(path: str, lo: float, hi: float) -> SensitivityParameter:
@@ -161,7 +161,7 @@ def test_forecast_through_scenario_paths(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_korea_strategy_metric_runs(korea_yaml: Path) -> None:
     from detente.analysis.sensitivity import parse_output, run_sensitivity
-    from detente.scenario.validate import with_worldview
+    from detente.scenario.load import with_worldview
 
     sc = with_worldview(load_scenario(korea_yaml), "engagement")
     res = run_sensitivity(

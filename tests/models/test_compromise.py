@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from detente.models import get_model
 from detente.models.base import ModelInputError, Problem
 from detente.models.compromise import Compromise, weighted_mean
+from detente.scenario.load import load_scenario
 from detente.scenario.problem import to_problem
-from detente.scenario.validate import load_scenario
 
 EMISSION_MEAN = 7.38996  # Σ c s x / Σ c s on Bueno de Mesquita's (1994) emission case
 

@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from detente.models import get_model
 from detente.models.base import Problem
 from detente.models.median import WeightedMedian, weighted_median
+from detente.scenario.load import load_scenario
 from detente.scenario.problem import to_problem
-from detente.scenario.validate import load_scenario
 
 
 @st.composite

@@ -224,7 +224,7 @@ def test_korea_report_in_chromium(tmp_path: Path, korea_yaml: Path) -> None:
 
 def test_strategy_game_sensitivity_chart(korea_yaml: Path) -> None:
     from detente.report.html import ReportOptions, _Figures, _game_sensitivity
-    from detente.scenario.validate import load_scenario, with_worldview
+    from detente.scenario.load import load_scenario, with_worldview
 
     sc = with_worldview(load_scenario(korea_yaml), "engagement")
     opts = ReportOptions(

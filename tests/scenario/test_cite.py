@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from detente.cli import app
 from detente.scenario.cite import check_citations, normalise
-from detente.scenario.validate import load_scenario
+from detente.scenario.load import load_scenario
 
 runner = CliRunner()
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from detente.scenario.decide import DecideFormatError, looks_like_decide, read_decide_file
+from detente.scenario.decide import DecideFormatError, read_decide_file
+from detente.scenario.importers import decide_document, detect_importer
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 EXCHANGE = SHARED / "reference" / "exchange"
@@ -35,7 +36,7 @@ def test_sample_data() -> None:
     assert prob.n_draws == 1 and prob.issues[1] == "tol-hoogte"
     np.testing.assert_array_equal(prob.scale_min, [0, 0.5, 0, 0, 0, 0])
     np.testing.assert_array_equal(prob.capability[0], sc.power[:, 0])
-    assert looks_like_decide(shared("sample_data.txt"))
+    assert detect_importer(shared("sample_data.txt")) is decide_document
 
 
 def test_cop21_missing_records() -> None:
@@ -120,4 +121,4 @@ def test_varying_power(tmp_path: Path) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(DecideFormatError, match="cannot read file"):
         read_decide_file(tmp_path / "nope.txt")
-    assert not looks_like_decide(tmp_path / "nope.txt")
+    assert detect_importer(tmp_path / "nope.txt") is None

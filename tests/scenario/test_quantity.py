@@ -29,7 +29,7 @@ def q(**kwargs: Any) -> Quantity:
 
 def test_bare_number_is_a_fixed_value() -> None:
     x = Quantity.model_validate(0.8)
-    assert x.is_fixed and x.value == 0.8 and not x.has_basis()
+    assert x.dist is None and x.value == 0.8 and not x.has_basis()
     assert x.point() == 0.8
     assert x.support() == (0.8, 0.8)
     assert x.describe() == "0.8"

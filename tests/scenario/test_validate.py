@@ -1,4 +1,4 @@
-"""The loader and validator API: load_scenario, with_worldview, paths, warnings."""
+"""The loader and validator API: load_scenario, with_worldview, warnings."""
 
 from __future__ import annotations
 
@@ -8,14 +8,8 @@ from pathlib import Path
 import pytest
 
 from detente.scenario.errors import Diagnostic, InputError
+from detente.scenario.load import load_scenario, parse_yaml, with_worldview
 from detente.scenario.problem import to_problem
-from detente.scenario.validate import (
-    display_path,
-    load_scenario,
-    parse_yaml,
-    resolve_path,
-    with_worldview,
-)
 from detente.scenario.yamlsafe import format_path
 
 MINIMAL = Path(__file__).parent / "data" / "minimal.yaml"
@@ -105,47 +99,6 @@ def test_korea_worldviews_differ(korea_yaml: Path) -> None:
     }
     assert pos["eng"] == pytest.approx((70 + 90 + 100) / 3)
     assert pos["skp"] == pytest.approx((0 + 15 + 40) / 3)
-
-
-def test_display_path_names_items_by_id() -> None:
-    raw = {"actors": [{"id": "a"}, {"id": "b", "stances": {"x": {"salience": 1}}}], "tags": [1]}
-    assert display_path(("actors", 1, "stances", "x", "salience"), raw) == (
-        "actors.b.stances.x.salience"
-    )
-    # Items without an id (or indices out of range) keep their index.
-    assert display_path(("tags", 0), raw) == "tags[0]"
-    assert display_path(("actors", 5, "id"), raw) == "actors[5].id"
-    assert display_path((), raw) == ""
-
-
-def test_resolve_path_inverts_display_path() -> None:
-    loaded = load_scenario(MINIMAL)
-    for key in [
-        ("actors", 1, "stances", "talks", "salience"),
-        ("issues", 0, "scale", "max"),
-        ("worldviews", 0, "overrides"),
-    ]:
-        assert resolve_path(loaded.raw, display_path(key, loaded.raw)) == key
-
-
-def test_resolve_path_keys_with_dots() -> None:
-    raw = {"scale": {"anchors": {"0.5": "half", "1": "one"}}}
-    assert resolve_path(raw, "scale.anchors.0.5") == ("scale", "anchors", "0.5")
-
-
-@pytest.mark.parametrize(
-    ("dotted", "fragment"),
-    [
-        ("actors.gamma", "no item with id 'gamma' (known: alpha, beta)"),
-        ("actors.alpha.stance", "no field 'stance'"),
-        ("actors.alpha.name.first", "'first' is below a plain value"),
-    ],
-)
-def test_resolve_path_errors(dotted: str, fragment: str) -> None:
-    loaded = load_scenario(MINIMAL)
-    with pytest.raises(KeyError) as info:
-        resolve_path(loaded.raw, dotted)
-    assert fragment in info.value.args[0]
 
 
 def test_to_problem_shapes_and_values() -> None:

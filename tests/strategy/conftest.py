@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from detente.strategy.spec import GameSpec
+from detente.scenario.game import GameSpec
 
 ROOT = Path(__file__).resolve().parents[2]
 KOREA = ROOT / "scenarios" / "korea-peace-declaration.yaml"

@@ -29,17 +29,3 @@ def nk(*names: str) -> list[int]:
 
 def names(moves: list[list[int]]) -> list[str]:
     return [COALITION[m[0]] for m in moves]
-
-
-# the Korea scenario's source ids (for check_game in tests that edit the game)
-SOURCE_IDS = frozenset(
-    {
-        "cato",
-        "hill",
-        "csis-monthly",
-        "csis-negotiations",
-        "csis-provocations",
-        "cns-missile-tests",
-        "fas-warheads",
-    }
-)

@@ -6,12 +6,13 @@ import copy
 from typing import Any
 
 import numpy as np
-from korea_vocab import ROLES, SOURCE_IDS, TAGS, TARGET_KIND, names, nk
+from korea_vocab import ROLES, TAGS, TARGET_KIND, names, nk
 
+from detente.scenario.game import GameSpec
+from detente.strategy.checks import check_strategies
 from detente.strategy.engine import play
 from detente.strategy.game import CoalitionGame, TypedTarget, sample_draws
 from detente.strategy.scripted import replay
-from detente.strategy.spec import GameSpec, check_game
 from detente.strategy.strategies import BayesianReassurance
 
 # three types; the first is the trustworthy one (as the Korea game's reciprocator)
@@ -91,7 +92,7 @@ def test_a_game_without_a_trustworthy_type_is_refused(korea_raw: dict[str, Any])
         t.pop("trustworthy", None)
     raw["strategies"].append({"id": "bayes", "strategy": "BayesianReassurance"})
     out: list[tuple[str, str]] = []
-    check_game(GameSpec.model_validate(raw), set(SOURCE_IDS), lambda f, m: out.append((f, m)))
+    check_strategies(GameSpec.model_validate(raw), lambda f, m: out.append((f, m)))
     assert (
         "game.strategies.bayes",
         "BayesianReassurance acts on P(trustworthy), but no type has `trustworthy: true`",

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from detente.scenario.game import GameSpec
 from detente.strategy.engine import TiledUniforms
 from detente.strategy.simulate import prepare, simulate
-from detente.strategy.spec import GameSpec
 
 
 def test_tiled_uniforms_repeat_per_block_and_equal_the_generator_for_one_block() -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from detente.scenario.game import GameSpec
 from detente.strategy.simulate import (
     MIX,
     metric_difference,
@@ -16,7 +17,6 @@ from detente.strategy.simulate import (
     run_strategies,
     simulate,
 )
-from detente.strategy.spec import GameSpec
 
 
 def test_same_seed_identical_table(korea_game: GameSpec) -> None:

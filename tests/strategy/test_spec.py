@@ -1,4 +1,5 @@
-"""The game section's schema and semantic checks; the Korea game's quotes are verbatim."""
+"""The game section's schema and semantic checks (through the scenario loader, with the strategy
+registry's checks, as the command line runs them); the Korea game's quotes are verbatim."""
 
 from __future__ import annotations
 
@@ -7,23 +8,29 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from korea_vocab import SOURCE_IDS
 from pydantic import ValidationError
 
-from detente.strategy.spec import GameSpec, check_game
+from detente.scenario.errors import InputError
+from detente.scenario.game import GameSpec
+from detente.scenario.load import parse_document
+from detente.scenario.validate import check_game
+from detente.strategy.checks import check_strategies
 
-SOURCES = set(SOURCE_IDS)
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 
 
-def problems(raw_game: dict[str, Any]) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    check_game(GameSpec.model_validate(raw_game), SOURCES, lambda f, m: out.append((f, m)))
-    return out
+def problems(korea_raw: dict[str, Any], raw_game: dict[str, Any]) -> list[tuple[str, str]]:
+    """The errors (field, message) of the Korea scenario with ``raw_game`` as its game."""
+    doc = {**copy.deepcopy(korea_raw), "game": raw_game}
+    try:
+        parse_document(doc, "korea.yaml", game_checks=(check_strategies,))
+    except InputError as exc:
+        return [(d.field, d.message) for d in exc.diagnostics if d.severity == "error"]
+    return []
 
 
 def test_korea_game_is_valid(korea_raw: dict[str, Any]) -> None:
-    assert problems(korea_raw["game"]) == []
+    assert problems(korea_raw, korea_raw["game"]) == []
     game = GameSpec.model_validate(korea_raw["game"])
     assert game.n_months == 75  # Oct 2021 .. Dec 2027
     assert game.month_index(game.election.month) == 5 if game.election else False  # "five months"
@@ -36,7 +43,8 @@ def test_each_worldview_stays_valid() -> None:
     for wv in ("engagement", "skeptic", "data"):
         game, _ = load_game(korea, wv)
         out: list[str] = []
-        check_game(game, SOURCES, lambda f, m, out=out: out.append(f"{f}: {m}"))
+        check_game(game, lambda f, m, out=out: out.append(f"{f}: {m}"))
+        check_strategies(game, lambda f, m, out=out: out.append(f"{f}: {m}"))
         assert out == [], wv
     assert load_game(korea, "skeptic")[0].types[2].prior.point() == 0.6
 
@@ -44,7 +52,7 @@ def test_each_worldview_stays_valid() -> None:
 def test_priors_must_sum_to_one(korea_raw: dict[str, Any]) -> None:
     raw = copy.deepcopy(korea_raw["game"])
     raw["types"][2]["prior"] = {"value": 0.15, "assumption": "x"}
-    got = problems(raw)
+    got = problems(korea_raw, raw)
     assert (
         "game.types.enmity_dependent.prior",
         "type priors must sum to 1 (got 0.9, expected 1)",
@@ -63,13 +71,13 @@ def test_unknown_moves_and_bad_probabilities(korea_raw: dict[str, Any]) -> None:
         "assumption": "x",
     }
     raw["types"][1]["p_test"]["source"] = {"doc": "nyt", "quote": "x"}
-    fields = {f for f, _ in problems(raw)}
+    fields = {f for f, _ in problems(korea_raw, raw)}
     assert {
         "game.roles.reward",
         "game.types.reciprocator.lift.nuke",
         "game.types.reciprocator.p_talk",
         "game.noise.target_misreads",
-        "game.types.sanctions_seeker.p_test.source",
+        "game.types.sanctions_seeker.p_test.source.doc",
     } <= fields
 
 
@@ -77,7 +85,7 @@ def test_unknown_strategy_and_parameter(korea_raw: dict[str, Any]) -> None:
     raw = copy.deepcopy(korea_raw["game"])
     raw["strategies"].append({"id": "x", "strategy": "Appeasement"})
     raw["strategies"][0]["params"] = {"zeal": 1.0}
-    fields = {f for f, _ in problems(raw)}
+    fields = {f for f, _ in problems(korea_raw, raw)}
     assert {"game.strategies.x.strategy", "game.strategies.peace_first.params.zeal"} <= fields
 
 
@@ -114,3 +122,11 @@ def test_quotes_are_verbatim(korea_raw: dict[str, Any]) -> None:
     missing = [q for q in quotes if normalise(q[1]) not in texts[q[0]]]
     assert missing == []
     assert all(len(q) <= 200 for _, q in quotes)
+
+
+def test_a_game_quantity_is_checked_once(korea_raw: dict[str, Any]) -> None:
+    """One owner for a quantity's coherence: a game's numbers are checked like every other."""
+    raw = copy.deepcopy(korea_raw["game"])
+    raw["types"][0]["p_talk"] = {"dist": "triangular", "low": 0.5, "mode": 0.2, "high": 0.9}
+    got = [m for f, m in problems(korea_raw, raw) if f == "game.types.reciprocator.p_talk"]
+    assert got == ["needs low <= mode <= high (got 0.5, 0.2, 0.9)"]

@@ -8,10 +8,10 @@ from typing import Any
 import numpy as np
 from korea_vocab import c
 
+from detente.scenario.game import GameSpec
 from detente.strategy.engine import play
 from detente.strategy.game import CoalitionGame, TypedTarget, sample_draws
 from detente.strategy.scripted import Scripted
-from detente.strategy.spec import GameSpec
 
 N = 4000
 

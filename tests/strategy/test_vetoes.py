@@ -6,12 +6,12 @@ import copy
 from typing import Any
 
 import numpy as np
-from korea_vocab import SOURCE_IDS
 
+from detente.scenario.game import GameSpec
+from detente.scenario.validate import check_game
 from detente.strategy.engine import play
 from detente.strategy.game import CoalitionGame, TypedTarget, sample_draws
 from detente.strategy.simulate import make_strategy
-from detente.strategy.spec import GameSpec, check_game
 
 N = 2000
 VETO = "us_blocks_early_declaration"
@@ -77,7 +77,7 @@ def test_unknown_member_and_moves_are_reported(korea_raw: dict[str, Any]) -> Non
     raw = copy.deepcopy(korea_raw["game"])
     raw["vetoes"][0].update(member="japan", move="nope", fallback_move="wait")
     out: list[tuple[str, str]] = []
-    check_game(GameSpec.model_validate(raw), set(SOURCE_IDS), lambda f, m: out.append((f, m)))
+    check_game(GameSpec.model_validate(raw), lambda f, m: out.append((f, m)))
     fields = {f for f, _ in out}
     base = f"game.vetoes.{VETO}"
     assert {f"{base}.member", f"{base}.move", f"{base}.fallback_move"} <= fields

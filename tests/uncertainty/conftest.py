@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from detente.scenario.validate import LoadedScenario, load_scenario
+from detente.scenario.load import LoadedScenario, load_scenario
 
 A = 'assumption: "test"'
 

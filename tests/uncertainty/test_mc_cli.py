@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from detente.cli import app
-from detente.scenario.validate import LoadedScenario
+from detente.scenario.load import LoadedScenario
 from detente.uncertainty.runner import Job, simulate
 from detente.uncertainty.sampling import BLOCK_SIZE, uncertain_parameters
 from detente.uncertainty.summary import band_indices
@@ -117,13 +117,15 @@ def test_output_files(small: LoadedScenario, small_yaml: Path, tmp_path: Path) -
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
-def test_band_indices_follow_scale_band(small: LoadedScenario) -> None:
+def test_band_indices_are_the_nearest_anchor(small: LoadedScenario) -> None:
     scale = small.scenario.issues[0].scale  # anchors 0, 5, 10
     rng = np.random.default_rng(0)
     x = np.concatenate([rng.uniform(-1, 11, 500), [0.0, 2.5, 5.0, 7.5, 10.0]])
     points, idx = band_indices(scale, x)
     labels = [scale.anchors[points[i]] for i in idx]
-    assert labels == [scale.band(float(v)) for v in x]
+    # the nearest anchor, the lower one on a tie (min keeps the first of the sorted anchors)
+    anchors = sorted(scale.anchors)
+    assert labels == [scale.anchors[min(anchors, key=lambda p: abs(p - v))] for v in x]
 
 
 def test_table_output(korea_yaml: Path) -> None:

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from detente.cli import app
-from detente.scenario.validate import LoadedScenario, with_worldview
+from detente.scenario.load import LoadedScenario, with_worldview
 from detente.uncertainty.runner import Job, simulate
 from detente.uncertainty.sampling import BLOCK_SIZE
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from detente.models import get_model
+from detente.scenario.load import LoadedScenario, with_worldview
 from detente.scenario.problem import to_problem
-from detente.scenario.validate import LoadedScenario, with_worldview
 from detente.uncertainty.runner import Job, MonteCarloResult, simulate, spawn_pool
 from detente.uncertainty.sampling import BLOCK_SIZE, sample_problem
 

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from detente.scenario.load import LoadedScenario, with_worldview
 from detente.scenario.problem import to_problem
 from detente.scenario.quantity import Quantity
-from detente.scenario.validate import LoadedScenario, with_worldview
 from detente.uncertainty.sampling import (
     BLOCK_SIZE,
     Parameter,

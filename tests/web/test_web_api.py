@@ -158,7 +158,7 @@ def test_static_route_does_not_escape(client: TestClient) -> None:
 
 def test_validate_text_same_messages_as_cli(client: TestClient, web_scenarios: Path) -> None:
     from detente.scenario.errors import InputError
-    from detente.scenario.validate import parse_yaml
+    from detente.scenario.load import parse_yaml
 
     bad = korea_text(web_scenarios).replace(
         "low: 0.9\n      mode: 1.0", "low: 1.5\n      mode: 1.0"
@@ -481,7 +481,7 @@ def test_cruxes_for_a_chosen_pair_of_worldviews(client: TestClient) -> None:
 
 def test_sensitivity_job_matches_the_library(client: TestClient, web_scenarios: Path) -> None:
     from detente.analysis.sensitivity import parse_output, run_sensitivity
-    from detente.scenario.validate import load_scenario, with_worldview
+    from detente.scenario.load import load_scenario, with_worldview
 
     req = {
         "scenario": KOREA,

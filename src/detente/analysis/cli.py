@@ -192,7 +192,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Global sensitivity (Sobol S1/ST or Morris mu*) of one output to every uncertain input."""
         from detente.analysis.sensitivity import parse_output, run_sensitivity
-        from detente.scenario.validate import with_worldview
+        from detente.scenario.load import with_worldview
 
         _check_format(fmt)
         if method not in ("sobol", "morris"):

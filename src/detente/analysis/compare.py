@@ -42,9 +42,9 @@ from detente.analysis.sensitivity import (
 )
 from detente.models import get_model
 from detente.models.base import FloatArray, Problem
+from detente.scenario.load import LoadedScenario, with_worldview
 from detente.scenario.problem import to_problem
 from detente.scenario.schema import Scenario
-from detente.scenario.validate import LoadedScenario, with_worldview
 
 #: z for a two-sided 90 % interval (the 5–95 % band)
 Z90 = 1.6448536269514722
@@ -147,13 +147,12 @@ def compare_strategies(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every strategy × type (and the mix) × metric per worldview, and paired differences."""
     from detente.strategy.simulate import simulate
-    from detente.strategy.spec import GameSpec
 
     per: dict[str, dict[tuple[str, str], dict[str, FloatArray]]] = {}
     rows: list[dict[str, object]] = []
     for wv in worldviews:
         game = with_worldview(loaded, wv).game
-        if not isinstance(game, GameSpec):
+        if game is None:
             raise ValueError(f"scenario {loaded.scenario.id!r} has no `game:` section")
         eps = crn_episodes(game, seed, episodes)
         type_ids = types if types is not None else [MIX, *(t.id for t in game.types)]

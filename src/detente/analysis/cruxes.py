@@ -49,11 +49,11 @@ from detente.analysis.sensitivity import (
 )
 from detente.models import get_model
 from detente.models.base import FloatArray, Problem
+from detente.scenario.load import LoadedScenario, parse_document, worldview_document
+from detente.scenario.paths import get_path, resolve_path, set_path
 from detente.scenario.problem import to_problem
 from detente.scenario.quantity import Quantity
 from detente.scenario.schema import Scenario
-from detente.scenario.validate import LoadedScenario, parse_document, resolve_path
-from detente.scenario.validate import worldview_document as _worldview_document
 
 Mode = Literal["point", "mc"]
 _BASIS_KEYS = ("source", "assumption", "data")
@@ -81,27 +81,10 @@ class Difference:
     read: bool
 
 
-def _get(doc: Any, path: str) -> Any:
-    node = doc
-    for part in resolve_path(doc, path):
-        node = node[part]
-    return node
-
-
-def _set(doc: Any, path: str, value: Any) -> None:
-    key = resolve_path(doc, path)
-    node = doc
-    for part in key[:-1]:
-        node = node[part]
-    node[key[-1]] = copy.deepcopy(value)
-
-
-def worldview_document(loaded: LoadedScenario, worldview: str) -> dict[str, Any]:
-    """The raw scenario document with a worldview's overrides applied, worldviews removed."""
-    doc = _worldview_document(loaded, worldview)
-    doc = {k: (v.model_dump() if hasattr(v, "model_dump") else v) for k, v in doc.items()}
-    doc["worldviews"] = []
-    return doc
+def _without_worldviews(loaded: LoadedScenario, worldview: str) -> dict[str, Any]:
+    """A worldview's document (its overrides applied) with the worldviews removed, so that
+    validating a variant of it does not apply and check every worldview again."""
+    return {**worldview_document(loaded, worldview), "worldviews": []}
 
 
 def _strip(value: Any) -> Any:
@@ -152,7 +135,7 @@ def worldview_differences(
     loaded: LoadedScenario, a: str, b: str, reads: Callable[[str], bool] | None = None
 ) -> list[Difference]:
     """The judgments on which worldviews ``a`` and ``b`` differ, in override order."""
-    doc_a, doc_b = worldview_document(loaded, a), worldview_document(loaded, b)
+    doc_a, doc_b = _without_worldviews(loaded, a), _without_worldviews(loaded, b)
     ids = [w.id for w in loaded.scenario.worldviews]
     paths: list[str] = []
     for wv in (a, b):
@@ -161,7 +144,8 @@ def worldview_differences(
                 paths.append(override["path"])
     out: list[Difference] = []
     for path in paths:
-        va, vb = _get(doc_a, path), _get(doc_b, path)
+        va = get_path(doc_a, resolve_path(doc_a, path))
+        vb = get_path(doc_b, resolve_path(doc_b, path))
         if _strip(va) == _strip(vb):
             continue
         da, ba = _describe(va)
@@ -243,10 +227,10 @@ class _Scorer:
 
     def _game_score(self, sc: Scenario) -> float:
         from detente.strategy.simulate import simulate
-        from detente.strategy.spec import GameSpec
 
         game = sc.game
-        assert isinstance(game, GameSpec)
+        if game is None:
+            raise ValueError(f"scenario {sc.id!r} has no `game:` section")
         eps = crn_episodes(game, self.seed, self.episodes)
         if self.output.kind == "strategy":
             return float(game_output_values(game, self.output, eps).mean()) - self.threshold
@@ -407,13 +391,13 @@ def find_cruxes(
     x = float(threshold) if threshold is not None else 0.0
     scorer = _Scorer(output, x, model, mode, draws, seed, episodes)
     diffs = worldview_differences(loaded, a, b, scorer.reads)
-    doc_a, doc_b = worldview_document(loaded, a), worldview_document(loaded, b)
+    doc_a, doc_b = _without_worldviews(loaded, a), _without_worldviews(loaded, b)
 
     def scenario_for(subset: tuple[str, ...]) -> Scenario:
         doc = copy.deepcopy(doc_a)
         for path in subset:
-            _set(doc, path, _get(doc_b, path))
-        return parse_document(doc, loaded.file).scenario
+            set_path(doc, resolve_path(doc, path), get_path(doc_b, resolve_path(doc_b, path)))
+        return parse_document(doc, loaded.file, game_checks=loaded.game_checks).scenario
 
     read = [d.path for d in diffs if d.read]
     units = judgment_units(read)

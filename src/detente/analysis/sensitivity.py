@@ -63,8 +63,8 @@ from detente.scenario.quantity import Quantity
 from detente.scenario.schema import Scenario
 
 if TYPE_CHECKING:
+    from detente.scenario.game import GameSpec
     from detente.strategy.simulate import Episodes
-    from detente.strategy.spec import GameSpec
 
 Method = Literal["sobol", "morris"]
 OutputKind = Literal["forecast", "strategy", "ranking"]
@@ -130,7 +130,7 @@ def game_label(game: GameSpec, path: str) -> str:
 
 def game_parameters(game: GameSpec) -> list[SensitivityParameter]:
     """Every uncertain number of a strategy game, in the game's path order."""
-    from detente.strategy.spec import quantities
+    from detente.scenario.game import quantities
 
     return [
         SensitivityParameter(path, game_label(game, path), q)
@@ -233,9 +233,7 @@ def parse_output(text: str, scenario: Scenario) -> OutputSpec:
 
 
 def _game_of(scenario: Scenario) -> GameSpec:
-    from detente.strategy.spec import GameSpec
-
-    if not isinstance(scenario.game, GameSpec):
+    if scenario.game is None:
         raise ValueError(f"scenario {scenario.id!r} has no `game:` section (no strategy outputs)")
     return scenario.game
 
@@ -275,8 +273,8 @@ def crn_episodes(
     (a sensitivity design row); the type draws and the game's chance (``period=episodes``) are
     shared by every block.
     """
+    from detente.scenario.game import quantities
     from detente.strategy.simulate import Episodes
-    from detente.strategy.spec import quantities
     from detente.uncertainty.sampling import path_uniforms
 
     qs = list(quantities(game))

@@ -32,8 +32,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from detente.scenario.load import LoadedScenario, with_worldview
 from detente.scenario.schema import Scenario
-from detente.scenario.validate import LoadedScenario, with_worldview
 
 CSS = """
 :root { --ink:#1d2330; --muted:#5b6475; --rule:#d9dde5; --accent:#2b5d9b; }
@@ -396,7 +396,7 @@ def _strategies(loaded: LoadedScenario, opts: ReportOptions, figs: _Figures) -> 
     if not views:
         from detente.strategy.simulate import run_strategies
 
-        df = run_strategies(with_worldview(loaded, None).game, opts.seed, opts.episodes)
+        df = run_strategies(loaded.scenario.game, opts.seed, opts.episodes)
         df["worldview"] = "base"
     else:
         df, _ = compare_strategies(loaded, views, opts.seed, opts.episodes)
@@ -511,9 +511,8 @@ def _game_sensitivity(
     output when it is one, else the metric ``p_talks_12m`` (or the game's first) for the
     default strategy pair."""
     from detente.analysis.sensitivity import game_metrics, parse_output, run_sensitivity
-    from detente.strategy.spec import GameSpec
 
-    if not isinstance(sc.game, GameSpec) or opts.game_sensitivity_n < 2:
+    if sc.game is None or opts.game_sensitivity_n < 2:
         return ""
     if output and output.startswith("strategy:"):
         spec_text = output

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from detente.scenario.errors import InputError
-from detente.scenario.validate import LoadedScenario, _walk_quantities, display_path
+from detente.scenario.load import LoadedScenario
+from detente.scenario.paths import display_path, walk_quantities
 
 _TRANSLATE = str.maketrans(
     {
@@ -76,7 +77,7 @@ def check_citations(loaded: LoadedScenario, sources_dir: str | Path) -> list[Quo
         texts[src.id] = normalise(text_file.read_text(encoding="utf-8", errors="replace"))
 
     quotes: list[tuple[tuple[str | int, ...], str, str]] = []
-    for path, q in _walk_quantities(sc, ()):
+    for path, q in walk_quantities(sc, ()):
         for ref in q.sources():
             quotes.append((path, ref.doc, ref.quote))
     for i, wv in enumerate(sc.worldviews):

@@ -164,19 +164,6 @@ def _dialect(first_line: str) -> tuple[str, str]:
     return "\t", quote
 
 
-def looks_like_decide(path: str | Path) -> bool:
-    """True when the file's first non-blank line is a Decide record (``#A``, ``#P``, …)."""
-    try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            for line in fh:
-                if line.strip():
-                    field = line.strip().split(_dialect(line)[0])[0].strip().strip("'\"")
-                    return field in RECORD_KINDS
-    except OSError:
-        return False
-    return False
-
-
 def _number(
     raw: str, file: str, line: int, field: str, lo: float | None = None, hi: float | None = None
 ) -> tuple[float, Diagnostic | None]:

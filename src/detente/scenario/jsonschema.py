@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from detente.scenario.game import GameSpec
 from detente.scenario.schema import Scenario
 
 
 def scenario_json_schema() -> dict[str, Any]:
     """JSON Schema (draft 2020-12) of ``detente: 1`` scenarios, the game section included."""
     schema = Scenario.model_json_schema()
-    try:
-        from detente.strategy.spec import GameSpec
-    except ImportError:  # pragma: no cover - the strategy package ships with detente
-        return schema
     game = GameSpec.model_json_schema(ref_template="#/$defs/{model}")
     defs = schema.setdefault("$defs", {})
     defs.update(game.pop("$defs", {}))

@@ -107,10 +107,6 @@ class Quantity(Based):
         return data
 
     @property
-    def is_fixed(self) -> bool:
-        return self.dist is None
-
-    @property
     def varies(self) -> bool:
         """Whether it can take more than one value (not a fixed value, a zero-width
         distribution, or a truncated normal with ``sd: 0``) — what Monte Carlo samples."""

@@ -2,23 +2,22 @@
 
 A scenario is data, not code: sources cited, issues with their scales, actors with their
 capability and per-issue stances, named worldviews that override any value, and optionally a
-strategy ``game`` (see :mod:`detente.strategy.spec`). ``detente schema`` prints the JSON Schema
+strategy ``game`` (see :mod:`detente.scenario.game`). ``detente schema`` prints the JSON Schema
 generated from these classes.
 
 Structural checks (types, required fields, unknown keys) live here; cross-references, ranges and
 distribution coherence are checked in :mod:`detente.scenario.validate`, which reports every
-problem with its file line at once.
+problem with its file line at once (files are read by :mod:`detente.scenario.load`).
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
+from detente.scenario.game import GameSpec
 from detente.scenario.quantity import Based, Quantity
-
-SCHEMA_VERSION = 1
 
 
 class _Strict(BaseModel):
@@ -65,13 +64,6 @@ class Scale(_Strict):
             lo, hi = below[-1], above[0]
             return f"between “{self.anchors[lo]}” ({lo:g}) and “{self.anchors[hi]}” ({hi:g})"
         return f"near “{self.anchors[nearest]}” ({nearest:g})"
-
-    def band(self, x: float) -> str:
-        """The anchor band holding ``x``: the label of the nearest anchor (midpoint rule)."""
-        points = sorted(self.anchors)
-        if not points:
-            return ""
-        return self.anchors[min(points, key=lambda p: abs(p - x))]
 
 
 class Issue(_Strict):
@@ -129,7 +121,9 @@ class Scenario(_Strict):
     issues: list[Issue]
     actors: list[Actor]
     worldviews: list[Worldview] = Field(default_factory=list)
-    game: Any = Field(
+    # The game's JSON Schema is filled in by detente.scenario.jsonschema, its definitions after
+    # the scenario's own (the order `detente schema` has always published).
+    game: Annotated[GameSpec | None, WithJsonSchema({})] = Field(
         default=None,
         description="optional strategy game (see docs/models/strategy-game.md)",
     )

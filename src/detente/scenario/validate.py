@@ -1,116 +1,40 @@
-"""Load and validate scenarios: every problem at once, each located as ``file:line: field``.
+"""Validate scenarios: every problem at once, each located as ``file:line: field``.
 
-Three passes, each reporting all it finds:
+The checks, run on a document already read (:mod:`detente.scenario.load` reads files and text
+and is the public entry point; :mod:`detente.scenario.yamlsafe` reads YAML safely):
 
-1. reading: size, encoding, safe YAML (see :mod:`detente.scenario.yamlsafe`);
-2. structure: the pydantic schema (types, required fields, unknown keys);
-3. meaning: cross-references, duplicates, ranges, distribution coherence, missing basis
-   (a warning, an error with ``strict``), and every worldview's overrides applied and checked.
+1. structure: the pydantic schema (types, required fields, unknown keys), the ``game:``
+   section (:mod:`detente.scenario.game`) after the rest;
+2. meaning: cross-references, duplicates, ranges, distribution coherence, missing basis
+   (a warning, an error with ``strict``), the game's references and ranges, any extra game
+   checks the caller passes (the strategy registry's), and every worldview's overrides
+   applied (:func:`detente.scenario.paths.apply_overrides`) and checked.
 
 Field paths name list items by their ``id`` where they have one
-(``actors.dprk.stances.declaration.salience``) — the same paths worldview overrides use.
+(``actors.dprk.stances.declaration.salience``) — the same paths worldview overrides use
+(:mod:`detente.scenario.paths`).
 """
 
 from __future__ import annotations
 
-import copy
-import hashlib
 import math
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from detente.scenario.errors import Diagnostic, InputError, Severity
+from detente.scenario.errors import Diagnostic, Severity
+from detente.scenario.game import ROLES, UNIT_STATE_VARS, GameSpec, month_number, quantities
+from detente.scenario.paths import apply_overrides, display_path, resolve_path, walk_quantities
 from detente.scenario.quantity import DIST_PARAMS, Quantity
 from detente.scenario.schema import Scenario
-from detente.scenario.yamlsafe import PathKey, load_yaml, read_text
+from detente.scenario.yamlsafe import PathKey
+
+#: A check of the game that needs more than this package knows (the strategy registry:
+#: :func:`detente.strategy.checks.check_strategies`), reporting ``report(dotted_path, message)``.
+GameCheck = Callable[[GameSpec, Callable[[str, str], None]], None]
 
 _ID_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
-
-
-@dataclass
-class LoadedScenario:
-    """A validated scenario and where it came from."""
-
-    scenario: Scenario
-    file: str
-    raw: dict[str, Any]
-    lines: dict[PathKey, int]
-    sha256: str
-    warnings: list[Diagnostic] = field(default_factory=list)
-
-
-# --------------------------------------------------------------------------------------------
-# paths
-
-
-def display_path(path: PathKey, raw: Any) -> str:
-    """Format a path, naming list items by their id where the raw data has one."""
-    out = ""
-    node = raw
-    for part in path:
-        if isinstance(part, int):
-            item = node[part] if isinstance(node, list) and 0 <= part < len(node) else None
-            ident = item.get("id") if isinstance(item, dict) else None
-            if isinstance(ident, str) and ident:
-                out += ("." if out else "") + ident
-            else:
-                out += f"[{part}]"
-            node = item
-        else:
-            out += ("." if out else "") + part
-            node = node.get(part) if isinstance(node, dict) else None
-    return out
-
-
-def resolve_path(raw: Any, dotted: str) -> PathKey:
-    """``actors.dprk.stances.x.salience`` -> the raw path key (list items found by id).
-
-    Raises KeyError with a message when any step does not exist.
-    """
-    parts = dotted.split(".")
-    node = raw
-    out: list[str | int] = []
-    i = 0
-    while i < len(parts):
-        part = parts[i]
-        if isinstance(node, list):
-            matches = [
-                j
-                for j, item in enumerate(node)
-                if isinstance(item, dict) and item.get("id") == part
-            ]
-            if not matches:
-                known = ", ".join(str(item.get("id")) for item in node if isinstance(item, dict))
-                raise KeyError(f"no item with id {part!r} (known: {known})")
-            out.append(matches[0])
-            node = node[matches[0]]
-        elif isinstance(node, dict):
-            # Keys may themselves contain dots (anchor values): try the longest match first.
-            for end in range(len(parts), i, -1):
-                key = ".".join(parts[i:end])
-                if key in node:
-                    out.append(key)
-                    node = node[key]
-                    i = end - 1
-                    break
-            else:
-                known = ", ".join(map(str, node))
-                raise KeyError(f"no field {part!r} (known: {known})")
-        else:
-            raise KeyError(f"{part!r} is below a plain value")
-        i += 1
-    return tuple(out)
-
-
-def _set_path(raw: Any, path: PathKey, value: Any) -> None:
-    node = raw
-    for part in path[:-1]:
-        node = node[part]
-    node[path[-1]] = value
 
 
 # --------------------------------------------------------------------------------------------
@@ -201,21 +125,6 @@ def _short(value: Any) -> str:
 
 # --------------------------------------------------------------------------------------------
 # meaning
-
-
-def _walk_quantities(obj: Any, path: PathKey) -> Iterator[tuple[PathKey, Quantity]]:
-    """Every Quantity below ``obj`` (pydantic models, dicts, lists) with its raw path."""
-    if isinstance(obj, Quantity):
-        yield path, obj
-    elif isinstance(obj, BaseModel):
-        for name in type(obj).model_fields:
-            yield from _walk_quantities(getattr(obj, name), (*path, name))
-    elif isinstance(obj, dict):
-        for key, value in obj.items():
-            yield from _walk_quantities(value, (*path, key if isinstance(key, str) else str(key)))
-    elif isinstance(obj, list):
-        for i, value in enumerate(obj):
-            yield from _walk_quantities(value, (*path, i))
 
 
 def _check_quantity(q: Quantity, path: PathKey, report: _Report, source_ids: set[str]) -> bool:
@@ -375,7 +284,7 @@ def _check_meaning(sc: Scenario, report: _Report) -> None:
     _check_ids(sc.worldviews, "worldviews", report)
 
     usable: dict[PathKey, bool] = {}
-    for path, q in _walk_quantities(sc, ()):
+    for path, q in walk_quantities(sc):
         if path[:1] == ("worldviews",):
             continue  # override values are checked after they are applied
         usable[path] = _check_quantity(q, path, report, source_ids)
@@ -454,14 +363,173 @@ def _check_meaning(sc: Scenario, report: _Report) -> None:
             )
 
     if sc.game is not None:
-        _check_game(sc, report, source_ids)
+        check_game(sc.game, _dotted_reporter(report))
 
 
-def _check_game(sc: Scenario, report: _Report, source_ids: set[str]) -> None:
+# --------------------------------------------------------------------------------------------
+# the game
+
+
+def _unit_paths(game: GameSpec) -> set[str]:
+    """Paths of Quantities that are probabilities or shares (must lie in [0, 1])."""
+    out: set[str] = set()
+    for path, _q in quantities(game):
+        leaf = path.rsplit(".", 1)[-1]
+        if leaf.startswith("p_") or leaf in {
+            "prior",
+            "probability",
+            "cost",
+            "coalition_misreads",
+            "target_misreads",
+            "freeze_factor",
+            "step_factor",
+            "generosity",
+        }:
+            out.add(path)
+    return out
+
+
+def _safe_point(q: Quantity) -> float:
     try:
-        from detente.strategy.spec import check_game
-    except ImportError:  # pragma: no cover - the strategy package ships with detente
-        return
+        return q.point()
+    except (AssertionError, ValueError, ZeroDivisionError):
+        return float("nan")
+
+
+def _safe_support(q: Quantity) -> tuple[float, float]:
+    try:
+        return q.support()
+    except (AssertionError, ValueError):
+        return float("nan"), float("nan")
+
+
+def _has_params(q: Quantity) -> bool:
+    """Whether ``q`` names a value or a distribution with every parameter it needs."""
+    if q.dist is None:
+        return q.value is not None
+    optional = {"low", "high"} if q.dist == "beta" else set()
+    return all(p in optional or getattr(q, p) is not None for p in DIST_PARAMS[q.dist])
+
+
+def check_game(game: GameSpec, report: Callable[[str, str], None]) -> None:
+    """Report every semantic problem of ``game`` as ``report(field_path, message)``.
+
+    Checks: months well-formed and ordered; unique ids; every move id referenced (roles,
+    ladder, misreads, lifts, declaration, election, vetoes) exists on the right side; role
+    names known; probabilities and shares in [0, 1]; type priors sum to 1. Each Quantity's own
+    coherence and sources are checked with every other quantity of the scenario
+    (``_check_quantity``); what needs the strategy registry, in
+    :func:`detente.strategy.checks.check_strategies`.
+    """
+    c_ids = [m.id for m in game.coalition_moves]
+    t_ids = [m.id for m in game.target_moves]
+    for label, ids in (
+        ("coalition_moves", c_ids),
+        ("target_moves", t_ids),
+        ("types", [t.id for t in game.types]),
+        ("strategies", [s.id for s in game.strategies]),
+        ("vetoes", [v.id for v in game.vetoes]),
+    ):
+        seen: set[str] = set()
+        for i in ids:
+            if i in seen:
+                report(f"game.{label}.{i}", f"duplicate id {i!r}")
+            seen.add(i)
+    c_set, t_set = set(c_ids), set(t_ids)
+
+    def need(path: str, move: str, known: set[str], side: str) -> None:
+        if move not in known:
+            report(path, f"unknown {side} move {move!r} (known: {', '.join(sorted(known))})")
+
+    for name in ("start", "end"):
+        try:
+            month_number(getattr(game, name))
+        except ValueError as exc:
+            report(f"game.{name}", str(exc))
+            return
+    if game.n_months < 2:
+        report("game.end", f"end {game.end} must come after start {game.start}")
+    for role, move in game.roles.items():
+        if role not in ROLES:
+            report(f"game.roles.{role}", f"unknown role {role!r} (known: {', '.join(ROLES)})")
+        need(f"game.roles.{role}", move, c_set, "coalition")
+    for pos, move in enumerate(game.ladder):
+        need(f"game.ladder[{pos}]", move, t_set, "target")
+    if not game.ladder:
+        report("game.ladder", "the ladder needs at least one cooperative move")
+    need("game.provocation", game.provocation, t_set, "target")
+    need("game.idle", game.idle, t_set, "target")
+    need("game.declaration.move", game.declaration.move, c_set, "coalition")
+    for group, moves in (
+        ("coalition_moves", list(game.coalition_moves)),
+        ("target_moves", list(game.target_moves)),
+    ):
+        for mv in moves:
+            eids = [e.id for e in mv.effects]
+            for eid in {x for x in eids if eids.count(x) > 1}:
+                report(f"game.{group}.{mv.id}.effects.{eid}", f"duplicate effect id {eid!r}")
+    for cm in game.coalition_moves:
+        if cm.misread_as is not None:
+            need(f"game.coalition_moves.{cm.id}.misread_as", cm.misread_as, c_set, "coalition")
+    for tm in game.target_moves:
+        if tm.misread_as is not None:
+            need(f"game.target_moves.{tm.id}.misread_as", tm.misread_as, t_set, "target")
+    for tt in game.types:
+        for move in tt.lift:
+            need(f"game.types.{tt.id}.lift.{move}", move, c_set, "coalition")
+    if game.election is not None:
+        el = game.election
+        try:
+            k = game.month_index(el.month)
+            if not 0 <= k < game.n_months:
+                report("game.election.month", f"{el.month} lies outside {game.start}..{game.end}")
+        except ValueError as exc:
+            report("game.election.month", str(exc))
+        if el.member not in game.coalition.members:
+            report("game.election.member", f"{el.member!r} is not a coalition member")
+        for pos, move in enumerate(el.withdrawn_moves):
+            need(f"game.election.withdrawn_moves[{pos}]", move, c_set, "coalition")
+        need("game.election.fallback_move", el.fallback_move, c_set, "coalition")
+    for v in game.vetoes:
+        if v.member not in game.coalition.members:
+            report(f"game.vetoes.{v.id}.member", f"{v.member!r} is not a coalition member")
+        need(f"game.vetoes.{v.id}.move", v.move, c_set, "coalition")
+        need(f"game.vetoes.{v.id}.fallback_move", v.fallback_move, c_set, "coalition")
+    if game.metrics.checkpoint is not None:
+        try:
+            k = game.month_index(game.metrics.checkpoint)
+            if not 0 <= k < game.n_months:
+                report("game.metrics.checkpoint", "checkpoint outside the game's months")
+        except ValueError as exc:
+            report("game.metrics.checkpoint", str(exc))
+    for pos, w in enumerate(game.metrics.talks_within):
+        if not 0 < w <= game.n_months:
+            report(f"game.metrics.talks_within[{pos}]", f"{w} months outside 1..{game.n_months}")
+
+    unit = _unit_paths(game)
+    for path, q in quantities(game):
+        if path in unit and _has_params(q):
+            lo, hi = _safe_support(q)
+            if lo < 0 or hi > 1:
+                report(path, f"probability outside [0, 1] (got {lo:g}..{hi:g})")
+    for var, q in game.initial_state.items():
+        if var in UNIT_STATE_VARS:
+            lo, hi = _safe_support(q)
+            if lo < 0 or hi > 1:
+                report(f"game.initial_state.{var}", f"must lie in [0, 1] (got {lo:g}..{hi:g})")
+    if game.types:
+        total = sum(_safe_point(t.prior) for t in game.types)
+        if not math.isclose(total, 1.0, abs_tol=1e-6):
+            report(
+                f"game.types.{game.types[-1].id}.prior",
+                f"type priors must sum to 1 (got {total:.6g}, expected 1)",
+            )
+    else:
+        report("game.types", "at least one target type is needed")
+
+
+def _dotted_reporter(report: _Report) -> Callable[[str, str], None]:
+    """``report(dotted_path, message)`` for checks that name fields by their dotted path."""
 
     def add(dotted: str, message: str) -> None:
         try:
@@ -470,41 +538,44 @@ def _check_game(sc: Scenario, report: _Report, source_ids: set[str]) -> None:
             key = tuple(dotted.split("."))
         report.add(key, message)
 
-    check_game(sc.game, source_ids, add)
+    return add
 
 
-def _parse_game(raw: dict[str, Any], report: _Report) -> None:
-    """Replace the raw ``game`` section by its validated spec."""
-    try:
-        from detente.strategy.spec import GameSpec
-    except ImportError:  # pragma: no cover
-        return
-    try:
-        raw["game"] = GameSpec.model_validate(raw["game"])
-    except ValidationError as exc:
-        _pydantic_problems(exc, report, ("game",))
+# --------------------------------------------------------------------------------------------
+# a document
 
 
-def _validate_document(
-    raw: Any, report: _Report, *, strict: bool, check_worldviews: bool = True
+def _validate(
+    raw: Any,
+    report: _Report,
+    *,
+    strict: bool,
+    game_checks: Sequence[GameCheck],
+    check_worldviews: bool = True,
 ) -> Scenario | None:
     if not isinstance(raw, dict):
         kind = "a list" if isinstance(raw, list) else f"a {type(raw).__name__}"
         report.add((), f"top level is {kind}, expected a mapping with `detente: 1`")
         return None
+    # The game is validated after the rest, so its problems are reported only once the rest
+    # of the document is sound.
     try:
-        sc = Scenario.model_validate(raw)
+        sc = Scenario.model_validate({**raw, "game": None})
     except ValidationError as exc:
         _pydantic_problems(exc, report)
         return None
-    if sc.game is not None:
-        before = len(report.errors)
-        holder = {"game": sc.game}
-        _parse_game(holder, report)
-        if len(report.errors) > before:
+    if raw.get("game") is not None:
+        try:
+            game = GameSpec.model_validate(raw["game"])
+        except ValidationError as exc:
+            _pydantic_problems(exc, report, ("game",))
             return None
-        sc = sc.model_copy(update={"game": holder["game"]})
+        sc = sc.model_copy(update={"game": game})
     _check_meaning(sc, report)
+    if sc.game is not None:
+        add = _dotted_reporter(report)
+        for check in game_checks:
+            check(sc.game, add)
     if strict:
         report.items = [
             Diagnostic(d.file, d.line, d.field, d.message, "error") for d in report.items
@@ -513,40 +584,26 @@ def _validate_document(
         return None
     if check_worldviews:
         for i, wv in enumerate(sc.worldviews):
-            _check_worldview(raw, i, wv.id, report, strict=strict)
+            _check_worldview(raw, i, wv.id, report, strict=strict, game_checks=game_checks)
     return None if report.errors else sc
 
 
-def _apply_overrides(
-    raw: dict[str, Any], worldview_index: int, report: _Report | None
-) -> dict[str, Any]:
-    doc = copy.deepcopy(raw)
-    wv = raw["worldviews"][worldview_index]
-    for j, override in enumerate(wv.get("overrides", [])):
-        opath: PathKey = ("worldviews", worldview_index, "overrides", j, "path")
-        try:
-            target = resolve_path(doc, override["path"])
-        except KeyError as exc:
-            if report is not None:
-                report.add(opath, f"override path {override['path']!r} not found: {exc.args[0]}")
-            continue
-        if target[:1] in (("worldviews",), ("detente",), ("id",)):
-            if report is not None:
-                report.add(opath, f"cannot override {override['path']!r} (expected a value path)")
-            continue
-        _set_path(doc, target, copy.deepcopy(override["value"]))
-    return doc
-
-
 def _check_worldview(
-    raw: dict[str, Any], index: int, wv_id: str, report: _Report, *, strict: bool
+    raw: dict[str, Any],
+    index: int,
+    wv_id: str,
+    report: _Report,
+    *,
+    strict: bool,
+    game_checks: Sequence[GameCheck],
 ) -> None:
-    before = len(report.items)
-    doc = _apply_overrides(raw, index, report)
-    if len(report.items) > before:
+    doc, problems = apply_overrides(raw, index)
+    for where, message in problems:
+        report.add(where, message)
+    if problems:
         return
     sub = _Report(report.file, doc, {})
-    _validate_document(doc, sub, strict=strict, check_worldviews=False)
+    _validate(doc, sub, strict=strict, game_checks=game_checks, check_worldviews=False)
     # A problem inside an override is reported at the override (that is what the person wrote).
     overrides = raw["worldviews"][index].get("overrides", [])
     for diag in sub.items:
@@ -568,77 +625,24 @@ def _check_worldview(
         report.add(path, f"after worldview {wv_id!r}: {diag.field}: {diag.message}", diag.severity)
 
 
-# --------------------------------------------------------------------------------------------
-# public API
-
-
-def parse_document(
+def validate_document(
     raw: Any,
     name: str,
     lines: dict[PathKey, int] | None = None,
     *,
     strict: bool = False,
-    text_hash: str = "",
-) -> LoadedScenario:
-    """Validate an already-parsed document (from YAML or an importer)."""
+    game_checks: Sequence[GameCheck] = (),
+    check_worldviews: bool = True,
+) -> tuple[Scenario | None, list[Diagnostic]]:
+    """Validate a parsed document: the scenario (None when any error) and every diagnostic.
+
+    ``name`` and ``lines`` locate the messages. ``game_checks`` run on the game after the
+    scenario's own checks, in the base document and in every worldview, reporting like
+    :func:`check_game` (:mod:`detente.scenario.load` explains why they are passed in).
+    ``check_worldviews=False`` skips applying and checking each worldview.
+    """
     report = _Report(name, raw, lines or {})
-    sc = _validate_document(raw, report, strict=strict)
-    if sc is None:
-        raise InputError(report.items)
-    return LoadedScenario(
-        scenario=sc,
-        file=name,
-        raw=raw,
-        lines=lines or {},
-        sha256=text_hash,
-        warnings=[d for d in report.items if d.severity == "warning"],
+    sc = _validate(
+        raw, report, strict=strict, game_checks=game_checks, check_worldviews=check_worldviews
     )
-
-
-def parse_yaml(text: str, name: str, *, strict: bool = False) -> LoadedScenario:
-    """Validate scenario YAML text (``name`` is used in messages)."""
-    raw, lines = load_yaml(text, name)
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return parse_document(raw, name, lines, strict=strict, text_hash=digest)
-
-
-Importer = Callable[[Path], dict[str, Any]]
-
-
-def load_scenario(path: str | Path, *, strict: bool = False) -> LoadedScenario:
-    """Load any supported scenario file: detente YAML, KTAB CSV, or a Decide exchange file."""
-    from detente.scenario.importers import detect_importer
-
-    p = Path(path)
-    importer = detect_importer(p)
-    if importer is None:
-        text = read_text(p)
-        return parse_yaml(text, str(path), strict=strict)
-    raw = importer(p)
-    digest = hashlib.sha256(p.read_bytes()).hexdigest()
-    return parse_document(raw, str(path), None, strict=strict, text_hash=digest)
-
-
-def worldview_document(loaded: LoadedScenario, worldview: str) -> dict[str, Any]:
-    """The raw document with a worldview's overrides applied (unknown id: InputError)."""
-    ids = [w.id for w in loaded.scenario.worldviews]
-    if worldview not in ids:
-        known = ", ".join(ids) if ids else "none defined"
-        raise InputError.single(
-            loaded.file,
-            f"unknown worldview {worldview!r} (expected one of: {known})",
-            field="worldviews",
-        )
-    return _apply_overrides(loaded.raw, ids.index(worldview), None)
-
-
-def with_worldview(loaded: LoadedScenario, worldview: str | None) -> Scenario:
-    """The scenario with a worldview's overrides applied (``None``: the base scenario)."""
-    if worldview is None:
-        return loaded.scenario
-    doc = worldview_document(loaded, worldview)
-    report = _Report(loaded.file, doc, loaded.lines)
-    sc = _validate_document(doc, report, strict=False, check_worldviews=False)
-    if sc is None:  # pragma: no cover - every worldview is checked when the file is loaded
-        raise InputError(report.errors)
-    return sc
+    return sc, report.items

@@ -1,1 +1,1 @@
-"""Negotiation strategies against uncertain target types, and the evidence that calibrates them."""
+"""Negotiation strategies against uncertain target types: the game engine, strategies, runs."""

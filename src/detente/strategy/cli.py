@@ -1,7 +1,7 @@
 """``detente strategies FILE [--worldview W] --seed S --episodes N --format table|json``.
 
 FILE is a scenario with a ``game:`` section (loaded and validated by
-:func:`detente.scenario.validate.load_scenario`, worldviews applied by ``with_worldview``), such
+:func:`detente.scenario.load.load_scenario`, worldviews applied by ``with_worldview``), such
 as ``scenarios/korea-peace-declaration.yaml``. Exit codes follow DESIGN.md: 0 ok, 2 bad input.
 """
 
@@ -17,8 +17,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from detente.scenario.game import GameSpec
+from detente.strategy.checks import check_strategies
 from detente.strategy.simulate import MIX, run_strategies
-from detente.strategy.spec import GameSpec
 
 FORMATS = ("table", "json")
 
@@ -34,14 +35,14 @@ def load_game(path: Path, worldview: str | None) -> tuple[GameSpec, str]:
     overrides), so a game is checked exactly like every other part of a scenario.
     """
     from detente.scenario.errors import InputError
-    from detente.scenario.validate import load_scenario, with_worldview
+    from detente.scenario.load import load_scenario, with_worldview
 
     try:
-        loaded = load_scenario(path)
+        loaded = load_scenario(path, game_checks=(check_strategies,))
         scenario = with_worldview(loaded, worldview)
     except InputError as exc:
         raise GameInputError(str(exc)) from None
-    if not isinstance(scenario.game, GameSpec):
+    if scenario.game is None:
         raise GameInputError(f"{path}: the scenario has no `game:` section")
     return scenario.game, scenario.id
 

@@ -32,6 +32,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from detente.scenario.game import STATE_VARS, UNIT_STATE_VARS, Effect, GameSpec, quantities
 from detente.strategy.engine import (
     COOPERATIVE,
     HOSTILE,
@@ -43,7 +44,6 @@ from detente.strategy.engine import (
     Uniforms,
     View,
 )
-from detente.strategy.spec import STATE_VARS, UNIT_STATE_VARS, Effect, GameSpec, quantities
 
 _TARGET_KIND = {"cooperative": COOPERATIVE, "neutral": NEUTRAL, "hostile": HOSTILE}
 # how the target reads the coalition's move kinds
@@ -63,7 +63,7 @@ _VETO_STREAM = 0x7E70
 def sample_draws(game: GameSpec, rng: np.random.Generator, n: int) -> dict[str, FloatArray]:
     """One draw per episode of every Quantity in ``game``, keyed by its path.
 
-    Quantities are sampled in the fixed order of :func:`~detente.strategy.spec.quantities`
+    Quantities are sampled in the fixed order of :func:`~detente.scenario.game.quantities`
     (fixed values use no random numbers), so the same seed gives the same draws.
     """
     return {path: q.sample(rng, n) for path, q in quantities(game)}

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from detente.scenario.game import GameSpec, StrategyRef
 from detente.strategy.engine import FloatArray, IntArray, TiledUniforms, Uniforms, play
 from detente.strategy.game import CoalitionGame, TypedTarget, sample_draws
-from detente.strategy.spec import GameSpec, StrategyRef
 from detente.strategy.strategies import STRATEGIES, Strategy
 
 MIX = "mix"

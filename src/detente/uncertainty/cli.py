@@ -33,8 +33,8 @@ from rich.table import Table
 
 from detente import __version__
 from detente.models import model_class
+from detente.scenario.load import LoadedScenario, with_worldview
 from detente.scenario.schema import Scenario
-from detente.scenario.validate import LoadedScenario, with_worldview
 from detente.uncertainty.output import AtomicDir, OutputError, write_run
 from detente.uncertainty.runner import BackendUnavailableError, Job, MonteCarloResult, simulate
 from detente.uncertainty.sampling import BLOCK_SIZE, FORMAT_VERSION

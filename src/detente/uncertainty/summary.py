@@ -1,8 +1,8 @@
 """Summaries of a Monte Carlo run: per issue, mean, median, 5–95 % interval, band chances.
 
 A *band* of an issue's scale is the set of values nearest to one labelled anchor (the midpoint
-rule of :meth:`detente.scenario.schema.Scale.band`; a value exactly between two anchors goes to
-the lower one, as there). The chance of a band is the share of draws whose forecast lands in it.
+rule, :func:`band_indices`; a value exactly between two anchors goes to the lower one). The
+chance of a band is the share of draws whose forecast lands in it.
 """
 
 from __future__ import annotations

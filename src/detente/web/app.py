@@ -26,7 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from detente import __version__
 from detente.models import available_models
 from detente.scenario.errors import InputError
-from detente.scenario.validate import LoadedScenario
+from detente.scenario.load import LoadedScenario
 from detente.scenario.yamlsafe import decode_text
 from detente.web import service
 from detente.web.jobs import JobManager, JobQueueFull
@@ -463,7 +463,7 @@ def create_app(scenarios_dir: Path, *, job_workers: int = 1) -> FastAPI:
         models = req.models if req.models is not None else available_models()
         for m in models:
             check_model(m)
-        from detente.scenario.validate import with_worldview
+        from detente.scenario.load import with_worldview
 
         sc = with_worldview(loaded, req.worldview)
         return {
@@ -493,7 +493,7 @@ def create_app(scenarios_dir: Path, *, job_workers: int = 1) -> FastAPI:
         ``/api/jobs/{id}``.
         The same question (scenario hash, kind, model, parameters, seed) is answered once."""
         text, loaded = load(req)
-        from detente.scenario.validate import with_worldview
+        from detente.scenario.load import with_worldview
 
         sc = with_worldview(loaded, req.worldview)
         digest = service.text_hash(text)

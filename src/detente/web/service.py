@@ -26,11 +26,14 @@ from pydantic import ValidationError
 from detente.models import available_models, get_model, model_class
 from detente.models.base import Forecast, Problem
 from detente.scenario.errors import Diagnostic, InputError
+from detente.scenario.game import GameSpec
+from detente.scenario.load import LoadedScenario, parse_yaml, with_worldview
+from detente.scenario.paths import resolve_path, set_path
 from detente.scenario.problem import to_problem
 from detente.scenario.quantity import Quantity
 from detente.scenario.schema import Scenario
-from detente.scenario.validate import LoadedScenario, parse_yaml, resolve_path, with_worldview
 from detente.scenario.yamlsafe import load_yaml
+from detente.strategy.checks import check_strategies
 
 #: called with the share of the work done (0..1); raises to cancel
 ProgressFn = Callable[[float], None]
@@ -168,17 +171,15 @@ def scenario_view(loaded: LoadedScenario, worldview: str | None) -> dict[str, An
             }
             for w in loaded.scenario.worldviews
         ],
-        "has_game": game is not None and not isinstance(game, dict | list | str),
+        "has_game": game is not None,
         "game_metrics": _game_metrics(game),
         "warnings": diagnostics_json(loaded.warnings),
     }
 
 
-def _game_metrics(game: Any) -> list[str]:
+def _game_metrics(game: GameSpec | None) -> list[str]:
     """The outcome metrics of a scenario's strategy game ([] without one)."""
-    from detente.strategy.spec import GameSpec
-
-    if not isinstance(game, GameSpec):
+    if game is None:
         return []
     from detente.analysis.sensitivity import game_metrics
 
@@ -239,10 +240,7 @@ def apply_edits(
         if not key or key[0] in ("detente", "worldviews"):
             problems.append(Diagnostic(name, None, path, "cannot edit this field here"))
             continue
-        node: Any = raw
-        for part in key[:-1]:
-            node = node[part]
-        node[key[-1]] = copy.deepcopy(value)
+        set_path(raw, key, value)
     if problems:
         raise InputError(problems)
     return yaml.safe_dump(raw, sort_keys=False, allow_unicode=True, width=100)
@@ -251,7 +249,7 @@ def apply_edits(
 def validate_text(text: str, name: str) -> tuple[LoadedScenario | None, list[Diagnostic]]:
     """Validate YAML as ``detente validate`` does: the scenario (or None), every diagnostic."""
     try:
-        loaded = parse_yaml(text, name)
+        loaded = parse_yaml(text, name, game_checks=(check_strategies,))
     except InputError as exc:
         return None, exc.diagnostics
     return loaded, loaded.warnings
@@ -574,7 +572,7 @@ def strategies(sc: Scenario, seed: int, episodes: int, progress: ProgressFn) -> 
     from detente.strategy.simulate import run_strategies
 
     game = sc.game
-    if game is None or not hasattr(game, "strategies"):
+    if game is None:
         raise InputError.single(sc.id, "the scenario has no `game:` section", field="game")
     ids = [s.id for s in game.strategies]
     rows: list[dict[str, Any]] = []
@@ -586,8 +584,7 @@ def strategies(sc: Scenario, seed: int, episodes: int, progress: ProgressFn) -> 
         "seed": seed,
         "episodes": episodes,
         "strategies": [
-            {"id": s.id, "label": getattr(s, "label", None) or s.id, "strategy": s.strategy}
-            for s in game.strategies
+            {"id": s.id, "label": s.label or s.id, "strategy": s.strategy} for s in game.strategies
         ],
         "types": ["mix", *(t.id for t in game.types)],
         "metrics": list(dict.fromkeys(r["metric"] for r in rows)),
@@ -642,8 +639,8 @@ def sensitivity_job(
         raise bad(f"n must be a power of 2 for Sobol sampling (got {req.n})", "n")
     if spec.kind == "forecast":
         n_params = len(scenario_parameters(sc))
-    else:
-        n_params = len(game_parameters(sc.game))
+    else:  # parse_output has refused a strategy output without a game
+        n_params = len(game_parameters(sc.game)) if sc.game is not None else 0
     if n_params == 0:
         raise bad("no uncertain number feeds this output: nothing to analyse", "output")
     rows = req.n * (n_params + (2 if req.method == "sobol" else 1))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from detente.scenario.errors import InputError
-from detente.scenario.validate import LoadedScenario
+from detente.scenario.load import LoadedScenario
 from detente.scenario.yamlsafe import MAX_FILE_BYTES
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")

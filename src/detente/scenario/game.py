@@ -1,4 +1,10 @@
-"""The scenario's ``game:`` section: a repeated game between a coalition and a typed target.
+"""The scenario's ``game:`` section: its schema (pydantic classes) and month arithmetic.
+
+This module owns the data half of the game: what a ``game:`` section may say, as pure data built
+on :class:`~detente.scenario.quantity.Quantity`. Its meaning checks (references, ranges, priors)
+are in :mod:`detente.scenario.validate`; the checks that need the strategy registry (class
+names, their parameters and roles) in :mod:`detente.strategy.checks`; the engine that plays it in
+:mod:`detente.strategy`.
 
 The game is documented in ``docs/models/strategy-game.md``. In short: an initiating coalition
 (e.g. the US and the ROK) and a target (e.g. North Korea) move once a month from ``start`` to
@@ -18,14 +24,13 @@ Fearon 1995) is cited where it is used, in ``docs/models/strategy-game.md``.
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from detente.scenario.quantity import DIST_PARAMS, Quantity
+from detente.scenario.quantity import Quantity
 
 #: state variables a move's effect may change (documented in docs/models/strategy-game.md)
 StateVar = Literal[
@@ -261,14 +266,6 @@ def month_number(month: str) -> int:
     return int(m.group(1)) * 12 + int(m.group(2)) - 1
 
 
-def month_label(start: str, index: int) -> str:
-    n = month_number(start) + index
-    return f"{n // 12:04d}-{n % 12 + 1:02d}"
-
-
-# --------------------------------------------------------------------------- semantic checks
-
-
 def quantities(game: GameSpec) -> Iterable[tuple[str, Quantity]]:
     """Every Quantity in the game with its path (list items addressed by id)."""
 
@@ -287,206 +284,3 @@ def quantities(game: GameSpec) -> Iterable[tuple[str, Quantity]]:
                 yield from walk(item, f"{path}.{ident}" if ident is not None else f"{path}[{i}]")
 
     yield from walk(game, "game")
-
-
-def _unit_paths(game: GameSpec) -> set[str]:
-    """Paths of Quantities that are probabilities or shares (must lie in [0, 1])."""
-    out: set[str] = set()
-    for path, _q in quantities(game):
-        leaf = path.rsplit(".", 1)[-1]
-        if leaf.startswith("p_") or leaf in {
-            "prior",
-            "probability",
-            "cost",
-            "coalition_misreads",
-            "target_misreads",
-            "freeze_factor",
-            "step_factor",
-            "generosity",
-        }:
-            out.add(path)
-    return out
-
-
-def check_game(game: GameSpec, source_ids: set[str], report: Callable[[str, str], None]) -> None:
-    """Report every semantic problem of ``game`` as ``report(field_path, message)``.
-
-    Checks: months well-formed and ordered; unique ids; every move id referenced (roles,
-    ladder, misreads, lifts, declaration, election, vetoes) exists on the right side;
-    probabilities and shares in [0, 1]; type priors sum to 1; distribution parameters coherent;
-    cited documents known; strategy classes and parameters known.
-    """
-    from detente.strategy.strategies import STRATEGIES  # local: keep spec import-light
-
-    c_ids = [m.id for m in game.coalition_moves]
-    t_ids = [m.id for m in game.target_moves]
-    for label, ids in (
-        ("coalition_moves", c_ids),
-        ("target_moves", t_ids),
-        ("types", [t.id for t in game.types]),
-        ("strategies", [s.id for s in game.strategies]),
-        ("vetoes", [v.id for v in game.vetoes]),
-    ):
-        seen: set[str] = set()
-        for i in ids:
-            if i in seen:
-                report(f"game.{label}.{i}", f"duplicate id {i!r}")
-            seen.add(i)
-    c_set, t_set = set(c_ids), set(t_ids)
-
-    def need(path: str, move: str, known: set[str], side: str) -> None:
-        if move not in known:
-            report(path, f"unknown {side} move {move!r} (known: {', '.join(sorted(known))})")
-
-    for field in ("start", "end"):
-        try:
-            month_number(getattr(game, field))
-        except ValueError as exc:
-            report(f"game.{field}", str(exc))
-            return
-    if game.n_months < 2:
-        report("game.end", f"end {game.end} must come after start {game.start}")
-    for role, move in game.roles.items():
-        if role not in ROLES:
-            report(f"game.roles.{role}", f"unknown role {role!r} (known: {', '.join(ROLES)})")
-        need(f"game.roles.{role}", move, c_set, "coalition")
-    for pos, move in enumerate(game.ladder):
-        need(f"game.ladder[{pos}]", move, t_set, "target")
-    if not game.ladder:
-        report("game.ladder", "the ladder needs at least one cooperative move")
-    need("game.provocation", game.provocation, t_set, "target")
-    need("game.idle", game.idle, t_set, "target")
-    need("game.declaration.move", game.declaration.move, c_set, "coalition")
-    for group, moves in (
-        ("coalition_moves", list(game.coalition_moves)),
-        ("target_moves", list(game.target_moves)),
-    ):
-        for mv in moves:
-            eids = [e.id for e in mv.effects]
-            for eid in {x for x in eids if eids.count(x) > 1}:
-                report(f"game.{group}.{mv.id}.effects.{eid}", f"duplicate effect id {eid!r}")
-    for cm in game.coalition_moves:
-        if cm.misread_as is not None:
-            need(f"game.coalition_moves.{cm.id}.misread_as", cm.misread_as, c_set, "coalition")
-    for tm in game.target_moves:
-        if tm.misread_as is not None:
-            need(f"game.target_moves.{tm.id}.misread_as", tm.misread_as, t_set, "target")
-    for tt in game.types:
-        for move in tt.lift:
-            need(f"game.types.{tt.id}.lift.{move}", move, c_set, "coalition")
-    if game.election is not None:
-        el = game.election
-        try:
-            k = game.month_index(el.month)
-            if not 0 <= k < game.n_months:
-                report("game.election.month", f"{el.month} lies outside {game.start}..{game.end}")
-        except ValueError as exc:
-            report("game.election.month", str(exc))
-        if el.member not in game.coalition.members:
-            report("game.election.member", f"{el.member!r} is not a coalition member")
-        for pos, move in enumerate(el.withdrawn_moves):
-            need(f"game.election.withdrawn_moves[{pos}]", move, c_set, "coalition")
-        need("game.election.fallback_move", el.fallback_move, c_set, "coalition")
-    for v in game.vetoes:
-        if v.member not in game.coalition.members:
-            report(f"game.vetoes.{v.id}.member", f"{v.member!r} is not a coalition member")
-        need(f"game.vetoes.{v.id}.move", v.move, c_set, "coalition")
-        need(f"game.vetoes.{v.id}.fallback_move", v.fallback_move, c_set, "coalition")
-    if game.metrics.checkpoint is not None:
-        try:
-            k = game.month_index(game.metrics.checkpoint)
-            if not 0 <= k < game.n_months:
-                report("game.metrics.checkpoint", "checkpoint outside the game's months")
-        except ValueError as exc:
-            report("game.metrics.checkpoint", str(exc))
-    for pos, w in enumerate(game.metrics.talks_within):
-        if not 0 < w <= game.n_months:
-            report(f"game.metrics.talks_within[{pos}]", f"{w} months outside 1..{game.n_months}")
-
-    unit = _unit_paths(game)
-    for path, q in quantities(game):
-        _check_quantity(path, q, path in unit, source_ids, report)
-    for path, q in game.initial_state.items():
-        if path in UNIT_STATE_VARS:
-            lo, hi = _safe_support(q)
-            if lo < 0 or hi > 1:
-                report(f"game.initial_state.{path}", f"must lie in [0, 1] (got {lo:g}..{hi:g})")
-    if game.types:
-        total = sum(_safe_point(t.prior) for t in game.types)
-        if not math.isclose(total, 1.0, abs_tol=1e-6):
-            report(
-                f"game.types.{game.types[-1].id}.prior",
-                f"type priors must sum to 1 (got {total:.6g}, expected 1)",
-            )
-    else:
-        report("game.types", "at least one target type is needed")
-
-    for s in game.strategies:
-        cls = STRATEGIES.get(s.strategy)
-        if cls is None:
-            report(
-                f"game.strategies.{s.id}.strategy",
-                f"unknown strategy {s.strategy!r} (known: {', '.join(sorted(STRATEGIES))})",
-            )
-            continue
-        for p in s.params:
-            if p not in cls.parameters:
-                report(f"game.strategies.{s.id}.params.{p}", f"{s.strategy} has no parameter {p!r}")
-        for role in cls.classifier.get("roles", ()):
-            if role not in game.roles:
-                report(f"game.strategies.{s.id}", f"{s.strategy} needs role {role!r} in game.roles")
-        if cls.classifier.get("uses_belief") and not any(t.trustworthy for t in game.types):
-            report(
-                f"game.strategies.{s.id}",
-                f"{s.strategy} acts on P(trustworthy), but no type has `trustworthy: true`",
-            )
-
-
-def _safe_point(q: Quantity) -> float:
-    try:
-        return q.point()
-    except (AssertionError, ValueError, ZeroDivisionError):
-        return float("nan")
-
-
-def _safe_support(q: Quantity) -> tuple[float, float]:
-    try:
-        return q.support()
-    except (AssertionError, ValueError):
-        return float("nan"), float("nan")
-
-
-def _check_quantity(
-    path: str,
-    q: Quantity,
-    unit: bool,
-    source_ids: set[str],
-    report: Callable[[str, str], None],
-) -> None:
-    if q.dist is None and q.value is None:
-        report(path, "needs `value` or `dist` with its parameters")
-        return
-    if q.dist is not None:
-        # beta's low/high are optional (default [0, 1]); everything else is required
-        optional = {"low", "high"} if q.dist == "beta" else set()
-        missing = [p for p in DIST_PARAMS[q.dist] if p not in optional and getattr(q, p) is None]
-        if missing:
-            report(path, f"{q.dist} needs {', '.join(missing)}")
-            return
-        lo, hi = q.support()
-        if lo > hi:
-            report(path, f"low {lo:g} > high {hi:g}")
-        if q.dist == "triangular" and not (lo <= (q.mode or 0.0) <= hi):
-            report(path, f"triangular needs low <= mode <= high (got {lo:g}, {q.mode:g}, {hi:g})")
-        if q.dist == "truncnormal" and (q.sd or 0.0) < 0:
-            report(path, "truncnormal sd must be >= 0")
-        if q.dist == "beta" and ((q.a or 0.0) <= 0 or (q.b or 0.0) <= 0):
-            report(path, "beta needs a > 0 and b > 0")
-    lo, hi = _safe_support(q)
-    if unit and (lo < 0 or hi > 1):
-        report(path, f"probability outside [0, 1] (got {lo:g}..{hi:g})")
-    for ref in q.sources():
-        if ref.doc not in source_ids:
-            report(f"{path}.source", f"unknown source {ref.doc!r}")
-    if q.data is not None and q.data.doc not in source_ids:
-        report(f"{path}.data", f"unknown source {q.data.doc!r}")

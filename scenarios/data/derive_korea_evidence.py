@@ -1,7 +1,9 @@
 """What the historical record says about North Korea's response to talks (issue 7, parts 5-6).
 
-Every figure here is computed from files in ``shared/data/korea/`` and carries a ``method``
-string precise enough that a scenario worldview can cite it instead of a judgment call.
+A script beside the table it derives (``korea-evidence.json``), not part of the detente library:
+it is a one-scenario data derivation and imports nothing from detente. Every figure is computed
+from files in ``shared/data/korea/`` and carries a ``method`` string precise enough that a
+scenario worldview can cite it instead of a judgment call.
 
 Data (see ``shared/README.md``):
 
@@ -33,9 +35,10 @@ The numbers describe co-occurrence, not effect: talks and provocations are endog
 responds to the other and to common causes), so none of these is the causal effect of offering
 talks. ``docs/evidence.md`` spells out what they can and cannot support.
 
-Reproduce the shipped table::
+Reproduce the shipped table (from the repository root)::
 
-    python -m detente.strategy.evidence ../shared/data/korea -o scenarios/data/korea-evidence.json
+    python scenarios/data/derive_korea_evidence.py ../shared/data/korea \
+        -o scenarios/data/korea-evidence.json
 """
 
 from __future__ import annotations
@@ -897,8 +900,8 @@ def summarise(
         "description": "What the record says about DPRK responses to US–DPRK talks: "
         "co-occurrence, not causal effects (see docs/evidence.md). Every figure carries the "
         "computation that produced it; ci95 is a 95% interval as its method states.",
-        "reproduce": f"python -m detente.strategy.evidence DATA_DIR -o OUT --seed {seed} "
-        f"--n-boot {n_boot}",
+        "reproduce": "python scenarios/data/derive_korea_evidence.py DATA_DIR -o OUT "
+        f"--seed {seed} --n-boot {n_boot}",
         "seed": seed,
         "n_boot": n_boot,
         "sources": {
@@ -943,12 +946,12 @@ def write_summary(
 def main(
     argv: Sequence[str] | None = None, *, stderr: Callable[[str], object] | None = None
 ) -> int:
-    """CLI: ``python -m detente.strategy.evidence DATA_DIR -o OUT [--seed S] [--n-boot N]``.
+    """CLI: ``python derive_korea_evidence.py DATA_DIR -o OUT [--seed S] [--n-boot N]``.
 
     Exit 0 on success, 2 on bad input (message on stderr, no traceback).
     """
     parser = argparse.ArgumentParser(
-        prog="python -m detente.strategy.evidence",
+        prog="python scenarios/data/derive_korea_evidence.py",
         description="Compute the data-calibrated Korea evidence table (CSIS, CNS, FAS).",
     )
     parser.add_argument("data_dir", type=Path, help="directory holding shared/data/korea files")

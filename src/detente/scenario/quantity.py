@@ -23,7 +23,6 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from scipy import stats
 
 DistName = Literal["triangular", "uniform", "truncnormal", "beta"]
 
@@ -156,6 +155,8 @@ class Quantity(Based):
         the same uniform gives the same quantile of a judgment whatever the run: a worldview that
         shifts a distribution moves each of its draws a little, rather than reshuffling them.
         """
+        from scipy import stats  # deferred: scipy.stats costs ~0.4 s at start-up
+
         uu = np.clip(np.asarray(u, dtype=np.float64), 0.0, 1.0)
         if not self.varies:
             return np.full(uu.shape, self.point())
@@ -185,6 +186,8 @@ class Quantity(Based):
         return lo, hi
 
     def _truncnorm(self) -> Any:
+        from scipy import stats
+
         mu, sd = _f(self.mean), _f(self.sd)
         lo, hi = _f(self.low), _f(self.high)
         return stats.truncnorm((lo - mu) / sd, (hi - mu) / sd, loc=mu, scale=sd)

@@ -6,13 +6,14 @@ import copy
 from typing import Any
 
 import numpy as np
-from korea_vocab import ROLES, SOURCE_IDS, TAGS, TARGET_KIND, names, nk
 
 from detente.strategy.engine import play
 from detente.strategy.game import CoalitionGame, TypedTarget, sample_draws
 from detente.strategy.scripted import replay
 from detente.strategy.spec import GameSpec, check_game
 from detente.strategy.strategies import BayesianReassurance
+
+from .korea_vocab import ROLES, SOURCE_IDS, TAGS, TARGET_KIND, names, nk
 
 # three types; the first is the trustworthy one (as the Korea game's reciprocator)
 GROUPS = {"trustworthy": frozenset({0})}

@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from korea_vocab import SOURCE_IDS
 from pydantic import ValidationError
 
 from detente.strategy.spec import GameSpec, check_game
+
+from .korea_vocab import SOURCE_IDS
 
 SOURCES = set(SOURCE_IDS)
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"

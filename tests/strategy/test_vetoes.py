@@ -6,12 +6,13 @@ import copy
 from typing import Any
 
 import numpy as np
-from korea_vocab import SOURCE_IDS
 
 from detente.strategy.engine import play
 from detente.strategy.game import CoalitionGame, TypedTarget, sample_draws
 from detente.strategy.simulate import make_strategy
 from detente.strategy.spec import GameSpec, check_game
+
+from .korea_vocab import SOURCE_IDS
 
 N = 2000
 VETO = "us_blocks_early_declaration"

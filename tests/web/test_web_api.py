@@ -13,9 +13,10 @@ import yaml
 pytest.importorskip("fastapi")
 pytest.importorskip("httpx")
 from fastapi.testclient import TestClient
-from web_names import BROKEN, KOREA, KOREA_GAME
 
 from detente.web.app import MAX_BODY_BYTES, create_app
+
+from .web_names import BROKEN, KOREA, KOREA_GAME
 
 PROBLEM = "application/problem+json"
 

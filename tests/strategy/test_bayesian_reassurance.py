@@ -8,8 +8,9 @@ from typing import Any
 import numpy as np
 
 from detente.strategy.engine import play
-from detente.strategy.game import CoalitionGame, TypedTarget, sample_draws
+from detente.strategy.game import CoalitionGame, TypedTarget
 from detente.strategy.scripted import replay
+from detente.strategy.simulate import build_episodes
 from detente.strategy.spec import GameSpec, check_game
 from detente.strategy.strategies import BayesianReassurance
 
@@ -69,7 +70,7 @@ def test_thresholds_are_parameters() -> None:
 
 def _declared_by(game: GameSpec, type_id: str, months: int, n: int = 3000) -> float:
     ids = [t.id for t in game.types]
-    draws = sample_draws(game, np.random.default_rng(3), n)
+    draws = build_episodes(game, 3, n).draws
     g = CoalitionGame(game, draws, np.full(n, ids.index(type_id)), np.random.SeedSequence(3))
     rng = np.random.default_rng(0)
     rec = play(g, (BayesianReassurance(), TypedTarget(g)), n, (rng, rng))

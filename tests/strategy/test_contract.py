@@ -16,10 +16,10 @@ import math
 import numpy as np
 import pytest
 
-from detente.analysis.sensitivity import crn_episodes as build_episodes
 from detente.strategy.engine import Record, play
 from detente.strategy.game import CoalitionGame, TypedTarget
 from detente.strategy.pd import C, D, match
+from detente.strategy.simulate import build_episodes
 from detente.strategy.spec import ROLES, GameSpec
 from detente.strategy.strategies import STRATEGIES, Defector, Strategy, TitForTat
 

@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from detente.strategy.simulate import MIX, metric_values, prepare, run_strategies, simulate
+from detente.strategy.metrics import MIX
+from detente.strategy.simulate import build_episodes, metric_values, run_strategies, simulate
 from detente.strategy.spec import GameSpec
 
 
@@ -43,7 +44,7 @@ def test_kydd_costly_declaration_separates_types(korea_raw: dict[str, Any]) -> N
 
     def gap(cost: float) -> float:
         game = _with_cost(korea_raw, cost)
-        eps = prepare(game, 7, 3000)
+        eps = build_episodes(game, 7, 3000)
         r = simulate(game, eps, "peace_first", "reciprocator")["p_step_2027"].mean()
         e = simulate(game, eps, "peace_first", "enmity_dependent")["p_step_2027"].mean()
         return float(r - e)
@@ -53,7 +54,11 @@ def test_kydd_costly_declaration_separates_types(korea_raw: dict[str, Any]) -> N
 
 def test_costly_declaration_costs_cohesion(korea_raw: dict[str, Any]) -> None:
     cheap, costly = _with_cost(korea_raw, 0.0), _with_cost(korea_raw, 1.0)
-    c0 = metric_values(cheap, prepare(cheap, 1, 500), "p_unc_challenge", "peace_first").mean()
-    c1 = metric_values(costly, prepare(costly, 1, 500), "p_unc_challenge", "peace_first").mean()
+    c0 = metric_values(
+        cheap, build_episodes(cheap, 1, 500), "p_unc_challenge", "peace_first"
+    ).mean()
+    c1 = metric_values(
+        costly, build_episodes(costly, 1, 500), "p_unc_challenge", "peace_first"
+    ).mean()
     assert c0 == 0.0 < c1
     assert np.isfinite(c1)

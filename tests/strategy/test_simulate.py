@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from detente.strategy.metrics import MIX
 from detente.strategy.simulate import (
-    MIX,
+    build_episodes,
     metric_values,
-    prepare,
     run_strategies,
     simulate,
 )
@@ -53,7 +53,7 @@ def test_mix_is_between_types(minimal_game: GameSpec) -> None:
 
 
 def test_common_random_numbers(minimal_game: GameSpec) -> None:
-    eps = prepare(minimal_game, 3, 500)
+    eps = build_episodes(minimal_game, 3, 500)
     a = simulate(minimal_game, eps, "tit_for_tat")
     b = simulate(minimal_game, eps, "strategic_patience")
     assert a.keys() == b.keys()
@@ -62,7 +62,7 @@ def test_common_random_numbers(minimal_game: GameSpec) -> None:
 
 
 def test_paired_differences_are_antisymmetric_and_add_up(minimal_game: GameSpec) -> None:
-    eps = prepare(minimal_game, 1, 400)
+    eps = build_episodes(minimal_game, 1, 400)
     metric = "p_talks_12m"
     d1 = metric_values(minimal_game, eps, metric, "peace_first", "reciprocal_trade")
     d2 = metric_values(minimal_game, eps, metric, "reciprocal_trade", "peace_first")

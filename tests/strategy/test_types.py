@@ -8,8 +8,9 @@ from __future__ import annotations
 import numpy as np
 
 from detente.strategy.engine import play
-from detente.strategy.game import CoalitionGame, TypedTarget, sample_draws
+from detente.strategy.game import CoalitionGame, TypedTarget
 from detente.strategy.scripted import Scripted
+from detente.strategy.simulate import build_episodes
 from detente.strategy.spec import GameSpec
 
 from .korea_vocab import c
@@ -19,7 +20,7 @@ N = 4000
 
 def run(game: GameSpec, type_id: str, script: list[int], seed: int = 1) -> CoalitionGame:
     ids = [t.id for t in game.types]
-    draws = sample_draws(game, np.random.default_rng(seed), N)
+    draws = build_episodes(game, seed, N).draws
     g = CoalitionGame(game, draws, np.full(N, ids.index(type_id)), np.random.SeedSequence(seed))
     rng = np.random.default_rng(0)
     play(g, (Scripted(script), TypedTarget(g)), N, (rng, rng))

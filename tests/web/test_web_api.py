@@ -481,7 +481,8 @@ def test_cruxes_for_a_chosen_pair_of_worldviews(client: TestClient) -> None:
 
 
 def test_sensitivity_job_matches_the_library(client: TestClient, web_scenarios: Path) -> None:
-    from detente.analysis.sensitivity import parse_output, run_sensitivity
+    from detente.analysis.outputs import parse_output
+    from detente.analysis.sensitivity import run_sensitivity
     from detente.scenario.validate import load_scenario, with_worldview
 
     req = {

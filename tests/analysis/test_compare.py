@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from detente.analysis.compare import compare, crn_problem
+from detente.analysis.compare import compare
 from detente.cli import app
 from detente.scenario.load import load_scenario, with_worldview
+from detente.uncertainty.sampling import sample_problem
 
 SCENARIO = """
 detente: 1
@@ -73,8 +74,8 @@ def test_paired_differences(scenario_file: Path) -> None:
 
 def test_same_seed_same_draws_per_path(scenario_file: Path) -> None:
     loaded = load_scenario(scenario_file)
-    p_low = crn_problem(with_worldview(loaded, "low"), 1, 50)
-    p_high = crn_problem(with_worldview(loaded, "high"), 1, 50)
+    p_low = sample_problem(with_worldview(loaded, "low"), 1, 0, 50)
+    p_high = sample_problem(with_worldview(loaded, "high"), 1, 0, 50)
     # the high worldview adds a distribution; a's and b's other draws are unchanged
     np.testing.assert_array_equal(p_low.position[:, 0, :], p_high.position[:, 0, :])
     np.testing.assert_array_equal(p_low.position[:, 1, 1], p_high.position[:, 1, 1])

@@ -10,7 +10,7 @@ import yaml
 from typer.testing import CliRunner
 
 from detente.analysis.cruxes import find_cruxes, judgment_units, worldview_differences
-from detente.analysis.sensitivity import OutputSpec
+from detente.analysis.outputs import OutputSpec
 from detente.cli import app
 from detente.scenario.load import load_scenario
 

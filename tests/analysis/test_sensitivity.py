@@ -12,7 +12,6 @@ from scipy import stats
 from typer.testing import CliRunner
 
 from detente.analysis.sensitivity import (
-    SensitivityParameter,
     analyze,
     forecast_evaluator,
     sample,
@@ -22,11 +21,12 @@ from detente.cli import app
 from detente.models.base import FloatArray
 from detente.scenario.load import load_scenario
 from detente.scenario.quantity import Quantity
+from detente.uncertainty.sampling import Parameter
 
 
-def _uniform(path: str, lo: float, hi: float) -> SensitivityParameter:
+def _uniform(path: str, lo: float, hi: float) -> Parameter:
     q = Quantity(dist="uniform", low=lo, high=hi, assumption="test")
-    return SensitivityParameter(path, f"label of {path}", q)
+    return Parameter.of(path, f"label of {path}", q)
 
 
 def _ishigami(x: FloatArray, a: float = 7.0, b: float = 0.1) -> FloatArray:
@@ -160,7 +160,8 @@ def test_forecast_through_scenario_paths(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_korea_strategy_metric_runs(korea_yaml: Path) -> None:
-    from detente.analysis.sensitivity import parse_output, run_sensitivity
+    from detente.analysis.outputs import parse_output
+    from detente.analysis.sensitivity import run_sensitivity
     from detente.scenario.load import with_worldview
 
     sc = with_worldview(load_scenario(korea_yaml), "engagement")
@@ -176,9 +177,9 @@ def test_game_rows_share_their_chance_so_unread_parameters_get_exactly_zero(
 ) -> None:
     # every design row replays the same episodes' chance: rows differ only by their parameters,
     # so the arsenal parameters, which no talks metric reads, leave every row's output unchanged
+    from detente.analysis.outputs import parse_output
     from detente.analysis.sensitivity import (
         game_parameters,
-        parse_output,
         run_sensitivity,
         strategy_evaluator,
     )

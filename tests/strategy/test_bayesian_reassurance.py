@@ -6,14 +6,16 @@ import copy
 from typing import Any
 
 import numpy as np
-from korea_vocab import ROLES, TAGS, TARGET_KIND, names, nk
 
 from detente.scenario.game import GameSpec
 from detente.strategy.checks import check_strategies
 from detente.strategy.engine import play
-from detente.strategy.game import CoalitionGame, TypedTarget, sample_draws
+from detente.strategy.game import CoalitionGame, TypedTarget
 from detente.strategy.scripted import replay
+from detente.strategy.simulate import build_episodes
 from detente.strategy.strategies import BayesianReassurance
+
+from .korea_vocab import ROLES, TAGS, TARGET_KIND, names, nk
 
 # three types; the first is the trustworthy one (as the Korea game's reciprocator)
 GROUPS = {"trustworthy": frozenset({0})}
@@ -69,7 +71,7 @@ def test_thresholds_are_parameters() -> None:
 
 def _declared_by(game: GameSpec, type_id: str, months: int, n: int = 3000) -> float:
     ids = [t.id for t in game.types]
-    draws = sample_draws(game, np.random.default_rng(3), n)
+    draws = build_episodes(game, 3, n).draws
     g = CoalitionGame(game, draws, np.full(n, ids.index(type_id)), np.random.SeedSequence(3))
     rng = np.random.default_rng(0)
     rec = play(g, (BayesianReassurance(), TypedTarget(g)), n, (rng, rng))

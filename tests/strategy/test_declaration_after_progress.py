@@ -1,9 +1,9 @@
 """DeclarationAfterProgress: a link and pressure until a concrete step, then the declaration."""
 
-from korea_vocab import ROLES, TAGS, TARGET_KIND, names, nk
-
 from detente.strategy.scripted import replay
 from detente.strategy.strategies import DeclarationAfterProgress
+
+from .korea_vocab import ROLES, TAGS, TARGET_KIND, names, nk
 
 
 def test_declares_only_after_a_step() -> None:

@@ -1,9 +1,9 @@
 """Enticement: the declaration stays on offer until talks open; no pressure."""
 
-from korea_vocab import ROLES, TAGS, TARGET_KIND, names, nk
-
 from detente.strategy.scripted import replay
 from detente.strategy.strategies import Enticement
+
+from .korea_vocab import ROLES, TAGS, TARGET_KIND, names, nk
 
 
 def test_offers_until_talks_open_then_reciprocates_without_pressure() -> None:

@@ -2,11 +2,12 @@
 
 import numpy as np
 import pytest
-from korea_vocab import ROLES, TAGS, TARGET_KIND, nk
 
 from detente.strategy.pd import C, D, match
 from detente.strategy.scripted import Scripted, replay
 from detente.strategy.strategies import GenerousTitForTat
+
+from .korea_vocab import ROLES, TAGS, TARGET_KIND, nk
 
 
 def test_forgiveness_rate_matches_generosity() -> None:

@@ -1,9 +1,9 @@
 """GRIT (Osgood 1962): graduated initiatives, persistence, proportionate retaliation."""
 
-from korea_vocab import ROLES, TAGS, TARGET_KIND, names, nk
-
 from detente.strategy.scripted import replay
 from detente.strategy.strategies import GRIT
+
+from .korea_vocab import ROLES, TAGS, TARGET_KIND, names, nk
 
 
 def test_climbs_when_reciprocated_and_retaliates_once() -> None:

@@ -1,9 +1,9 @@
 """PeaceFirst: the declaration in month 0 whatever happens, then reciprocation."""
 
-from korea_vocab import ROLES, TAGS, TARGET_KIND, names, nk
-
 from detente.strategy.scripted import replay
 from detente.strategy.strategies import PeaceFirst
+
+from .korea_vocab import ROLES, TAGS, TARGET_KIND, names, nk
 
 
 def test_declares_first_then_reciprocates() -> None:

@@ -1,9 +1,9 @@
 """ReciprocalTrade: the declaration in exchange for a concrete step, then relief per step."""
 
-from korea_vocab import ROLES, TAGS, TARGET_KIND, names, nk
-
 from detente.strategy.scripted import replay
 from detente.strategy.strategies import ReciprocalTrade
+
+from .korea_vocab import ROLES, TAGS, TARGET_KIND, names, nk
 
 
 def test_pays_only_for_steps() -> None:

@@ -1,9 +1,9 @@
 """StrategicPatience: hold, and pressure after each provocation; never a concession."""
 
-from korea_vocab import ROLES, TAGS, TARGET_KIND, names, nk
-
 from detente.strategy.scripted import replay
 from detente.strategy.strategies import StrategicPatience
+
+from .korea_vocab import ROLES, TAGS, TARGET_KIND, names, nk
 
 
 def test_holds_and_pressures() -> None:

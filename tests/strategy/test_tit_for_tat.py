@@ -1,10 +1,10 @@
 """TitForTat (Rapoport; Axelrod 1984): cooperate first, then copy the last move."""
 
-from korea_vocab import ROLES, TAGS, TARGET_KIND, names, nk
-
 from detente.strategy.pd import C, D, match
 from detente.strategy.scripted import Scripted, replay
 from detente.strategy.strategies import TitForTat
+
+from .korea_vocab import ROLES, TAGS, TARGET_KIND, names, nk
 
 
 def test_copies_in_the_coalition_game() -> None:

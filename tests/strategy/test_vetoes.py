@@ -10,8 +10,8 @@ import numpy as np
 from detente.scenario.game import GameSpec
 from detente.scenario.validate import check_game
 from detente.strategy.engine import play
-from detente.strategy.game import CoalitionGame, TypedTarget, sample_draws
-from detente.strategy.simulate import make_strategy
+from detente.strategy.game import CoalitionGame, TypedTarget
+from detente.strategy.simulate import build_episodes, make_strategy
 
 N = 2000
 VETO = "us_blocks_early_declaration"
@@ -27,7 +27,7 @@ def with_veto(raw: dict[str, Any], probability: float, before_progress: bool = T
 
 def run(game: GameSpec, strategy: str, seed: int = 5) -> tuple[CoalitionGame, Any]:
     ref = next(s for s in game.strategies if s.id == strategy)
-    draws = sample_draws(game, np.random.default_rng(seed), N)
+    draws = build_episodes(game, seed, N).draws
     types = np.random.default_rng(seed + 1).integers(0, len(game.types), N)
     g = CoalitionGame(game, draws, types, np.random.SeedSequence(seed))
     rng = np.random.default_rng(0)

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from web_names import BROKEN, KOREA, KOREA_GAME
+
+from .web_names import BROKEN, KOREA, KOREA_GAME
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"

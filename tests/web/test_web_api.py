@@ -13,9 +13,10 @@ import yaml
 pytest.importorskip("fastapi")
 pytest.importorskip("httpx")
 from fastapi.testclient import TestClient
-from web_names import BROKEN, KOREA, KOREA_GAME
 
 from detente.web.app import MAX_BODY_BYTES, create_app
+
+from .web_names import BROKEN, KOREA, KOREA_GAME
 
 PROBLEM = "application/problem+json"
 
@@ -480,7 +481,8 @@ def test_cruxes_for_a_chosen_pair_of_worldviews(client: TestClient) -> None:
 
 
 def test_sensitivity_job_matches_the_library(client: TestClient, web_scenarios: Path) -> None:
-    from detente.analysis.sensitivity import parse_output, run_sensitivity
+    from detente.analysis.outputs import parse_output
+    from detente.analysis.sensitivity import run_sensitivity
     from detente.scenario.load import load_scenario, with_worldview
 
     req = {

@@ -191,7 +191,8 @@ def register(app: typer.Typer) -> None:
         fmt: Annotated[str, typer.Option("--format", "-f", help="table | json")] = "table",
     ) -> None:
         """Global sensitivity (Sobol S1/ST or Morris mu*) of one output to every uncertain input."""
-        from detente.analysis.sensitivity import parse_output, run_sensitivity
+        from detente.analysis.outputs import parse_output
+        from detente.analysis.sensitivity import run_sensitivity
         from detente.scenario.load import with_worldview
 
         _check_format(fmt)
@@ -275,7 +276,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Which assumptions of two worldviews — alone or together — flip the conclusion."""
         from detente.analysis.cruxes import find_cruxes
-        from detente.analysis.sensitivity import parse_output
+        from detente.analysis.outputs import parse_output
 
         _check_format(fmt)
         if mode not in ("point", "mc"):

@@ -17,10 +17,11 @@ Each worldview is sampled from the same seed with one random stream *per scenari
 (:func:`detente.uncertainty.sampling.path_uniforms`): draw ``i`` of a judgment both worldviews
 leave alone is the same number in both, and a judgment they both give a distribution is drawn at
 the same quantile. The spread of ``b − a`` therefore shows what the worldviews' disagreement does,
-not the sampling noise of two independent runs. (The ordinary ``detente simulate`` streams are
-per block in path order, so adding a distribution shifts every later parameter; they are not
-used here for that reason.) Game episodes pair the same way, and also share the type draw (one
-uniform per episode mapped through each worldview's priors) and the game's chance.
+not the sampling noise of two independent runs. These are the Monte Carlo sampler's own streams
+(:func:`detente.uncertainty.sampling.sample_problem`, as in ``detente simulate``). Game episodes
+pair the same way (:func:`detente.strategy.simulate.build_episodes`, as in ``detente
+strategies``), and also share the type draw (one uniform per episode mapped through each
+worldview's priors) and the game's chance.
 
 Intervals: for forecasts ``p05``/``p95`` are percentiles of the draws (what the uncertain
 judgments allow); for strategy metrics, which are means over episodes of often binary outcomes,
@@ -35,30 +36,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from detente.analysis.sensitivity import (
-    MIX,
-    crn_episodes,
-    scenario_parameters,
-)
+from detente.analysis.sensitivity import scenario_parameters
 from detente.models import get_model
-from detente.models.base import FloatArray, Problem
+from detente.models.base import FloatArray
 from detente.scenario.load import LoadedScenario, with_worldview
 from detente.scenario.problem import to_problem
 from detente.scenario.schema import Scenario
+from detente.uncertainty.sampling import sample_problem
 
 #: z for a two-sided 90 % interval (the 5–95 % band)
 Z90 = 1.6448536269514722
-
-
-def crn_problem(scenario: Scenario, seed: int, draws: int) -> Problem:
-    """A ``draws``-draw Problem of the scenario's uncertain judgments (per-path streams).
-
-    The Monte Carlo sampler itself: a judgment's draws depend only on (seed, draw, path), so two
-    worldviews share the random numbers of every judgment they both have.
-    """
-    from detente.uncertainty.sampling import sample_problem
-
-    return sample_problem(scenario, seed, 0, draws)
 
 
 def forecast_draws(scenario: Scenario, model: str, seed: int, draws: int) -> FloatArray:
@@ -66,7 +53,7 @@ def forecast_draws(scenario: Scenario, model: str, seed: int, draws: int) -> Flo
     if not scenario_parameters(scenario):
         point = get_model(model).forecast(to_problem(scenario)).outcome
         return np.repeat(np.asarray(point, dtype=np.float64)[None, :], draws, axis=0)
-    problem = crn_problem(scenario, seed, draws)
+    problem = sample_problem(scenario, seed, 0, draws)
     return np.asarray(get_model(model).forecast_batch(problem).outcome, dtype=np.float64)
 
 
@@ -146,7 +133,8 @@ def compare_strategies(
     types: list[str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every strategy × type (and the mix) × metric per worldview, and paired differences."""
-    from detente.strategy.simulate import simulate
+    from detente.strategy.metrics import MIX
+    from detente.strategy.simulate import build_episodes, simulate
 
     per: dict[str, dict[tuple[str, str], dict[str, FloatArray]]] = {}
     rows: list[dict[str, object]] = []
@@ -154,7 +142,7 @@ def compare_strategies(
         game = with_worldview(loaded, wv).game
         if game is None:
             raise ValueError(f"scenario {loaded.scenario.id!r} has no `game:` section")
-        eps = crn_episodes(game, seed, episodes)
+        eps = build_episodes(game, seed, episodes)
         type_ids = types if types is not None else [MIX, *(t.id for t in game.types)]
         per[wv] = {}
         for ref in game.strategies:

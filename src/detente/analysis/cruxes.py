@@ -14,7 +14,7 @@ those judgments, re-evaluates the output and asks whether the **conclusion** fli
 * ``strategies[:METRIC]``: the ranking of strategies — the conclusion is A's best strategy,
   and the score is its margin over the best other one (negative once another strategy beats it;
   for metrics where less is better — arsenal, unreciprocated concessions, UN Command challenged —
-  the order is reversed).
+  the order is reversed: each metric's ``better`` in :mod:`detente.strategy.metrics`).
 
 The conclusion flips when the score changes sign. Subsets are searched by increasing size; a
 subset containing an already-found crux is skipped (it is not minimal), so the cruxes reported
@@ -41,12 +41,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from detente.analysis.sensitivity import (
-    OutputSpec,
-    crn_episodes,
-    game_label,
-    game_output_values,
-)
+from detente.analysis.outputs import OutputSpec
+from detente.analysis.sensitivity import game_output_values
 from detente.models import get_model
 from detente.models.base import FloatArray, Problem
 from detente.scenario.load import LoadedScenario, parse_document, worldview_document
@@ -54,11 +50,10 @@ from detente.scenario.paths import get_path, resolve_path, set_path
 from detente.scenario.problem import to_problem
 from detente.scenario.quantity import Quantity
 from detente.scenario.schema import Scenario
+from detente.uncertainty.sampling import path_label
 
 Mode = Literal["point", "mc"]
 _BASIS_KEYS = ("source", "assumption", "data")
-#: metrics where a lower value is the better outcome (for ranking strategies)
-LOWER_IS_BETTER_PREFIXES = ("arsenal_", "unreciprocated", "p_unc_challenge", "vetoes")
 #: a single swap whose effect is below this share of the total change "barely matters"
 BARELY = 0.05
 
@@ -111,24 +106,6 @@ def _describe(value: Any) -> tuple[str, str]:
     if q is None:
         return str(value), "(no basis given)"
     return q.describe(), q.basis_text()
-
-
-def path_label(scenario: Scenario, path: str) -> str:
-    """A path in the scenario's own words (actor names, issue labels, move and type labels)."""
-    parts = path.split(".")
-    try:
-        if parts[0] == "actors" and len(parts) >= 3:
-            actor = scenario.actor(parts[1])
-            if parts[2] == "stances" and len(parts) >= 5:
-                return f"{actor.name} — {scenario.issue(parts[3]).label} — {parts[4]}"
-            return f"{actor.name} — {' '.join(parts[2:])}"
-        if parts[0] == "issues" and len(parts) >= 3:
-            return f"{scenario.issue(parts[1]).label} — {' '.join(parts[2:]).replace('_', ' ')}"
-        if parts[0] == "game" and scenario.game is not None:
-            return game_label(scenario.game, path)
-    except StopIteration:
-        pass
-    return path
 
 
 def worldview_differences(
@@ -186,10 +163,6 @@ def _stack(problems: list[Problem]) -> Problem:
     )
 
 
-def _lower_is_better(metric: str) -> bool:
-    return metric.startswith(LOWER_IS_BETTER_PREFIXES)
-
-
 @dataclass
 class _Scorer:
     """Scores scenarios for one output: the sign of the score is the conclusion."""
@@ -202,7 +175,8 @@ class _Scorer:
     seed: int
     episodes: int
     top: str | None = None  # ranking: worldview A's best strategy
-    rankings: dict[int, list[tuple[str, float]]] = field(default_factory=dict)
+    #: ranking outputs: each scenario's ranking from the last :meth:`scores` call, in its order
+    rankings: list[list[tuple[str, float]]] = field(default_factory=list)
 
     def reads(self, path: str) -> bool:
         return path.startswith("game.") == (self.output.kind != "forecast")
@@ -210,31 +184,33 @@ class _Scorer:
     def scores(self, scenarios: list[Scenario]) -> FloatArray:
         if self.output.kind == "forecast":
             return self._forecast_scores(scenarios)
+        self.rankings = []
         return np.array([self._game_score(sc) for sc in scenarios], dtype=np.float64)
 
     def _forecast_scores(self, scenarios: list[Scenario]) -> FloatArray:
-        from detente.analysis.compare import crn_problem
+        from detente.uncertainty.sampling import sample_problem
 
         j = [i.id for i in scenarios[0].issues].index(self.output.issue)
         model = get_model(self.model)
         if self.mode == "point":
             outcome = model.forecast_batch(_stack([to_problem(sc) for sc in scenarios])).outcome
             return np.asarray(outcome[:, j] - self.threshold, dtype=np.float64)
-        problems = [crn_problem(sc, self.seed, self.draws) for sc in scenarios]
+        problems = [sample_problem(sc, self.seed, 0, self.draws) for sc in scenarios]
         outcome = model.forecast_batch(_stack(problems)).outcome[:, j]
         above = (outcome >= self.threshold).reshape(len(scenarios), self.draws)
         return np.asarray(above.mean(axis=1) - 0.5, dtype=np.float64)
 
     def _game_score(self, sc: Scenario) -> float:
-        from detente.strategy.simulate import simulate
+        from detente.strategy.metrics import metric
+        from detente.strategy.simulate import build_episodes, simulate
 
         game = sc.game
         if game is None:
             raise ValueError(f"scenario {sc.id!r} has no `game:` section")
-        eps = crn_episodes(game, self.seed, self.episodes)
+        eps = build_episodes(game, self.seed, self.episodes)
         if self.output.kind == "strategy":
             return float(game_output_values(game, self.output, eps).mean()) - self.threshold
-        sign = -1.0 if _lower_is_better(self.output.metric) else 1.0
+        sign = -1.0 if metric(self.output.metric).lower_is_better else 1.0
         means = {
             ref.id: float(
                 simulate(game, eps, ref.id, self.output.type_id)[self.output.metric].mean()
@@ -244,7 +220,7 @@ class _Scorer:
         ranking = sorted(means.items(), key=lambda kv: -sign * kv[1])
         if self.top is None:
             self.top = ranking[0][0]
-        self.rankings[id(sc)] = ranking
+        self.rankings.append(ranking)
         others = [sign * v for k, v in means.items() if k != self.top]
         return sign * means[self.top] - max(others) if others else 0.0
 
@@ -342,29 +318,6 @@ class CruxResult:
             frame = frame.iloc[np.argsort(-order.to_numpy(), kind="stable")].reset_index(drop=True)
         return frame
 
-    def cruxes_frame(self) -> pd.DataFrame:
-        """One row per (crux, judgment): the crux, the judgment, both values and both bases."""
-        by_path = {d.path: d for d in self.differences}
-        rows = []
-        for n, crux in enumerate(self.cruxes, 1):
-            for path in crux.paths:
-                d = by_path[path]
-                rows.append(
-                    {
-                        "crux": n,
-                        "size": len(crux.paths),
-                        "path": path,
-                        "label": d.label,
-                        "value_a": d.describe_a,
-                        "value_b": d.describe_b,
-                        "basis_a": d.basis_a,
-                        "basis_b": d.basis_b,
-                        "score": crux.score,
-                        "conclusion": crux.conclusion,
-                    }
-                )
-        return pd.DataFrame(rows)
-
 
 def find_cruxes(
     loaded: LoadedScenario,
@@ -408,7 +361,7 @@ def find_cruxes(
     evaluations = 2
     notes: list[str] = []
     if output.kind == "ranking":
-        rank_a, rank_b = scorer.rankings.get(id(base), []), scorer.rankings.get(id(full), [])
+        rank_a, rank_b = scorer.rankings
         if rank_a and rank_b:
             notes.append(f"{a}'s ranking: " + ", ".join(f"{k} {v:.3f}" for k, v in rank_a))
             notes.append(f"{b}'s ranking: " + ", ".join(f"{k} {v:.3f}" for k, v in rank_b))

@@ -36,11 +36,14 @@ the textbook scheme (the Ishigami test in ``tests/analysis/test_sensitivity.py``
 
 Outputs
 -------
+(The output vocabulary, :class:`~detente.analysis.outputs.OutputSpec` and
+:func:`~detente.analysis.outputs.parse_output`, lives in :mod:`detente.analysis.outputs`.)
 An *output* is one scalar per evaluation: a model's forecast on one issue
 (``forecast:ISSUE``) or a strategy-game metric (``strategy:METRIC:A-B`` — the metric's mean
-under strategy A minus under strategy B, or ``strategy:METRIC:A`` its level; see
-:func:`parse_output`). For a game metric each design row is played for ``episodes`` episodes
-with common random numbers: episode ``j`` of every row has the same type draw and the same chance
+under strategy A minus under strategy B, or ``strategy:METRIC:A`` its level). For a game metric
+each design row is played for ``episodes`` episodes with common random numbers
+(:func:`detente.strategy.simulate.build_episodes` with ``repeat`` = the rows): episode ``j`` of
+every row has the same type draw and the same chance
 (:class:`~detente.strategy.engine.TiledUniforms`), so rows differ only by their parameter values.
 A parameter the metric does not read then gets indices of exactly 0, and chance does not inflate
 ``ST``; the indices describe the mean over those ``episodes`` episodes, whose own Monte Carlo
@@ -58,82 +61,34 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from detente.analysis.outputs import OutputSpec, game_of
 from detente.models.base import FloatArray
-from detente.scenario.quantity import Quantity
 from detente.scenario.schema import Scenario
+from detente.uncertainty.sampling import Parameter, game_path_label, uncertain_parameters
 
 if TYPE_CHECKING:
     from detente.scenario.game import GameSpec
     from detente.strategy.simulate import Episodes
 
 Method = Literal["sobol", "morris"]
-OutputKind = Literal["forecast", "strategy", "ranking"]
-MIX = "mix"
-
-#: the default pair of strategies a game metric compares (the debate's two answers)
-DEFAULT_PAIR = ("peace_first", "reciprocal_trade")
 
 
 # --------------------------------------------------------------------------------- parameters
 
 
-@dataclass(frozen=True)
-class SensitivityParameter:
-    """One uncertain judgment: its scenario ``path``, a human ``label`` and its distribution."""
-
-    path: str
-    label: str
-    quantity: Quantity
-
-    @property
-    def support(self) -> tuple[float, float]:
-        return self.quantity.support()
+def scenario_parameters(scenario: Scenario) -> list[Parameter]:
+    """Every uncertain number the forecasting models read (status quo, capability, stances):
+    :func:`detente.uncertainty.sampling.uncertain_parameters` (same paths, labels and order)."""
+    return uncertain_parameters(scenario)
 
 
-def scenario_parameters(scenario: Scenario) -> list[SensitivityParameter]:
-    """Every uncertain number the forecasting models read (status quo, capability, stances).
-
-    Built on :func:`detente.uncertainty.sampling.uncertain_parameters`: same paths, same labels,
-    same order.
-    """
-    from detente.uncertainty.sampling import uncertain_parameters
-
-    return [
-        SensitivityParameter(p.path, p.label, p.quantity) for p in uncertain_parameters(scenario)
-    ]
-
-
-def game_label(game: GameSpec, path: str) -> str:
-    """A readable label for a game path, in the scenario's words where it has labels."""
-    parts = path.split(".")[1:]
-    words: list[str] = []
-    if parts[:1] == ["types"] and len(parts) > 1:
-        tt = next((t for t in game.types if t.id == parts[1]), None)
-        words.append(tt.label if tt else parts[1])
-        rest = parts[2:]
-        if rest[:1] == ["lift"] and len(rest) > 1:
-            move = next((m for m in game.coalition_moves if m.id == rest[1]), None)
-            words.append(f"response to “{move.label if move else rest[1]}”")
-        else:
-            words.extend(rest)
-    elif parts[:1] in (["coalition_moves"], ["target_moves"]) and len(parts) > 1:
-        moves = game.coalition_moves if parts[0] == "coalition_moves" else game.target_moves
-        move_obj: Any = next((m for m in moves if m.id == parts[1]), None)
-        words.append(move_obj.label if move_obj else parts[1])
-        words.extend(p for p in parts[2:] if p != "effects")
-    elif parts[:1] == ["strategies"] and len(parts) > 1:
-        words.extend([parts[1], *parts[3:]])
-    else:
-        words.extend(parts)
-    return "game — " + " — ".join(w.replace("_", " ") for w in words)
-
-
-def game_parameters(game: GameSpec) -> list[SensitivityParameter]:
-    """Every uncertain number of a strategy game, in the game's path order."""
+def game_parameters(game: GameSpec) -> list[Parameter]:
+    """Every uncertain number of a strategy game, in the game's path order (no ``field``: the
+    forecasting models do not read them)."""
     from detente.scenario.game import quantities
 
     return [
-        SensitivityParameter(path, game_label(game, path), q)
+        Parameter.of(path, game_path_label(game, path), q)
         for path, q in quantities(game)
         if q.varies
     ]
@@ -142,7 +97,7 @@ def game_parameters(game: GameSpec) -> list[SensitivityParameter]:
 # ----------------------------------------------------------------------- unit -> value mapping
 
 
-def to_values(params: list[SensitivityParameter], unit: FloatArray) -> FloatArray:
+def to_values(params: list[Parameter], unit: FloatArray) -> FloatArray:
     """Map a ``(N, P)`` design on the unit hypercube to parameter values, column by column."""
     out = np.empty_like(unit, dtype=np.float64)
     for p, param in enumerate(params):
@@ -150,148 +105,7 @@ def to_values(params: list[SensitivityParameter], unit: FloatArray) -> FloatArra
     return out
 
 
-# ------------------------------------------------------------------------------------- outputs
-
-
-@dataclass(frozen=True)
-class OutputSpec:
-    """What to measure: a forecast on an issue, a game metric, or the ranking of strategies.
-
-    ``kind``:
-        ``forecast``: the model's forecast on ``issue``;
-        ``strategy``: mean of ``metric`` under ``strategy_a`` (minus under ``strategy_b`` when
-        given) against ``type_id`` (a target type or ``mix``: types drawn from the priors);
-        ``ranking``: the ranking of all the game's strategies by ``metric`` (for cruxes).
-    """
-
-    kind: OutputKind
-    issue: str = ""
-    metric: str = ""
-    strategy_a: str = ""
-    strategy_b: str | None = None
-    type_id: str = MIX
-
-    def describe(self) -> str:
-        if self.kind == "forecast":
-            return f"forecast on {self.issue}"
-        against = "" if self.type_id == MIX else f" against type {self.type_id}"
-        if self.kind == "ranking":
-            return f"ranking of strategies by {self.metric}{against}"
-        if self.strategy_b:
-            return f"{self.metric} under {self.strategy_a} minus under {self.strategy_b}{against}"
-        return f"{self.metric} under {self.strategy_a}{against}"
-
-
-def parse_output(text: str, scenario: Scenario) -> OutputSpec:
-    """Parse ``forecast:ISSUE``, ``strategy:METRIC[:A[-B]][@TYPE]`` or ``strategies[:METRIC]``.
-
-    ``strategy:METRIC`` alone compares :data:`DEFAULT_PAIR` (PeaceFirst minus ReciprocalTrade)
-    when the game has both. Raises ValueError with a message naming what is known.
-    """
-    kind, _, rest = text.partition(":")
-    if kind == "forecast":
-        ids = [i.id for i in scenario.issues]
-        if rest not in ids:
-            raise ValueError(f"unknown issue {rest!r} in --output (known: {', '.join(ids)})")
-        return OutputSpec("forecast", issue=rest)
-    if kind not in ("strategy", "strategies"):
-        raise ValueError(
-            f"--output must be forecast:ISSUE, strategy:METRIC[:A[-B]][@TYPE] or "
-            f"strategies[:METRIC] (got {text!r})"
-        )
-    game = _game_of(scenario)
-    rest, _, type_id = rest.partition("@")
-    type_id = type_id or MIX
-    types = [t.id for t in game.types]
-    if type_id != MIX and type_id not in types:
-        raise ValueError(f"unknown target type {type_id!r} (known: {', '.join(types)}, {MIX})")
-    metric, _, pair = rest.partition(":")
-    metric = metric or "p_talks_12m"
-    known_metrics = game_metrics(game)
-    if metric not in known_metrics:
-        raise ValueError(f"unknown metric {metric!r} (known: {', '.join(known_metrics)})")
-    if kind == "strategies":
-        return OutputSpec("ranking", metric=metric, type_id=type_id)
-    sids = [s.id for s in game.strategies]
-    if not pair:
-        if not all(s in sids for s in DEFAULT_PAIR):
-            raise ValueError(
-                f"strategy:{metric} needs strategies, e.g. strategy:{metric}:{sids[0]}"
-                + (f"-{sids[1]}" if len(sids) > 1 else "")
-            )
-        a, b = DEFAULT_PAIR
-        return OutputSpec("strategy", metric=metric, strategy_a=a, strategy_b=b, type_id=type_id)
-    if pair in sids:
-        return OutputSpec("strategy", metric=metric, strategy_a=pair, type_id=type_id)
-    a, sep, b = pair.partition("-")
-    for s in (a, b) if sep else (a,):
-        if s not in sids:
-            raise ValueError(f"unknown strategy {s!r} (known: {', '.join(sids)})")
-    return OutputSpec(
-        "strategy", metric=metric, strategy_a=a, strategy_b=b or None, type_id=type_id
-    )
-
-
-def _game_of(scenario: Scenario) -> GameSpec:
-    if scenario.game is None:
-        raise ValueError(f"scenario {scenario.id!r} has no `game:` section (no strategy outputs)")
-    return scenario.game
-
-
-def game_metrics(game: GameSpec) -> list[str]:
-    """The outcome metrics the game reports (names as in ``detente strategies``)."""
-    y = (game.metrics.checkpoint or game.end)[:4]
-    return [
-        *(f"p_talks_{w}m" for w in game.metrics.talks_within),
-        f"p_freeze_{y}",
-        f"p_step_{y}",
-        f"arsenal_{y}",
-        "unreciprocated",
-        "cohesion",
-        "p_unc_challenge",
-        "p_type_correct",
-        *(["vetoes"] if game.vetoes else []),
-    ]
-
-
 # ---------------------------------------------------------------------------- game evaluation
-
-
-def crn_episodes(
-    game: GameSpec,
-    seed: int,
-    episodes: int,
-    fixed: dict[str, FloatArray] | None = None,
-    repeat: int = 1,
-) -> Episodes:
-    """Shared randomness for ``repeat × episodes`` episodes with per-path common random numbers.
-
-    Every game Quantity is drawn through its inverse CDF from a stream keyed by its path
-    (:func:`detente.uncertainty.sampling.path_uniforms`), so two worldviews with the same seed
-    pair episode by episode.
-    ``fixed`` maps paths to ``(repeat,)`` values held for a block of ``episodes`` episodes each
-    (a sensitivity design row); the type draws and the game's chance (``period=episodes``) are
-    shared by every block.
-    """
-    from detente.scenario.game import quantities
-    from detente.strategy.simulate import Episodes
-    from detente.uncertainty.sampling import path_uniforms
-
-    qs = list(quantities(game))
-    u = path_uniforms([p for p, _ in qs], seed, 0, episodes)
-    draws: dict[str, FloatArray] = {}
-    for col, (path, q) in enumerate(qs):
-        if fixed is not None and path in fixed:
-            draws[path] = np.repeat(np.asarray(fixed[path], dtype=np.float64), episodes)
-        else:
-            draws[path] = np.tile(q.ppf(u[:, col]), repeat)
-    prior = np.stack([draws[f"game.types.{t.id}.prior"] for t in game.types], axis=1)
-    prior = prior / prior.sum(axis=1, keepdims=True)
-    ut = np.tile(path_uniforms(["game.__type__"], seed, 0, episodes)[:, 0], repeat)
-    mix = np.minimum((ut[:, None] > np.cumsum(prior, axis=1)).sum(axis=1), len(game.types) - 1)
-    root = np.random.SeedSequence(seed)
-    g_ss, s_ss = root.spawn(2)
-    return Episodes(draws, mix.astype(np.int64), g_ss, s_ss, period=episodes)
 
 
 def game_output_values(game: GameSpec, output: OutputSpec, eps: Episodes) -> FloatArray:
@@ -309,14 +123,14 @@ Evaluator = Callable[[FloatArray], FloatArray]
 
 
 def forecast_evaluator(
-    scenario: Scenario, params: list[SensitivityParameter], model: str, issue: str
+    scenario: Scenario, params: list[Parameter], model: str, issue: str
 ) -> Evaluator:
     """``values (N, P) -> forecast on issue (N,)`` in one ``forecast_batch`` call.
 
     Parameters not in ``params`` stay at their point values.
     """
     from detente.models import get_model
-    from detente.uncertainty.sampling import problem_from_values, uncertain_parameters
+    from detente.uncertainty.sampling import problem_from_values
 
     by_path = {p.path: p for p in uncertain_parameters(scenario)}
     missing = [p.path for p in params if p.path not in by_path]
@@ -333,33 +147,56 @@ def forecast_evaluator(
     return evaluate
 
 
+class StrategyEvaluator:
+    """``values (N, P) -> mean game output per row (N,)``, all rows in one vectorised game.
+
+    Each call also sets :attr:`noise_variance`: the Monte Carlo error variance of its row means
+    (the mean over rows of the per-row variance of the episodes, over ``episodes``).
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        params: list[Parameter],
+        output: OutputSpec,
+        episodes: int = 200,
+        seed: int = 0,
+    ) -> None:
+        self.game = game_of(scenario)
+        self.params = params
+        self.output = output
+        self.episodes = episodes
+        self.seed = seed
+        self.noise_variance = 0.0
+
+    def __call__(self, values: FloatArray) -> FloatArray:
+        from detente.strategy.simulate import build_episodes
+
+        n, episodes = values.shape[0], self.episodes
+        fixed = {p.path: values[:, c] for c, p in enumerate(self.params)}
+        eps = build_episodes(self.game, self.seed, episodes, fixed=fixed, repeat=n)
+        y = game_output_values(self.game, self.output, eps).reshape(n, episodes)
+        self.noise_variance = (
+            float(np.mean(y.var(axis=1, ddof=1)) / episodes) if episodes > 1 else 0.0
+        )
+        return np.asarray(y.mean(axis=1), dtype=np.float64)
+
+
 def strategy_evaluator(
     scenario: Scenario,
-    params: list[SensitivityParameter],
+    params: list[Parameter],
     output: OutputSpec,
     episodes: int = 200,
     seed: int = 0,
-) -> Evaluator:
-    """``values (N, P) -> mean game output per row (N,)``, all rows in one vectorised game."""
-    game = _game_of(scenario)
-
-    def evaluate(values: FloatArray) -> FloatArray:
-        n = values.shape[0]
-        fixed = {p.path: values[:, c] for c, p in enumerate(params)}
-        eps = crn_episodes(game, seed, episodes, fixed=fixed, repeat=n)
-        y = game_output_values(game, output, eps).reshape(n, episodes)
-        noise[0] = float(np.mean(y.var(axis=1, ddof=1)) / episodes) if episodes > 1 else 0.0
-        return np.asarray(y.mean(axis=1), dtype=np.float64)
-
-    noise = [0.0]
-    evaluate.noise_variance = noise  # type: ignore[attr-defined]
-    return evaluate
+) -> StrategyEvaluator:
+    """The :class:`StrategyEvaluator` of a game output."""
+    return StrategyEvaluator(scenario, params, output, episodes=episodes, seed=seed)
 
 
 # ------------------------------------------------------------------------ sample and analyze
 
 
-def salib_problem(params: list[SensitivityParameter]) -> dict[str, Any]:
+def salib_problem(params: list[Parameter]) -> dict[str, Any]:
     """The SALib ``problem``: names = scenario paths, bounds = the unit interval (see above)."""
     if not params:
         raise ValueError("no uncertain parameters: every number is fixed")
@@ -376,7 +213,7 @@ class Design:
     """A sensitivity design: ``unit`` quantiles and the mapped ``values`` (both ``(N, P)``)."""
 
     method: Method
-    params: list[SensitivityParameter]
+    params: list[Parameter]
     unit: FloatArray
     values: FloatArray
     n: int
@@ -389,7 +226,7 @@ class Design:
 
 
 def sample(
-    params: list[SensitivityParameter],
+    params: list[Parameter],
     method: Method = "sobol",
     n: int = 256,
     seed: int = 0,
@@ -525,12 +362,14 @@ def run_sensitivity(
     chunks. Rows are independent (a game row's episodes replay the same chance in any chunk), so
     the chunking does not change the indices.
     """
+    game_eval: StrategyEvaluator | None = None
     if output.kind == "forecast":
         params = scenario_parameters(scenario)
         evaluate = forecast_evaluator(scenario, params, model, output.issue)
     elif output.kind == "strategy":
-        params = game_parameters(_game_of(scenario))
-        evaluate = strategy_evaluator(scenario, params, output, episodes=episodes, seed=seed)
+        params = game_parameters(game_of(scenario))
+        game_eval = strategy_evaluator(scenario, params, output, episodes=episodes, seed=seed)
+        evaluate = game_eval
     else:
         raise ValueError("sensitivity needs a scalar output: forecast:ISSUE or strategy:METRIC")
     design = sample(params, method=method, n=n, seed=seed)
@@ -541,7 +380,8 @@ def run_sensitivity(
     for start in range(0, rows, step):
         block = design.values[start : start + step]
         parts.append(evaluate(block))
-        noise_sum += float(getattr(evaluate, "noise_variance", [0.0])[0]) * block.shape[0]
+        if game_eval is not None:
+            noise_sum += game_eval.noise_variance * block.shape[0]
         if progress is not None:
             progress(min(rows, start + step) / rows)
     y = np.concatenate(parts)

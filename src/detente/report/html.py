@@ -389,6 +389,8 @@ def _strategies(loaded: LoadedScenario, opts: ReportOptions, figs: _Figures) -> 
     import plotly.graph_objects as go
 
     from detente.analysis.compare import compare_strategies
+    from detente.analysis.outputs import DEFAULT_METRIC
+    from detente.strategy.metrics import metric as game_metric
 
     if loaded.scenario.game is None:
         return _note("This scenario has no strategy game (`game:` section): nothing to show.")
@@ -401,9 +403,10 @@ def _strategies(loaded: LoadedScenario, opts: ReportOptions, figs: _Figures) -> 
     else:
         df, _ = compare_strategies(loaded, views, opts.seed, opts.episodes)
     out = []
-    for metric in [m for m in ("p_talks_12m",) if m in set(df.metric)] + [
-        m for m in dict.fromkeys(df.metric) if m.startswith("p_step_")
+    for metric in [m for m in (DEFAULT_METRIC,) if m in set(df.metric)] + [
+        m for m in dict.fromkeys(df.metric) if game_metric(m).key == "p_step_{year}"
     ]:
+        label = game_metric(metric).label
         sub = df[df.metric == metric]
         cols = [(wv, t) for wv in dict.fromkeys(sub.worldview) for t in dict.fromkeys(sub.type)]
         strategies = list(dict.fromkeys(sub.strategy))
@@ -434,7 +437,8 @@ def _strategies(loaded: LoadedScenario, opts: ReportOptions, figs: _Figures) -> 
             )
         )
         fig.update_layout(
-            title=f"{metric}: strategy × target type × worldview ({opts.episodes} episodes each)",
+            title=f"{label} ({metric}): strategy × target type × worldview "
+            f"({opts.episodes} episodes each)",
             xaxis={"side": "top"},
         )
         out.append(figs.div(fig, height=140 + 42 * len(strategies)))
@@ -476,7 +480,8 @@ def _sobol_chart(res: Any, title: str, figs: _Figures) -> str:
 def _sensitivity(
     loaded: LoadedScenario, opts: ReportOptions, figs: _Figures, output: str | None
 ) -> str:
-    from detente.analysis.sensitivity import parse_output, run_sensitivity, scenario_parameters
+    from detente.analysis.outputs import parse_output
+    from detente.analysis.sensitivity import run_sensitivity, scenario_parameters
 
     wv = opts.worldviews[0] if opts.worldviews else None
     sc = with_worldview(loaded, wv)
@@ -510,15 +515,17 @@ def _game_sensitivity(
     """Sobol indices of a strategy-game output of ``sc`` (worldview ``wv`` applied): the crux
     output when it is one, else the metric ``p_talks_12m`` (or the game's first) for the
     default strategy pair."""
-    from detente.analysis.sensitivity import game_metrics, parse_output, run_sensitivity
+    from detente.analysis.outputs import DEFAULT_METRIC, parse_output
+    from detente.analysis.sensitivity import run_sensitivity
+    from detente.strategy.metrics import metric_names
 
     if sc.game is None or opts.game_sensitivity_n < 2:
         return ""
     if output and output.startswith("strategy:"):
         spec_text = output
     else:
-        metrics = game_metrics(sc.game)
-        spec_text = "strategy:" + ("p_talks_12m" if "p_talks_12m" in metrics else metrics[0])
+        metrics = metric_names(sc.game)
+        spec_text = "strategy:" + (DEFAULT_METRIC if DEFAULT_METRIC in metrics else metrics[0])
     spec = parse_output(spec_text, sc)
     res = run_sensitivity(
         sc,
@@ -625,7 +632,7 @@ def _effect(value: Any) -> str:
 
 def _cruxes(loaded: LoadedScenario, opts: ReportOptions) -> tuple[str, str | None]:
     from detente.analysis.cruxes import find_cruxes
-    from detente.analysis.sensitivity import parse_output
+    from detente.analysis.outputs import parse_output
 
     if len(opts.worldviews) < 2:
         return _note(

@@ -19,7 +19,8 @@ from rich.table import Table
 
 from detente.scenario.game import GameSpec
 from detente.strategy.checks import check_strategies
-from detente.strategy.simulate import MIX, run_strategies
+from detente.strategy.metrics import MIX, metric
+from detente.strategy.simulate import run_strategies
 
 FORMATS = ("table", "json")
 
@@ -47,49 +48,21 @@ def load_game(path: Path, worldview: str | None) -> tuple[GameSpec, str]:
     return scenario.game, scenario.id
 
 
-_LABELS = {
-    "p_talks_6m": "P(talks ≤6 mo)",
-    "p_talks_12m": "P(talks ≤12 mo)",
-    "unreciprocated": "unreciprocated",
-    "cohesion": "cohesion",
-    "p_unc_challenge": "P(UNC challenged)",
-    "p_type_correct": "P(type learnt)",
-}
-
-
-def _label(metric: str) -> str:
-    if metric in _LABELS:
-        return _LABELS[metric]
-    for prefix, text in (("p_freeze_", "P(freeze by {})"), ("p_step_", "P(step by {})")):
-        if metric.startswith(prefix):
-            return text.format(metric.removeprefix(prefix))
-    if metric.startswith("arsenal_"):
-        return f"arsenal {metric.removeprefix('arsenal_')}"
-    return metric
-
-
-def _cell(mean: float, lo: float, hi: float, metric: str) -> str:
-    if metric.startswith("p_"):
-        return f"{mean:.2f} [{lo:.2f}, {hi:.2f}]"
-    digits = 0 if abs(mean) >= 10 else 2
-    return f"{mean:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"
-
-
 def render_table(df: pd.DataFrame, console: Console, title: str) -> None:
-    metrics = list(dict.fromkeys(df["metric"]))
+    metrics = [metric(m) for m in dict.fromkeys(df["metric"])]
     for type_id in dict.fromkeys(df["type"]):
         sub = df[df["type"] == type_id]
         heading = "type mix (worldview priors)" if type_id == MIX else f"target type: {type_id}"
         table = Table(title=f"{title} — {heading}", title_justify="left")
         table.add_column("strategy", style="bold")
         for m in metrics:
-            table.add_column(_label(m), justify="right")
+            table.add_column(m.label, justify="right")
         for sid in dict.fromkeys(sub["strategy"]):
             rows = sub[sub["strategy"] == sid].set_index("metric")
             table.add_row(
                 sid,
                 *(
-                    _cell(rows.at[m, "mean"], rows.at[m, "lo"], rows.at[m, "hi"], m)
+                    m.cell(rows.at[m.name, "mean"], rows.at[m.name, "lo"], rows.at[m.name, "hi"])
                     for m in metrics
                 ),
             )

@@ -32,7 +32,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from detente.scenario.game import STATE_VARS, UNIT_STATE_VARS, Effect, GameSpec, quantities
+from detente.scenario.game import STATE_VARS, UNIT_STATE_VARS, Effect, GameSpec
 from detente.strategy.engine import (
     COOPERATIVE,
     HOSTILE,
@@ -44,6 +44,7 @@ from detente.strategy.engine import (
     Uniforms,
     View,
 )
+from detente.strategy.metrics import game_metrics
 
 _TARGET_KIND = {"cooperative": COOPERATIVE, "neutral": NEUTRAL, "hostile": HOSTILE}
 # how the target reads the coalition's move kinds
@@ -58,15 +59,6 @@ _EPS = 1e-9
 #: spawn-key suffix of the vetoes' own random stream (any fixed value; it must never change, or
 #: runs with vetoes stop reproducing)
 _VETO_STREAM = 0x7E70
-
-
-def sample_draws(game: GameSpec, rng: np.random.Generator, n: int) -> dict[str, FloatArray]:
-    """One draw per episode of every Quantity in ``game``, keyed by its path.
-
-    Quantities are sampled in the fixed order of :func:`~detente.scenario.game.quantities`
-    (fixed values use no random numbers), so the same seed gives the same draws.
-    """
-    return {path: q.sample(rng, n) for path, q in quantities(game)}
 
 
 def _logit(p: FloatArray) -> FloatArray:
@@ -264,7 +256,6 @@ class CoalitionGame:
         self.steps_at_checkpoint = np.zeros(n)
         self.arsenal_at_checkpoint = self.arsenal0.copy()
         self.last_a = np.full(n, NO_MOVE, dtype=np.int64)
-        self.last_a_seen = np.full(n, NO_MOVE, dtype=np.int64)
         self._cache_t = -1
 
     def view(self, side: int, t: int, own: IntArray, opp: IntArray, rng: Uniforms) -> View:
@@ -423,25 +414,12 @@ class CoalitionGame:
             self.freeze_by_checkpoint |= frozen
             self.steps_at_checkpoint = self.state["steps"].copy()
             self.arsenal_at_checkpoint = self.arsenal.copy()
-        self.last_a, self.last_a_seen = a, a_seen
+        self.last_a = a
 
     def outcomes(self) -> dict[str, FloatArray]:
-        """Per-episode outcome metrics (names used by ``detente strategies``)."""
-        year = self.spec.metrics.checkpoint or self.spec.end
-        y = year[:4]
-        out: dict[str, FloatArray] = {}
-        for w in self.spec.metrics.talks_within:
-            out[f"p_talks_{w}m"] = ((self.first_talks >= 0) & (self.first_talks < w)).astype(float)
-        out[f"p_freeze_{y}"] = self.freeze_by_checkpoint.astype(float)
-        out[f"p_step_{y}"] = (self.steps_at_checkpoint >= 1).astype(float)
-        out[f"arsenal_{y}"] = self.arsenal_at_checkpoint.copy()
-        out["unreciprocated"] = self.unreciprocated.copy()
-        out["cohesion"] = self.state["cohesion"].copy()
-        out["p_unc_challenge"] = (self.state["unc_challenge"] > 0.5).astype(float)
-        out["p_type_correct"] = (self.belief.argmax(axis=1) == self.types).astype(float)
-        if self.vetoes:
-            out["vetoes"] = self.blocked.copy()
-        return out
+        """Per-episode outcome metrics, keyed and ordered as the registry
+        (:mod:`detente.strategy.metrics`) lists them for this game."""
+        return {m.name: m.compute(self, m) for m in game_metrics(self.spec)}
 
 
 class TypedTarget:

@@ -1,16 +1,23 @@
 """Monte Carlo over the coalition game: every strategy against every type and the type mix.
 
-Each episode draws every uncertain Quantity of the game once (``sample_draws``), a target type
-(from the episode's normalised priors, for the ``mix`` rows) and then plays the months out.
-Seeds are spawned from one :class:`numpy.random.SeedSequence`: parameters, types, the game's
-own randomness and the strategy's; every (strategy, type) cell reuses the same streams, so the
-cells differ only by strategy and type (common random numbers) and differences between
-strategies are estimated far more precisely than the cells themselves.
+One way to build a batch's shared randomness (:func:`build_episodes`), used by every command
+that plays the game (``detente strategies``, ``compare --strategies``, ``cruxes``,
+``sensitivity``, the report and the web explorer), so the same scenario, seed and episode count
+give the same numbers everywhere. Each episode draws every uncertain Quantity of the game once,
+through its inverse CDF from a counter-based stream keyed by the Quantity's scenario path
+(:func:`detente.uncertainty.sampling.path_uniforms`, the Monte Carlo sampler's streams): draw
+``j`` of a judgment depends only on (seed, ``j``, its path), not on which other judgments are
+uncertain, so two worldviews with the same seed pair episode by episode. The target's type for
+the ``mix`` rows comes from one more such stream (one uniform per episode, mapped through that
+episode's normalised priors); the game's own chance and the players' come from two generators
+spawned from the seed. Every (strategy, type) cell reuses the same episodes, so the cells differ
+only by strategy and type (common random numbers) and differences between strategies are
+estimated far more precisely than the cells themselves.
 
 Intervals: ``lo``/``hi`` are 95% Monte Carlo intervals for the mean — Wilson score intervals
-for probabilities, normal intervals (mean ± 1.96 sd/√n) for counts and levels; ``p05``/``p95``
-are the 5th and 95th percentiles of the per-episode values (the spread that parameter
-uncertainty, type and chance produce).
+for probabilities, normal intervals (mean ± 1.96 sd/√n) for counts and levels (the metric's
+``kind`` in :mod:`detente.strategy.metrics`); ``p05``/``p95`` are the 5th and 95th percentiles
+of the per-episode values (the spread that parameter uncertainty, type and chance produce).
 """
 
 from __future__ import annotations
@@ -21,12 +28,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from detente.scenario.game import GameSpec, StrategyRef
+from detente.scenario.game import GameSpec, StrategyRef, quantities
 from detente.strategy.engine import FloatArray, IntArray, TiledUniforms, Uniforms, play
-from detente.strategy.game import CoalitionGame, TypedTarget, sample_draws
+from detente.strategy.game import CoalitionGame, TypedTarget
+from detente.strategy.metrics import MIX, game_metrics
 from detente.strategy.strategies import STRATEGIES, Strategy
+from detente.uncertainty.sampling import path_uniforms
 
-MIX = "mix"
+#: the stream of the mix's type draw (a name no scenario path can take)
+TYPE_PATH = "game.__type__"
 _Z95 = 1.959963984540054
 
 
@@ -38,22 +48,42 @@ class Episodes:
     mix_types: IntArray
     game_seed: np.random.SeedSequence
     player_seed: np.random.SeedSequence
-    #: when set, every block of ``period`` episodes replays the same chance (game and players)
+    #: when set, every block of ``period`` episodes replays the same chance (game and players);
+    #: :func:`build_episodes` sets it to its ``episodes`` (one block unless ``repeat`` > 1)
     period: int | None = None
 
 
-def prepare(game: GameSpec, seed: int, episodes: int) -> Episodes:
-    """Draw the parameters and the mix's types for ``episodes`` episodes from ``seed``."""
+def build_episodes(
+    game: GameSpec,
+    seed: int,
+    episodes: int,
+    fixed: dict[str, FloatArray] | None = None,
+    repeat: int = 1,
+) -> Episodes:
+    """Shared randomness for ``repeat × episodes`` episodes on per-path streams (see above).
+
+    ``fixed`` maps paths to ``(repeat,)`` values held for a block of ``episodes`` episodes each
+    (a sensitivity design row); the type draws and the game's chance (``period=episodes``) are
+    shared by every block. With ``repeat=1`` and no ``fixed`` values it is the batch every
+    command plays.
+    """
     if episodes < 1:
         raise ValueError("episodes must be >= 1")
-    ss = np.random.SeedSequence(seed)
-    p_ss, t_ss, g_ss, s_ss = ss.spawn(4)
-    draws = sample_draws(game, np.random.default_rng(p_ss), episodes)
+    qs = list(quantities(game))
+    u = path_uniforms([p for p, _ in qs], seed, 0, episodes)
+    draws: dict[str, FloatArray] = {}
+    for col, (path, q) in enumerate(qs):
+        if fixed is not None and path in fixed:
+            draws[path] = np.repeat(np.asarray(fixed[path], dtype=np.float64), episodes)
+        else:
+            draws[path] = np.tile(q.ppf(u[:, col]), repeat)
     prior = np.stack([draws[f"game.types.{t.id}.prior"] for t in game.types], axis=1)
     prior = prior / prior.sum(axis=1, keepdims=True)
-    u = np.random.default_rng(t_ss).random(episodes)
-    mix = np.minimum((u[:, None] > np.cumsum(prior, axis=1)).sum(axis=1), len(game.types) - 1)
-    return Episodes(draws, mix.astype(np.int64), g_ss, s_ss)
+    ut = np.tile(path_uniforms([TYPE_PATH], seed, 0, episodes)[:, 0], repeat)
+    mix = np.minimum((ut[:, None] > np.cumsum(prior, axis=1)).sum(axis=1), len(game.types) - 1)
+    root = np.random.SeedSequence(seed)
+    g_ss, s_ss = root.spawn(2)
+    return Episodes(draws, mix.astype(np.int64), g_ss, s_ss, period=episodes)
 
 
 def make_strategy(ref: StrategyRef, draws: dict[str, FloatArray]) -> Strategy:
@@ -91,6 +121,7 @@ def simulate(
 
 
 def _summarise(values: FloatArray, binary: bool) -> dict[str, float]:
+    """Mean, its 95% interval (Wilson when ``binary``, else normal), sd, p05, p95, n."""
     n = values.shape[0]
     mean = float(values.mean())
     sd = float(values.std(ddof=1)) if n > 1 else 0.0
@@ -127,16 +158,22 @@ def run_strategies(
     ``type`` is a type id or ``"mix"`` (types drawn from the worldview's priors). Defaults:
     every strategy in ``game.strategies``, every type and the mix.
     """
-    eps = prepare(game, seed, episodes)
+    eps = build_episodes(game, seed, episodes)
     strategy_ids = list(strategies) if strategies is not None else [s.id for s in game.strategies]
     type_ids = list(types) if types is not None else [MIX, *(t.id for t in game.types)]
+    metrics = game_metrics(game)
     rows: list[dict[str, object]] = []
     for sid in strategy_ids:
         for tid in type_ids:
-            for metric, values in simulate(game, eps, sid, tid).items():
-                binary = metric.startswith("p_")
+            out = simulate(game, eps, sid, tid)
+            for m in metrics:
                 rows.append(
-                    {"strategy": sid, "type": tid, "metric": metric, **_summarise(values, binary)}
+                    {
+                        "strategy": sid,
+                        "type": tid,
+                        "metric": m.name,
+                        **_summarise(out[m.name], m.binary),
+                    }
                 )
     return pd.DataFrame(rows)
 
@@ -158,31 +195,3 @@ def metric_values(
     if strategy_b:
         y = y - simulate(game, eps, strategy_b, type_id)[metric]
     return y
-
-
-def metric_value(
-    game: GameSpec,
-    metric: str,
-    strategy: str,
-    type_id: str = MIX,
-    seed: int = 0,
-    episodes: int = 2000,
-) -> float:
-    """Mean of one outcome metric for one strategy: a scalar for sensitivity analysis."""
-    eps = prepare(game, seed, episodes)
-    return float(metric_values(game, eps, metric, strategy, type_id=type_id).mean())
-
-
-def metric_difference(
-    game: GameSpec,
-    metric: str,
-    strategy_a: str,
-    strategy_b: str,
-    type_id: str = MIX,
-    seed: int = 0,
-    episodes: int = 2000,
-) -> float:
-    """E[metric | strategy_a] − E[metric | strategy_b] on common random numbers, e.g.
-    ``metric_difference(g, "p_talks_12m", "peace_first", "reciprocal_trade")``."""
-    eps = prepare(game, seed, episodes)
-    return float(metric_values(game, eps, metric, strategy_a, strategy_b, type_id).mean())

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -51,15 +51,17 @@ Field = Literal["capability", "position", "salience", "status_quo"]
 
 @dataclass(frozen=True)
 class Parameter:
-    """One uncertain judgment of a scenario.
+    """One uncertain judgment of a scenario (the one parameter type of Monte Carlo and
+    sensitivity analysis).
 
     Attributes:
         path: the scenario path, the one worldview overrides use
             (``actors.dprk.stances.sanctions.salience``).
-        label: a human label (``North Korea — Sanctions relief — salience``).
+        label: a human label (``North Korea — Sanctions relief — salience``, :func:`path_label`).
         quantity: the distribution (after the worldview's overrides).
         support: the smallest interval holding every value (``low < high``).
-        field: which :class:`Problem` array the value goes into.
+        field: which :class:`Problem` array the value goes into (None: a judgment the models do
+            not read, e.g. a strategy game's ``game.*`` number).
         index: the index into that array after the draw axis: ``(actor,)`` for capability,
             ``(actor, issue)`` for position and salience, ``(issue,)`` for a status quo.
     """
@@ -68,8 +70,70 @@ class Parameter:
     label: str
     quantity: Quantity
     support: tuple[float, float]
-    field: Field
-    index: tuple[int, ...]
+    field: Field | None = None
+    index: tuple[int, ...] = ()
+
+    @classmethod
+    def of(
+        cls,
+        path: str,
+        label: str,
+        quantity: Quantity,
+        field: Field | None = None,
+        index: tuple[int, ...] = (),
+    ) -> Parameter:
+        """A parameter whose support is its quantity's."""
+        return cls(path, label, quantity, quantity.support(), field, index)
+
+
+# ------------------------------------------------------------------------------- path labels
+# The one labeller of scenario paths (Monte Carlo, sensitivity and crux tables all show these
+# words). It reads the scenario's own names: actor names, issue labels, the game's type and move
+# labels. (It belongs with the other path helpers in scenario/, once that module exists.)
+
+
+def path_label(scenario: Scenario, path: str) -> str:
+    """A path in the scenario's own words (actor names, issue labels, move and type labels);
+    the path itself when it names nothing the scenario has."""
+    parts = path.split(".")
+    try:
+        if parts[0] == "actors" and len(parts) >= 3:
+            actor = scenario.actor(parts[1])
+            if parts[2] == "stances" and len(parts) >= 5:
+                return f"{actor.name} — {scenario.issue(parts[3]).label} — {parts[4]}"
+            return f"{actor.name} — {' '.join(parts[2:])}"
+        if parts[0] == "issues" and len(parts) >= 3:
+            return f"{scenario.issue(parts[1]).label} — {' '.join(parts[2:]).replace('_', ' ')}"
+        if parts[0] == "game" and scenario.game is not None:
+            return game_path_label(scenario.game, path)
+    except StopIteration:
+        pass
+    return path
+
+
+def game_path_label(game: Any, path: str) -> str:
+    """A readable label for a ``game.*`` path, in the game's words where it has labels."""
+    parts = path.split(".")[1:]
+    words: list[str] = []
+    if parts[:1] == ["types"] and len(parts) > 1:
+        tt = next((t for t in game.types if t.id == parts[1]), None)
+        words.append(tt.label if tt else parts[1])
+        rest = parts[2:]
+        if rest[:1] == ["lift"] and len(rest) > 1:
+            move = next((m for m in game.coalition_moves if m.id == rest[1]), None)
+            words.append(f"response to “{move.label if move else rest[1]}”")
+        else:
+            words.extend(rest)
+    elif parts[:1] in (["coalition_moves"], ["target_moves"]) and len(parts) > 1:
+        moves = game.coalition_moves if parts[0] == "coalition_moves" else game.target_moves
+        move_obj: Any = next((m for m in moves if m.id == parts[1]), None)
+        words.append(move_obj.label if move_obj else parts[1])
+        words.extend(p for p in parts[2:] if p != "effects")
+    elif parts[:1] == ["strategies"] and len(parts) > 1:
+        words.extend([parts[1], *parts[3:]])
+    else:
+        words.extend(parts)
+    return "game — " + " — ".join(w.replace("_", " ") for w in words)
 
 
 def _all_quantities(scenario: Scenario) -> list[Parameter]:
@@ -83,41 +147,22 @@ def _all_quantities(scenario: Scenario) -> list[Parameter]:
     out: list[Parameter] = []
     for j, issue in enumerate(scenario.issues):
         if issue.status_quo is not None:
+            path = f"issues.{issue.id}.status_quo"
             out.append(
-                Parameter(
-                    path=f"issues.{issue.id}.status_quo",
-                    label=f"{issue.label} — status quo",
-                    quantity=issue.status_quo,
-                    support=issue.status_quo.support(),
-                    field="status_quo",
-                    index=(j,),
-                )
+                Parameter.of(path, path_label(scenario, path), issue.status_quo, "status_quo", (j,))
             )
     for i, actor in enumerate(scenario.actors):
+        path = f"actors.{actor.id}.capability"
         out.append(
-            Parameter(
-                path=f"actors.{actor.id}.capability",
-                label=f"{actor.name} — capability",
-                quantity=actor.capability,
-                support=actor.capability.support(),
-                field="capability",
-                index=(i,),
-            )
+            Parameter.of(path, path_label(scenario, path), actor.capability, "capability", (i,))
         )
         for j, issue in enumerate(scenario.issues):
             stance = actor.stances[issue.id]
             for name in ("position", "salience"):
                 q: Quantity = getattr(stance, name)
-                out.append(
-                    Parameter(
-                        path=f"actors.{actor.id}.stances.{issue.id}.{name}",
-                        label=f"{actor.name} — {issue.label} — {name}",
-                        quantity=q,
-                        support=q.support(),
-                        field="position" if name == "position" else "salience",
-                        index=(i, j),
-                    )
-                )
+                path = f"actors.{actor.id}.stances.{issue.id}.{name}"
+                fld: Field = "position" if name == "position" else "salience"
+                out.append(Parameter.of(path, path_label(scenario, path), q, fld, (i, j)))
     return out
 
 
@@ -206,6 +251,8 @@ def problem_from_values(
         "status_quo": np.repeat(base.status_quo, d, axis=0),
     }
     for p, param in enumerate(parameters):
+        if param.field is None:
+            raise ValueError(f"not an uncertain number the models read: {param.path}")
         where: tuple[slice | int, ...] = (slice(None), *param.index)
         arrays[param.field][where] = vals[:, p]
     return Problem(

@@ -173,6 +173,7 @@ def scenario_view(loaded: LoadedScenario, worldview: str | None) -> dict[str, An
         ],
         "has_game": game is not None,
         "game_metrics": _game_metrics(game),
+        "game_metric_info": metric_info(_game_metrics(game)),
         "warnings": diagnostics_json(loaded.warnings),
     }
 
@@ -181,9 +182,20 @@ def _game_metrics(game: GameSpec | None) -> list[str]:
     """The outcome metrics of a scenario's strategy game ([] without one)."""
     if game is None:
         return []
-    from detente.analysis.sensitivity import game_metrics
+    from detente.strategy.metrics import metric_names
 
-    return game_metrics(game)
+    return metric_names(game)
+
+
+def metric_info(names: list[str]) -> dict[str, dict[str, str]]:
+    """Label, kind, better direction and unit of each game metric (the registry's entries)."""
+    from detente.strategy.metrics import metric
+
+    out: dict[str, dict[str, str]] = {}
+    for name in names:
+        m = metric(name)
+        out[name] = {"label": m.label, "kind": m.kind, "better": m.better, "unit": m.unit}
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -370,7 +382,7 @@ def minimal_cruxes(
     module is not installed."""
     try:
         from detente.analysis.cruxes import find_cruxes
-        from detente.analysis.sensitivity import parse_output
+        from detente.analysis.outputs import parse_output
     except ImportError:  # pragma: no cover - the analysis package ships with detente
         return None
     try:
@@ -568,7 +580,8 @@ def _rank_sensitivity(
 def strategies(sc: Scenario, seed: int, episodes: int, progress: ProgressFn) -> dict[str, Any]:
     """The strategy × type outcome table of the scenario's ``game:`` section (one strategy at a
     time, so progress moves and a cancel takes effect between strategies; common random numbers
-    are kept, as every call prepares the same episodes from the same seed)."""
+    are kept, as every call builds the same episodes from the same seed:
+    :func:`detente.strategy.simulate.build_episodes`)."""
     from detente.strategy.simulate import run_strategies
 
     game = sc.game
@@ -588,6 +601,7 @@ def strategies(sc: Scenario, seed: int, episodes: int, progress: ProgressFn) -> 
         ],
         "types": ["mix", *(t.id for t in game.types)],
         "metrics": list(dict.fromkeys(r["metric"] for r in rows)),
+        "metric_info": metric_info(list(dict.fromkeys(r["metric"] for r in rows))),
         "rows": rows,
     }
 
@@ -615,9 +629,9 @@ def sensitivity_job(
     and return the work: SALib Sobol or Morris indices of one output over every uncertain number
     it reads (:func:`detente.analysis.sensitivity.run_sensitivity`), in 20 chunks so the job
     reports progress and can be cancelled between them."""
+    from detente.analysis.outputs import parse_output
     from detente.analysis.sensitivity import (
         game_parameters,
-        parse_output,
         run_sensitivity,
         scenario_parameters,
     )

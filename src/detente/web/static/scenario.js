@@ -426,15 +426,17 @@ async function runStrategies() {
 
 function renderStrategies() {
   const res = S.strategies;
+  const info = res.metric_info || {};
+  const label = (m) => (info[m] && info[m].label) || m;
   const sel = $("st-metric");
   if (sel.options.length !== res.metrics.length) {
-    sel.replaceChildren(...res.metrics.map((m) => el("option", { value: m, text: m })));
+    sel.replaceChildren(...res.metrics.map((m) => el("option", { value: m, text: label(m) })));
   }
   const metric = sel.value || res.metrics[0];
   const cell = {};
   for (const r of res.rows) if (r.metric === metric) cell[r.strategy + "|" + r.type] = r;
-  const head = el("tr", {}, el("th", { text: `strategy \\ type (${metric})` }), res.types.map((t) => el("th", { text: t === "mix" ? "mix (worldview priors)" : t })));
-  const digits = metric.startsWith("p_") ? 2 : undefined;
+  const head = el("tr", {}, el("th", { text: `strategy \\ type (${label(metric)})` }), res.types.map((t) => el("th", { text: t === "mix" ? "mix (worldview priors)" : t })));
+  const digits = info[metric] ? (info[metric].kind === "probability" ? 2 : undefined) : (metric.startsWith("p_") ? 2 : undefined);
   const rows = res.strategies.map((s) => el("tr", {}, el("th", { text: s.label, title: s.strategy }),
     res.types.map((t) => {
       const r = cell[s.id + "|" + t];
@@ -448,7 +450,8 @@ function renderStrategies() {
 function fillSensitivityOutputs() {
   const sel = $("sa-output");
   const opts = S.view.issues.map((i) => ({ value: "forecast:" + i.id, text: "forecast: " + i.label }));
-  for (const m of S.view.game_metrics || []) opts.push({ value: "strategy:" + m, text: "strategy game: " + m + " (first strategy pair)" });
+  const info = S.view.game_metric_info || {};
+  for (const m of S.view.game_metrics || []) opts.push({ value: "strategy:" + m, text: "strategy game: " + ((info[m] && info[m].label) || m) + " (first strategy pair)" });
   const keep = sel.value;
   sel.replaceChildren(...opts.map((o) => el("option", o)));
   if (opts.some((o) => o.value === keep)) sel.value = keep;

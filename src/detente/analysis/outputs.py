@@ -1,0 +1,121 @@
+"""What question an analysis asks: the output vocabulary sensitivity, cruxes, report and web share.
+
+An *output* is one scalar (or, for cruxes, one ranking) per evaluation of a scenario:
+
+* ``forecast:ISSUE``: a model's forecast on one issue;
+* ``strategy:METRIC[:A[-B]][@TYPE]``: a strategy-game metric's mean under strategy A (minus
+  under B when given) against a target type or the worldview's type mix;
+* ``strategies[:METRIC]``: the ranking of all the game's strategies by a metric.
+
+:func:`parse_output` turns that text into an :class:`OutputSpec`, checking the issue, metric
+(from :mod:`detente.strategy.metrics`), strategies and type against the scenario.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from detente.scenario.schema import Scenario
+from detente.strategy.metrics import MIX, metric_names
+
+if TYPE_CHECKING:
+    from detente.scenario.game import GameSpec
+
+OutputKind = Literal["forecast", "strategy", "ranking"]
+
+# The two defaults below are the Korea debate's headline question (does "peace first" beat
+# "reciprocal trade" at opening talks within a year?), kept here in one place. They belong in the
+# scenario's `game:` section (its `metrics:` could name the headline comparison); the game schema
+# is moving to scenario/game.py in a parallel change, so that step is left for after the merge.
+#: the default pair of strategies a game metric compares (the debate's two answers)
+DEFAULT_PAIR = ("peace_first", "reciprocal_trade")
+#: the default game metric of ``strategy:`` and ``strategies`` outputs
+DEFAULT_METRIC = "p_talks_12m"
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """What to measure: a forecast on an issue, a game metric, or the ranking of strategies.
+
+    ``kind``:
+        ``forecast``: the model's forecast on ``issue``;
+        ``strategy``: mean of ``metric`` under ``strategy_a`` (minus under ``strategy_b`` when
+        given) against ``type_id`` (a target type or ``mix``: types drawn from the priors);
+        ``ranking``: the ranking of all the game's strategies by ``metric`` (for cruxes).
+    """
+
+    kind: OutputKind
+    issue: str = ""
+    metric: str = ""
+    strategy_a: str = ""
+    strategy_b: str | None = None
+    type_id: str = MIX
+
+    def describe(self) -> str:
+        if self.kind == "forecast":
+            return f"forecast on {self.issue}"
+        against = "" if self.type_id == MIX else f" against type {self.type_id}"
+        if self.kind == "ranking":
+            return f"ranking of strategies by {self.metric}{against}"
+        if self.strategy_b:
+            return f"{self.metric} under {self.strategy_a} minus under {self.strategy_b}{against}"
+        return f"{self.metric} under {self.strategy_a}{against}"
+
+
+def parse_output(text: str, scenario: Scenario) -> OutputSpec:
+    """Parse ``forecast:ISSUE``, ``strategy:METRIC[:A[-B]][@TYPE]`` or ``strategies[:METRIC]``.
+
+    ``strategy:METRIC`` alone compares :data:`DEFAULT_PAIR` (PeaceFirst minus ReciprocalTrade)
+    when the game has both; a missing METRIC is :data:`DEFAULT_METRIC`. Raises ValueError with a
+    message naming what is known.
+    """
+    kind, _, rest = text.partition(":")
+    if kind == "forecast":
+        ids = [i.id for i in scenario.issues]
+        if rest not in ids:
+            raise ValueError(f"unknown issue {rest!r} in --output (known: {', '.join(ids)})")
+        return OutputSpec("forecast", issue=rest)
+    if kind not in ("strategy", "strategies"):
+        raise ValueError(
+            f"--output must be forecast:ISSUE, strategy:METRIC[:A[-B]][@TYPE] or "
+            f"strategies[:METRIC] (got {text!r})"
+        )
+    game = game_of(scenario)
+    rest, _, type_id = rest.partition("@")
+    type_id = type_id or MIX
+    types = [t.id for t in game.types]
+    if type_id != MIX and type_id not in types:
+        raise ValueError(f"unknown target type {type_id!r} (known: {', '.join(types)}, {MIX})")
+    metric, _, pair = rest.partition(":")
+    metric = metric or DEFAULT_METRIC
+    known_metrics = metric_names(game)
+    if metric not in known_metrics:
+        raise ValueError(f"unknown metric {metric!r} (known: {', '.join(known_metrics)})")
+    if kind == "strategies":
+        return OutputSpec("ranking", metric=metric, type_id=type_id)
+    sids = [s.id for s in game.strategies]
+    if not pair:
+        if not all(s in sids for s in DEFAULT_PAIR):
+            raise ValueError(
+                f"strategy:{metric} needs strategies, e.g. strategy:{metric}:{sids[0]}"
+                + (f"-{sids[1]}" if len(sids) > 1 else "")
+            )
+        a, b = DEFAULT_PAIR
+        return OutputSpec("strategy", metric=metric, strategy_a=a, strategy_b=b, type_id=type_id)
+    if pair in sids:
+        return OutputSpec("strategy", metric=metric, strategy_a=pair, type_id=type_id)
+    a, sep, b = pair.partition("-")
+    for s in (a, b) if sep else (a,):
+        if s not in sids:
+            raise ValueError(f"unknown strategy {s!r} (known: {', '.join(sids)})")
+    return OutputSpec(
+        "strategy", metric=metric, strategy_a=a, strategy_b=b or None, type_id=type_id
+    )
+
+
+def game_of(scenario: Scenario) -> GameSpec:
+    """The scenario's game; ValueError when it has none (a strategy output needs one)."""
+    if scenario.game is None:
+        raise ValueError(f"scenario {scenario.id!r} has no `game:` section (no strategy outputs)")
+    return scenario.game

@@ -14,8 +14,18 @@ Properties:
 * an affine change of every issue's scale ``x -> a + b x`` (``b > 0``) maps the forecast the
   same way, to a tolerance;
 * a problem where every actor stands at one position (unanimity) forecasts that position;
+* a problem smaller than the model's ``min_actors`` / ``min_issues`` tags is refused with a
+  :class:`ModelInputError`, and a one-actor problem is forecast by a model that accepts one;
 * the constructor parameters round trip: ``type(m)(**m.get_params())`` has the same params and
-  the same forecast, and a forecast records them.
+  the same forecast, and a forecast records them;
+* ``Forecasts.n_states`` means one thing: for a dynamic model, each draw's number of states
+  (state 0 included), ``len(forecast(draw).rounds)``; for a static one, None and no rounds.
+
+Honest exceptions, declared by tags on the model class: a model tagged ``order_dependent``
+(spatial, exchange: near-ties resolve in input order, as KTAB and Decide resolve them) keeps the
+permutation property on the tie-free problems above but is exempt from it on a problem built of
+exact ties; a ``baseline`` (status quo, midpoint) reads no actor data, so unanimity does not
+move it.
 """
 
 from __future__ import annotations
@@ -25,25 +35,18 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from detente.models import MODEL_REGISTRY, get_model, model_class
+from detente.models import BASELINE_REGISTRY, MODEL_REGISTRY, get_model, model_class
 from detente.models.base import Model, ModelInputError, Problem
 
-NAMES = sorted(MODEL_REGISTRY)
-
-#: Smallest problem each model accepts (actors, issues).
-LIMITS: dict[str, tuple[int, int]] = {
-    "compromise": (1, 1),
-    "median": (1, 1),
-    "expected-utility": (2, 1),
-    "spatial": (3, 1),
-    "exchange": (2, 2),
-}
+NAMES = [*sorted(MODEL_REGISTRY), *sorted(BASELINE_REGISTRY)]
 
 SEEDS = (0, 1, 2, 3, 4)
 
 
 def limits(name: str) -> tuple[int, int]:
-    return LIMITS[name]
+    """Smallest problem the model accepts (actors, issues), from its tags."""
+    cls = model_class(name)
+    return cls.min_actors, cls.min_issues
 
 
 def random_problem(name: str, seed: int, draws: int = 1) -> Problem:
@@ -146,7 +149,36 @@ def test_affine_change_of_scale_maps_the_forecast(name: str, seed: int, a: float
 
 
 @pytest.mark.parametrize("name", NAMES)
+def test_permuting_actors_of_an_exactly_tied_problem(name: str) -> None:
+    """Exact ties everywhere: equal weights on a few positions (50/50 splits, equal gains)."""
+    if model_class(name).order_dependent:
+        pytest.skip(f"{name} is order_dependent: ties resolve in input order by design")
+    min_n, min_k = limits(name)
+    n, k = max(min_n, 4), max(min_k, 2)
+    rng = np.random.default_rng(11)
+    m = model(name)
+    for _ in range(5):
+        problem = Problem.single(
+            [f"a{i}" for i in range(n)],
+            [f"i{j}" for j in range(k)],
+            np.ones(n),
+            rng.choice([0.0, 50.0, 100.0], (n, k)),
+            np.full((n, k), 0.5),
+            scale_min=np.zeros(k),
+            scale_max=np.full(k, 100.0),
+            status_quo=np.full(k, 25.0),
+        )
+        a = m.forecast(problem).outcome
+        for seed in range(3):
+            order = list(np.random.default_rng(seed).permutation(n))
+            b = m.forecast(permuted(problem, order)).outcome
+            np.testing.assert_allclose(b, a, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_unanimity_forecasts_the_common_position(name: str) -> None:
+    if model_class(name).baseline:
+        pytest.skip(f"{name} is a baseline: it reads no actor data")
     min_n, min_k = limits(name)
     n, k = max(min_n, 3), max(min_k, 2)
     at = np.array([30.0, 65.0, 80.0][:k])
@@ -212,3 +244,72 @@ def test_constructor_params_round_trip(name: str) -> None:
     assert fc.model == name
     np.testing.assert_array_equal(again.forecast(problem).outcome, fc.outcome)
     assert m.forecast_batch(problem).parameters == params
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_n_states_counts_the_states_of_each_draw(name: str) -> None:
+    problem = random_problem(name, 3, draws=4)
+    m = model(name)
+    batch = m.forecast_batch(problem)
+    if not m.dynamic:
+        assert batch.n_states is None
+        assert m.forecast(problem.draw(0)).rounds == ()
+        return
+    assert batch.n_states is not None and batch.n_states.shape == (problem.n_draws,)
+    for d in range(problem.n_draws):
+        rounds = m.forecast(problem.draw(d)).rounds
+        assert batch.n_states[d] == len(rounds) >= 1
+        np.testing.assert_array_equal(rounds[0].positions, problem.position[d])
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_forecast_to_dict_is_plain_json(name: str) -> None:
+    import json
+
+    problem = random_problem(name, 5)
+    fc = model(name).forecast(problem)
+    d = fc.to_dict()
+    assert list(d)[:3] == ["model", "parameters", "issues"]
+    assert d["model"] == name
+    assert [i["id"] for i in d["issues"]] == list(problem.issues)
+    assert [i["forecast"] for i in d["issues"]] == fc.outcome.tolist()
+    assert ("rounds" in d) == bool(fc.rounds) and ("tables" in d) == bool(fc.tables)
+    if fc.rounds:
+        assert len(d["rounds"]) == len(fc.rounds)
+        assert set(d["rounds"][0]["positions"]) == set(problem.actors)
+    json.dumps(d, allow_nan=False)  # no NaN, no object JSON cannot hold
+
+
+def test_baselines_are_models_apart_from_the_list_of_models() -> None:
+    from detente.models import available_models
+    from detente.models.baselines import Midpoint, StatusQuo
+
+    assert not set(available_models()) & set(BASELINE_REGISTRY)
+    assert all(model_class(b).baseline for b in BASELINE_REGISTRY)
+    assert not any(model_class(m).baseline for m in MODEL_REGISTRY)
+    p = Problem.single(
+        ["a", "b"],
+        ["x", "y"],
+        [1, 2],
+        [[0, 10], [90, 20]],
+        [[1, 1], [1, 1]],
+        scale_min=[0, -10],
+        scale_max=[100, 50],
+        status_quo=[30, np.nan],
+    )
+    np.testing.assert_array_equal(StatusQuo().forecast(p).outcome, [30, np.nan])
+    np.testing.assert_array_equal(Midpoint().forecast(p).outcome, [50, 20])
+    assert StatusQuo.needs_status_quo and not Midpoint.needs_status_quo
+
+
+def test_tags_name_what_callers_used_to_know_by_name() -> None:
+    """Exchange is the one multi-issue model; spatial and exchange are order-dependent."""
+    assert [m for m in MODEL_REGISTRY if model_class(m).multi_issue] == ["exchange"]
+    assert sorted(m for m in NAMES if model_class(m).order_dependent) == ["exchange", "spatial"]
+    assert {m: limits(m) for m in MODEL_REGISTRY} == {
+        "compromise": (1, 1),
+        "median": (1, 1),
+        "expected-utility": (2, 1),
+        "spatial": (3, 1),
+        "exchange": (2, 2),
+    }

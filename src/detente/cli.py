@@ -7,7 +7,6 @@ is reported as ``file:line: field: problem`` lines on stderr.
 from __future__ import annotations
 
 import json
-import math
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -140,51 +139,9 @@ def cite(
 
 
 def forecast_json(fc: Forecast, scenario: str, worldview: str | None) -> dict[str, Any]:
-    """The JSON of the contract: scenario, model, worldview, issues, rounds."""
-    problem = fc.problem
-    result: dict[str, Any] = {
-        "scenario": scenario,
-        "model": fc.model,
-        "worldview": worldview,
-        "parameters": _jsonable(fc.parameters),
-        "issues": [
-            {"id": issue, "label": label, "forecast": _num(fc.outcome[j])}
-            for j, (issue, label) in enumerate(
-                zip(problem.issues, problem.issue_labels, strict=True)
-            )
-        ],
-    }
-    if fc.rounds:
-        result["rounds"] = [
-            {
-                "positions": {
-                    actor: {
-                        issue: _num(state.positions[i, j]) for j, issue in enumerate(problem.issues)
-                    }
-                    for i, actor in enumerate(problem.actors)
-                },
-                "probabilities": (
-                    {actor: _num(state.probabilities[i]) for i, actor in enumerate(problem.actors)}
-                    if state.probabilities is not None
-                    else None
-                ),
-            }
-            for state in fc.rounds
-        ]
-    if fc.tables:
-        result["tables"] = {
-            name: json.loads(frame.to_json(orient="records")) for name, frame in fc.tables.items()
-        }
-    return result
-
-
-def _num(x: Any) -> float | None:
-    value = float(x)
-    return value if math.isfinite(value) else None
-
-
-def _jsonable(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))
+    """The JSON of the contract: scenario, model, worldview, then :meth:`Forecast.to_dict`."""
+    body = fc.to_dict()
+    return {"scenario": scenario, "model": body.pop("model"), "worldview": worldview, **body}
 
 
 def run_forecast(

@@ -12,29 +12,25 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from detente.analysis.backtest import (
+from detente.analysis.backtest import resolve_models, run_backtest, run_model
+from detente.analysis.backtest_cli import register
+from detente.analysis.backtest_protocol import ProtocolResult, run_protocol
+from detente.analysis.scoring import bootstrap_counts, paired_difference, score_forecasts
+from detente.models._weights import weighted_mean, weighted_median
+from detente.models.base import Forecast, Forecasts, Model, ModelInputError, Problem
+from detente.models.baselines import Midpoint, StatusQuo
+from detente.scenario.deu import (
     COUNCIL_PERIODS,
     DeuFormatError,
     DeuIssue,
     DeuProposal,
-    bootstrap_counts,
     capabilities,
     issue_problem,
-    paired_difference,
     parse_deu_date,
     proposal_problem,
     read_deu,
-    resolve_models,
-    run_backtest,
-    run_model,
-    run_protocol,
-    score_forecasts,
     treaty_period,
-    weighted_mean,
-    weighted_median,
 )
-from detente.analysis.backtest_cli import register
-from detente.models.base import Forecast, Forecasts, Model, ModelInputError, Problem
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 DEV = SHARED / "data" / "deu" / "deu3-dev.tsv"
@@ -160,7 +156,7 @@ def test_synthetic_mae_by_hand(synth: Path) -> None:
     got = [weighted_mean(i.position, i.salience) for i in data.issues]
     np.testing.assert_allclose(got, expected)
     mae = np.mean(np.abs(np.array(expected) - [40, 30, 70]))
-    result = run_backtest(data, {"rp": None}, protocol=False, n_boot=200)
+    result = run_backtest(data, {"rp": StatusQuo()}, protocol=False, n_boot=200)
     s = result.scores[0]
     # rp forecasts 0 and 50 where given; the issue without rp is counted as excluded
     assert (s.n, s.excluded) == (2, 1)
@@ -306,7 +302,7 @@ def test_model_input_errors_are_counted_not_fatal(tmp_path: Path) -> None:
         rows[1][HEADER.index(f"p{a}")] = ""
     data = read_deu(write_deu(tmp_path / "two.tsv", rows))
     result = run_backtest(
-        data, {"needs-three": _NeedsThree(), "ref": _RefMean(), "midpoint": None}, n_boot=200
+        data, {"needs-three": _NeedsThree(), "ref": _RefMean(), "midpoint": Midpoint()}, n_boot=200
     )
     by = {s.name: s for s in result.scores}
     assert (by["needs-three"].n, by["needs-three"].excluded) == (2, 1)
@@ -369,9 +365,16 @@ def test_scores_and_cluster_bootstrap() -> None:
 
 
 def test_weighted_median() -> None:
-    assert weighted_median(np.array([0.0, 50.0, 100.0]), np.array([1.0, 1.0, 1.0])) == 50
-    assert weighted_median(np.array([0.0, 50.0, 100.0]), np.array([3.0, 1.0, 1.0])) == 0
-    assert math.isnan(weighted_median(np.array([1.0]), np.array([0.0])))
+    # the protocol's median: the lower position of an exact 50/50 split
+    for ties in ("lower", "midpoint"):
+        three = weighted_median(np.array([0.0, 50.0, 100.0]), np.array([1.0, 1.0, 1.0]), ties)
+        assert three == 50
+        assert weighted_median(np.array([0.0, 50.0, 100.0]), np.array([3.0, 1.0, 1.0]), ties) == 0
+        assert math.isnan(weighted_median(np.array([1.0]), np.array([0.0]), ties))
+    split = (np.array([0.0, 100.0]), np.array([1.0, 1.0]))
+    assert weighted_median(*split, ties="lower") == 0
+    assert weighted_median(*split, ties="midpoint") == 50
+    assert math.isnan(weighted_mean(np.array([1.0]), np.array([0.0])))
 
 
 # --- Protocol ----------------------------------------------------------------------------------
@@ -403,7 +406,10 @@ def _random_data(tmp_path: Path, outcome_rule: str, n_prop: int = 40) -> Path:
 
 def test_protocol_detects_a_real_effect(tmp_path: Path) -> None:
     data = read_deu(_random_data(tmp_path, "rp"))
-    res = run_protocol(data, seed=0, n_boot=500)
+    protocol = run_protocol(data, seed=0, n_boot=500)
+    assert isinstance(protocol, ProtocolResult)
+    res = protocol.to_dict()
+    assert protocol.fit_proposals == 20
     assert res["fit_proposals"] == 20 and res["test_proposals"] == 20
     rpg = res["candidates"]["rp-gravity"]
     assert rpg["parameter"] == 1.0
@@ -413,7 +419,7 @@ def test_protocol_detects_a_real_effect(tmp_path: Path) -> None:
 
 def test_protocol_does_not_beat_the_truth(tmp_path: Path) -> None:
     data = read_deu(_random_data(tmp_path, "mean"))
-    res = run_protocol(data, seed=0, n_boot=500)
+    res = run_protocol(data, seed=0, n_boot=500).to_dict()
     assert res["weighted_mean"]["test_mae"] == 0
     for cand in res["candidates"].values():
         assert cand["verdict"] == "does not beat the weighted mean"

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from _problems import subset_actors
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -55,7 +56,7 @@ def problems(draw: st.DrawFn, draws: int = 1) -> Problem:
 
 def relabel(problem: Problem, order: list[int]) -> Problem:
     """The actors permuted by ``order`` and given new ids."""
-    return replace(problem.subset_actors(order), actors=tuple(f"b{i}" for i in order))
+    return replace(subset_actors(problem, order), actors=tuple(f"b{i}" for i in order))
 
 
 def emission_csv(shared_dir: Path) -> Problem:
@@ -196,7 +197,7 @@ def test_subset_actors_keeps_each_actor_with_its_numbers() -> None:
         status_quo=np.full((1, 1), np.nan),
         actor_names=("A", "B", "C"),
     )
-    sub = problem.subset_actors([2, 0])
+    sub = subset_actors(problem, [2, 0])
     assert sub.actors == ("c", "a") and sub.actor_names == ("C", "A")
     np.testing.assert_array_equal(sub.capability, [[3.0, 1.0]])
     np.testing.assert_array_equal(sub.position[0, :, 0], [30.0, 10.0])

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
+from _problems import subset_issues
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -122,7 +124,7 @@ def test_three_actors_second_exchange_invalidated() -> None:
 def test_without_the_invalidating_exchange_both_would_run() -> None:
     # Control for the test above: with C alone, A-C is made (so it lapsed only because of A-B).
     # Sum c*s: p 0.9, q 0.6; C fully to 0 on p: e_p = 10/0.9 = e_q; A moves e_q*0.6/0.2 = 100/3.
-    p = three_actors().subset_issues([0, 1])
+    p = subset_issues(three_actors(), [0, 1])
     only_c = Problem.single(
         ["A", "C"],
         ["p", "q"],
@@ -178,11 +180,28 @@ def test_registry_batch_and_errors() -> None:
     with pytest.raises(ModelInputError, match="one-draw"):
         model.forecast(batch)
     with pytest.raises(ModelInputError, match="2 issues"):
-        model.forecast(prob.subset_issues([0]))
-    with pytest.raises(ModelInputError, match="variant"):
-        ExchangeModel(variant="random-rate")
-    with pytest.raises(ModelInputError, match="power has shape"):
-        model.forecast(prob, power=np.ones((3, 2)))
+        model.forecast(subset_issues(prob, [0]))
+    with pytest.raises(TypeError, match="variant"):
+        ExchangeModel(variant="equal-gain")  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match=r"Problem.power has shape \(1, 3, 2\), expected"):
+        replace(prob, power=np.ones((1, 3, 2)))
+
+
+def test_per_issue_power_comes_from_the_problem() -> None:
+    """``Problem.power`` (Decide's per-issue power) replaces the capability on each issue."""
+    model = ExchangeModel()
+    prob = three_actors()
+    same = replace(prob, power=np.repeat(prob.capability[:, :, None], prob.n_issues, axis=2))
+    base = model.forecast(prob)
+    np.testing.assert_array_equal(model.forecast(same).outcome, base.outcome)
+    np.testing.assert_array_equal(model.forecast_batch(same).outcome[0], base.outcome)
+    power = same.power.copy()
+    power[0, 0, :] *= 5.0  # actor 0 far stronger on every issue
+    stronger = replace(prob, power=power)
+    assert not np.allclose(model.forecast(stronger).outcome, base.outcome)
+    np.testing.assert_array_equal(
+        model.forecast_batch(stronger).outcome[0], model.forecast(stronger).outcome
+    )
 
 
 @settings(max_examples=40, deadline=None)

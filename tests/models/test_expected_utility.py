@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from _problems import subset_actors
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -141,11 +142,11 @@ def test_batch_equals_single_draws() -> None:
     model = ExpectedUtility(max_rounds=5)
     batch = model.forecast_batch(problem)
     assert batch.outcome.shape == (5, 3)
-    assert batch.n_rounds is not None and batch.n_rounds.shape == (5,)
+    assert batch.n_states is not None and batch.n_states.shape == (5,)
     for d in range(5):
         single = model.forecast(problem.draw(d))
         np.testing.assert_allclose(batch.outcome[d], single.outcome, atol=1e-12)
-        assert batch.n_rounds[d] == len(single.rounds) - 1
+        assert batch.n_states[d] == len(single.rounds)
 
 
 @pytest.mark.parametrize(("n", "k", "draws"), [(6, 5, 120), (30, 2, 12)])
@@ -156,14 +157,14 @@ def test_batch_equals_single_draws_bit_for_bit(n: int, k: int, draws: int) -> No
     problem = random_problem(7 + n, n=n, k=k, draws=draws)
     model = ExpectedUtility(max_rounds=8)
     batch = model.forecast_batch(problem)
-    assert batch.n_rounds is not None
+    assert batch.n_states is not None
     final, _, _, _ = model._simulate(problem, trace=False)
     stopped = []  # per game: the last round that moved it
     for d in range(draws):
         single = model.forecast(problem.draw(d))
         np.testing.assert_array_equal(batch.outcome[d], single.outcome)
         np.testing.assert_array_equal(final[d], single.rounds[-1].positions)
-        assert batch.n_rounds[d] == len(single.rounds) - 1
+        assert batch.n_states[d] == len(single.rounds)
         states = np.array([r.positions for r in single.rounds])  # (rounds + 1, n, k)
         changed = np.any(states[1:] != states[:-1], axis=1)  # (rounds, k)
         stopped += [int(np.flatnonzero(c)[-1]) + 1 if c.any() else 0 for c in changed.T]
@@ -186,7 +187,7 @@ def test_registry_and_params() -> None:
 def test_permuting_actors_permutes_nothing(seed: int, n: int) -> None:
     problem = random_problem(seed, n=n, k=2)
     perm = np.random.default_rng(seed + 1).permutation(n)
-    permuted = problem.subset_actors(perm)
+    permuted = subset_actors(problem, perm)
     model = ExpectedUtility(max_rounds=5)
     a, b = model.forecast(problem), model.forecast(permuted)
     np.testing.assert_allclose(a.outcome, b.outcome, atol=1e-9)
@@ -246,7 +247,7 @@ def test_all_actors_at_one_position_nothing_moves() -> None:
         np.testing.assert_array_equal(fc.outcome, [5.0, 1.0])
         assert fc.tables["offers"].empty
         batch = ExpectedUtility(q=q).forecast_batch(problem)
-        assert batch.n_rounds is not None and batch.n_rounds[0] == 0
+        assert batch.n_states is not None and batch.n_states[0] == 1
 
 
 def test_positions_stay_within_initial_range() -> None:

@@ -158,12 +158,12 @@ def test_forecast_batch_matches_one_draw_runs_with_different_stopping_times() ->
     model = SpatialModel()
     result = model.forecast_batch(batch)
     assert result.outcome.shape == (5, batch.n_issues)
-    assert result.n_rounds is not None
+    assert result.n_states is not None
     singles = [model.forecast(batch.draw(i)) for i in range(5)]
     for i, single in enumerate(singles):
         np.testing.assert_array_equal(result.outcome[i], single.outcome)
-        assert result.n_rounds[i] == len(single.rounds)
-    assert len(set(result.n_rounds.tolist())) > 1, "draws should stop at different states"
+        assert result.n_states[i] == len(single.rounds)
+    assert len(set(result.n_states.tolist())) > 1, "draws should stop at different states"
 
 
 def test_run_freezes_stopped_draws() -> None:

@@ -116,6 +116,12 @@ def test_varying_power(tmp_path: Path) -> None:
         sc.to_problem()
     np.testing.assert_allclose(sc.to_problem(average_varying_power=True).capability[0], [0.4, 0.4])
     np.testing.assert_array_equal(sc.power, [[0.2, 0.6], [0.4, 0.4]])
+    assert sc.to_problem(average_varying_power=True).power is None
+    # the per-issue power rides on the Problem, where the exchange model reads it
+    per_issue = sc.to_problem(per_issue_power=True)
+    np.testing.assert_array_equal(per_issue.power, [[[0.2, 0.6], [0.4, 0.4]]])
+    np.testing.assert_allclose(per_issue.capability[0], [0.4, 0.4])
+    np.testing.assert_array_equal(per_issue.draw(0).power, per_issue.power)
 
 
 def test_missing_file(tmp_path: Path) -> None:

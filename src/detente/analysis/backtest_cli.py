@@ -17,15 +17,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from detente.analysis.backtest import (
-    BASELINES,
-    CAPABILITY_MODES,
-    BacktestResult,
-    DeuFormatError,
-    read_deu,
-    resolve_models,
-    run_backtest,
-)
+from detente.analysis.backtest import BASELINES, BacktestResult, resolve_models, run_backtest
+from detente.scenario.deu import CAPABILITY_MODES, DeuFormatError, read_deu
 
 FORMATS = ("table", "json")
 _SHORT_VERDICT = {

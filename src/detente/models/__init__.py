@@ -1,7 +1,9 @@
 """Forecasting models behind one interface (see :mod:`detente.models.base`).
 
 Models are registered by name and imported lazily, so a model's optional dependencies are only
-needed when it is used.
+needed when it is used. The naive baselines (:mod:`detente.models.baselines`) are models too,
+found by the same :func:`get_model`, but kept in their own registry so that the lists of models
+(``detente models``, the report, the web explorer) show only the models.
 """
 
 from __future__ import annotations
@@ -27,6 +29,12 @@ MODEL_REGISTRY: dict[str, str] = {
     "exchange": "detente.models.exchange:ExchangeModel",
 }
 
+#: registry name -> "module:Class" of the baselines (:mod:`detente.models.baselines`)
+BASELINE_REGISTRY: dict[str, str] = {
+    "status-quo": "detente.models.baselines:StatusQuo",
+    "midpoint": "detente.models.baselines:Midpoint",
+}
+
 
 class UnknownModelError(KeyError):
     def __str__(self) -> str:
@@ -34,12 +42,14 @@ class UnknownModelError(KeyError):
 
 
 def model_class(name: str) -> type[Model]:
-    """The model class registered under ``name``."""
-    try:
-        target = MODEL_REGISTRY[name]
-    except KeyError:
+    """The model (or baseline) class registered under ``name``."""
+    target = MODEL_REGISTRY.get(name) or BASELINE_REGISTRY.get(name)
+    if target is None:
         known = ", ".join(sorted(MODEL_REGISTRY))
-        raise UnknownModelError(f"unknown model {name!r} (expected one of: {known})") from None
+        baselines = ", ".join(sorted(BASELINE_REGISTRY))
+        raise UnknownModelError(
+            f"unknown model {name!r} (expected one of: {known}; baselines: {baselines})"
+        )
     module_name, _, class_name = target.partition(":")
     cls: type[Model] = getattr(importlib.import_module(module_name), class_name)
     return cls
@@ -51,7 +61,10 @@ def get_model(name: str, **params: Any) -> Model:
 
 
 def available_models() -> list[str]:
-    """Names of registered models whose module imports (i.e. implemented and installed)."""
+    """Names of registered models whose module imports (i.e. implemented and installed).
+
+    The baselines are not among them (see :data:`BASELINE_REGISTRY`).
+    """
     names = []
     for name in MODEL_REGISTRY:
         try:
@@ -63,6 +76,7 @@ def available_models() -> list[str]:
 
 
 __all__ = [
+    "BASELINE_REGISTRY",
     "MODEL_REGISTRY",
     "Forecast",
     "Forecasts",

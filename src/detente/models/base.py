@@ -15,6 +15,8 @@ scale. Saliences are in [0, 1]; capabilities are positive.
 
 from __future__ import annotations
 
+import json
+import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -46,6 +48,9 @@ class Problem:
         status_quo: ``(D, k)``; NaN where the scenario gives none.
         name: a label for messages (scenario id or file name).
         actor_names, issue_labels: human-readable labels, same order as ids.
+        power: optional ``(D, n, k)`` power of each actor on each issue, for a model that
+            weighs issues separately (the exchange model, as Decide's per-issue power); None:
+            every issue uses ``capability``. Models that do not read it ignore it.
     """
 
     actors: tuple[str, ...]
@@ -59,6 +64,7 @@ class Problem:
     name: str = ""
     actor_names: tuple[str, ...] = ()
     issue_labels: tuple[str, ...] = ()
+    power: FloatArray | None = None
 
     def __post_init__(self) -> None:
         d, n = self.capability.shape
@@ -71,6 +77,8 @@ class Problem:
             "scale_max": (k,),
             "status_quo": (d, k),
         }
+        if self.power is not None:
+            expected["power"] = (d, n, k)
         for attr, shape in expected.items():
             got = getattr(self, attr).shape
             if got != shape:
@@ -158,40 +166,7 @@ class Problem:
             name=self.name,
             actor_names=self.actor_names,
             issue_labels=self.issue_labels,
-        )
-
-    def subset_actors(self, actor_indices: list[int] | NDArray[np.intp]) -> Problem:
-        """The same problem with some actors (in the given order: a permutation reorders)."""
-        idx = np.asarray(actor_indices, dtype=np.intp)
-        return Problem(
-            actors=tuple(self.actors[i] for i in idx),
-            issues=self.issues,
-            capability=self.capability[:, idx],
-            position=self.position[:, idx, :],
-            salience=self.salience[:, idx, :],
-            scale_min=self.scale_min,
-            scale_max=self.scale_max,
-            status_quo=self.status_quo,
-            name=self.name,
-            actor_names=tuple(self.actor_names[i] for i in idx),
-            issue_labels=self.issue_labels,
-        )
-
-    def subset_issues(self, issue_indices: list[int]) -> Problem:
-        """The same problem restricted to some issues (in the given order)."""
-        idx = np.asarray(issue_indices, dtype=np.intp)
-        return Problem(
-            actors=self.actors,
-            issues=tuple(self.issues[i] for i in issue_indices),
-            capability=self.capability,
-            position=self.position[:, :, idx],
-            salience=self.salience[:, :, idx],
-            scale_min=self.scale_min[idx],
-            scale_max=self.scale_max[idx],
-            status_quo=self.status_quo[:, idx],
-            name=self.name,
-            actor_names=self.actor_names,
-            issue_labels=tuple(self.issue_labels[i] for i in issue_indices),
+            power=None if self.power is None else self.power[sl],
         )
 
 
@@ -255,18 +230,77 @@ class Forecast:
                     rows.append(row)
         return pd.DataFrame(rows)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The forecast as plain JSON data (NaN becomes None), the one serialisation.
+
+        Keys, in order: ``model``, ``parameters`` (constructor parameters; an object JSON cannot
+        hold becomes its ``str``), ``issues`` (``id``, ``label``, ``forecast`` per issue), then
+        ``rounds`` when the model has them (per state: ``positions`` as actor -> issue ->
+        position, and ``probabilities`` as actor -> probability or None) and ``tables`` when it
+        has any (name -> list of records). The command line adds the scenario and worldview, the
+        web explorer each issue's meaning on its scale.
+        """
+        problem = self.problem
+        result: dict[str, Any] = {
+            "model": self.model,
+            "parameters": json.loads(json.dumps(self.parameters, default=str)),
+            "issues": [
+                {"id": issue, "label": label, "forecast": _finite(self.outcome[j])}
+                for j, (issue, label) in enumerate(
+                    zip(problem.issues, problem.issue_labels, strict=True)
+                )
+            ],
+        }
+        if self.rounds:
+            result["rounds"] = [
+                {
+                    "positions": {
+                        actor: {
+                            issue: _finite(state.positions[i, j])
+                            for j, issue in enumerate(problem.issues)
+                        }
+                        for i, actor in enumerate(problem.actors)
+                    },
+                    "probabilities": (
+                        {
+                            actor: _finite(state.probabilities[i])
+                            for i, actor in enumerate(problem.actors)
+                        }
+                        if state.probabilities is not None
+                        else None
+                    ),
+                }
+                for state in self.rounds
+            ]
+        if self.tables:
+            result["tables"] = {
+                name: json.loads(frame.to_json(orient="records"))
+                for name, frame in self.tables.items()
+            }
+        return result
+
+
+def _finite(x: Any) -> float | None:
+    """``float(x)``, or None where it is NaN or infinite (JSON has neither)."""
+    value = float(x)
+    return value if math.isfinite(value) else None
+
 
 @dataclass(frozen=True)
 class Forecasts:
     """The result of one model on a batch: ``outcome`` is ``(D, k)``.
 
-    ``n_rounds`` is ``(D,)`` for dynamic models (how many rounds each draw ran), else None.
+    ``n_states`` is ``(D,)`` for dynamic models, else None: how many states each draw's run has,
+    state 0 (the input) included, so that ``n_states[d] == len(model.forecast(
+    problem.draw(d)).rounds)``. (Expected utility: rounds that moved someone, plus one; spatial:
+    KTAB's states; exchange: iterations plus one.) Nothing in detente reads it beyond the
+    contract tests; it is there for a user asking how long each draw's bargaining ran.
     """
 
     model: str
     issues: tuple[str, ...]
     outcome: FloatArray
-    n_rounds: NDArray[np.int64] | None = None
+    n_states: NDArray[np.int64] | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
@@ -289,12 +323,33 @@ class Model(ABC):
         title: a short human title.
         source: the paper(s) the implementation follows.
         dynamic: True when the model produces rounds.
+
+    Tags (what callers need to know about a model, asked of the class, never of its name):
+        multi_issue: the forecast of each issue comes from bargaining over all the problem's
+            issues at once (trades across issues), so the model must see every issue of a
+            decision in one problem (the backtest gives it one problem per proposal) and its
+            per-issue forecast is not a like-for-like companion of single-issue models' (the
+            report leaves it out unless asked for).
+        min_actors, min_issues: the smallest problem the model accepts; a smaller one raises
+            :class:`ModelInputError`.
+        order_dependent: exact or near ties are resolved by the order of the actors (and
+            issues) in the input, by design (as the reference implementation does), so
+            permuting the actors of a tied problem can change the forecast.
+        baseline: a reference forecaster that reads no actor data (see
+            :mod:`detente.models.baselines`); listed apart from the models.
+        needs_status_quo: the forecast is undefined (NaN) where the problem gives no status quo.
     """
 
     name: ClassVar[str]
     title: ClassVar[str]
     source: ClassVar[str]
     dynamic: ClassVar[bool] = False
+    multi_issue: ClassVar[bool] = False
+    min_actors: ClassVar[int] = 1
+    min_issues: ClassVar[int] = 1
+    order_dependent: ClassVar[bool] = False
+    baseline: ClassVar[bool] = False
+    needs_status_quo: ClassVar[bool] = False
 
     @abstractmethod
     def forecast(self, problem: Problem) -> Forecast:

@@ -15,14 +15,13 @@ from typing import ClassVar
 import pandas as pd
 
 from detente.models._weights import influence
+from detente.models._weights import weighted_mean as _weighted_mean
 from detente.models.base import FloatArray, Forecast, Forecasts, Model, Problem, require_single
 
 
 def weighted_mean(problem: Problem) -> FloatArray:
     """``(D, k)`` capability × salience weighted mean positions."""
-    w = influence(problem)
-    result: FloatArray = (w * problem.position).sum(axis=1) / w.sum(axis=1)
-    return result
+    return _weighted_mean(problem.position, influence(problem), axis=1)
 
 
 class Compromise(Model):

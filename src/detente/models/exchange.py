@@ -477,6 +477,10 @@ class ExchangeModel(Model):
             move is capped to zero. It serves to replay Decide, whose choice there is decided by
             rounding noise (``docs/models/exchange.md``, "Iterations beyond 3").
 
+    Power: an actor's power on an issue is ``problem.power`` when the problem gives it
+    (Decide's per-issue power, see :meth:`detente.scenario.decide.DecideScenario.to_problem`),
+    else its ``capability`` on every issue.
+
     The sequential selection loops in Python; ``forecast_batch`` loops over draws.
     """
 
@@ -487,26 +491,25 @@ class ExchangeModel(Model):
         "Dijkstra, Van Assen & Stokman 2008; Decide (Draaijer) 2022.1.28"
     )
     dynamic: ClassVar[bool] = True
+    multi_issue: ClassVar[bool] = True
+    min_actors: ClassVar[int] = 2
+    min_issues: ClassVar[int] = 2
+    #: exchanges of equal gain are taken in the order they were found (input order), as Decide
+    order_dependent: ClassVar[bool] = True
 
     def __init__(
         self,
         iterations: int = 1,
         seed: int | None = None,
-        variant: str = "equal-gain",
         salience_weight: float = 0.4,
         fixed_weight: float = 0.1,
         tie_breaker: TieBreaker | None = None,
         on_target: OnTarget | None = None,
     ) -> None:
-        if variant != "equal-gain":
-            raise ModelInputError(
-                f"exchange: variant {variant!r} is not implemented (expected 'equal-gain')"
-            )
         if iterations < 1:
             raise ModelInputError(f"exchange: iterations={iterations}, expected >= 1")
         self.iterations = int(iterations)
         self.seed = seed
-        self.variant = variant
         self.salience_weight = float(salience_weight)
         self.fixed_weight = float(fixed_weight)
         self.tie_breaker = tie_breaker
@@ -514,7 +517,7 @@ class ExchangeModel(Model):
 
     # -- core --------------------------------------------------------------------------------
     def _prepare(
-        self, problem: Problem, index: int, power: FloatArray | None
+        self, problem: Problem, index: int
     ) -> tuple[FloatArray, FloatArray, FloatArray, np.ndarray, FloatArray, FloatArray]:
         if problem.n_actors < 2 or problem.n_issues < 2:
             raise ModelInputError(
@@ -526,14 +529,10 @@ class ExchangeModel(Model):
         step = np.where(width > 0, 100.0 / np.where(width > 0, width, 1.0), 0.0)
         x = (problem.position[index] - lo) * step
         s = problem.salience[index].astype(float)
-        if power is None:
+        if problem.power is None:
             c = np.repeat(problem.capability[index][:, None], problem.n_issues, axis=1)
         else:
-            c = np.asarray(power, dtype=np.float64)
-            if c.shape != s.shape:
-                raise ModelInputError(
-                    f"exchange: power has shape {c.shape}, expected {s.shape} (actors × issues)"
-                )
+            c = np.asarray(problem.power[index], dtype=np.float64)
         present = np.isfinite(x) & np.isfinite(s) & np.isfinite(c) & (s > 0) & (c > 0)
         if np.any(~np.isfinite(x) & present):
             raise ModelInputError("exchange: non-finite position")
@@ -560,13 +559,8 @@ class ExchangeModel(Model):
         return results
 
     # -- interface ---------------------------------------------------------------------------
-    def forecast(self, problem: Problem, power: FloatArray | None = None) -> Forecast:
-        """Run the exchange rounds on a one-draw problem.
-
-        Args:
-            problem: one draw.
-            power: optional ``(n, k)`` power per actor and issue (Decide's per-issue power);
-                by default every issue uses ``problem.capability``.
+    def forecast(self, problem: Problem) -> Forecast:
+        """Run the exchange rounds on a one-draw problem (power: see the class docstring).
 
         Returns a forecast whose ``outcome`` is the capability×salience weighted mean of the
         voting positions after the last round's exchanges, ``rounds`` state 0 the input and
@@ -575,7 +569,7 @@ class ExchangeModel(Model):
         third actor).
         """
         require_single(problem, self.name)
-        x, s, c, present, lo, step = self._prepare(problem, 0, power)
+        x, s, c, present, lo, step = self._prepare(problem, 0)
         results = self._simulate(x, s, c, present)
 
         def denorm(values: FloatArray) -> FloatArray:
@@ -635,11 +629,11 @@ class ExchangeModel(Model):
             parameters=self.get_params(),
         )
 
-    def forecast_batch(self, problem: Problem, power: FloatArray | None = None) -> Forecasts:
+    def forecast_batch(self, problem: Problem) -> Forecasts:
         """Forecast every draw (a Python loop over draws; no tables are built)."""
         outcomes = np.empty((problem.n_draws, problem.n_issues))
         for d in range(problem.n_draws):
-            x, s, c, present, lo, step = self._prepare(problem, d, power)
+            x, s, c, present, lo, step = self._prepare(problem, d)
             final = self._simulate(x, s, c, present)[-1].outcome
             safe = np.where(step > 0, step, 1.0)
             outcomes[d] = np.where(step > 0, final / safe + lo, lo)
@@ -647,7 +641,7 @@ class ExchangeModel(Model):
             model=self.name,
             issues=problem.issues,
             outcome=outcomes,
-            n_rounds=np.full(problem.n_draws, self.iterations + 1, dtype=np.int64),
+            n_states=np.full(problem.n_draws, self.iterations + 1, dtype=np.int64),
             parameters=self.get_params(),
         )
 

@@ -51,6 +51,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import pandas as pd
 
+from detente.models import _weights
 from detente.models.base import (
     FloatArray,
     Forecast,
@@ -115,22 +116,16 @@ def weighted_median(x: FloatArray, w: FloatArray) -> FloatArray:
     """Weighted median along the last axis: the lowest position holding half the weight.
 
     In one dimension with linear utilities this is the Condorcet winner of BdM's pairwise
-    capability × salience votes (Black 1948), the "median voter position" of BdM (1994).
+    capability × salience votes (Black 1948), the "median voter position" of BdM (1994). An
+    exact 50/50 split of the weight goes to the *lower* of the two positions
+    (:func:`detente.models._weights.weighted_median` with ``ties="lower"``).
     """
-    order = np.argsort(x, axis=-1, kind="stable")
-    xs = np.take_along_axis(x, order, axis=-1)
-    cw = np.cumsum(np.take_along_axis(w, order, axis=-1), axis=-1)
-    half = 0.5 * cw[..., -1:]
-    # relative tolerance so that an exact half split is not lost to rounding
-    idx = np.argmax(cw >= half * (1.0 - 1e-12), axis=-1)
-    out: FloatArray = np.take_along_axis(xs, idx[..., None], axis=-1)[..., 0]
-    return out
+    return _weights.weighted_median(x, w, ties="lower")
 
 
 def weighted_mean(x: FloatArray, w: FloatArray) -> FloatArray:
     """Capability × salience weighted mean along the last axis."""
-    out: FloatArray = (x * w).sum(axis=-1) / w.sum(axis=-1)
-    return out
+    return _weights.weighted_mean(x, w, axis=-1)
 
 
 class ExpectedUtility(Model):
@@ -157,6 +152,7 @@ class ExpectedUtility(Model):
         "Scholz, Calbert & Smith 2011 (J. Theoretical Politics 23(4):510-531)"
     )
     dynamic: ClassVar[bool] = True
+    min_actors: ClassVar[int] = 2
 
     def __init__(
         self,
@@ -481,7 +477,7 @@ class ExpectedUtility(Model):
             model=self.name,
             issues=problem.issues,
             outcome=outcome,
-            n_rounds=per_draw.astype(np.int64),
+            n_states=per_draw.astype(np.int64) + 1,
             parameters=self.get_params(),
         )
 

@@ -11,7 +11,8 @@ Actor *i* votes between two candidate positions *a* and *b* on issue *j* with we
 the weighted medians (Black 1948), so the position beating every other one is the weighted
 median. Candidates are the actors' positions (the minimum of the piecewise-linear *L* is always
 attained at one); where *L* is flat between two positions (an exact 50/50 split of weight), every
-point of that interval ties and we return its midpoint, which ties or beats every other position.
+point of that interval ties and we return its midpoint, which ties or beats every other position
+(:func:`detente.models._weights.weighted_median` with ``ties="midpoint"``).
 
 Sources: Black (1948), "On the rationale of group decision-making", JPE 56(1); Bueno de
 Mesquita (1994), "Political forecasting: an expected utility method", in Bueno de Mesquita &
@@ -26,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from detente.models._weights import influence
+from detente.models._weights import weighted_median as _weighted_median
 from detente.models.base import FloatArray, Forecast, Forecasts, Model, Problem, require_single
 
 
@@ -43,20 +45,9 @@ def weighted_distance_loss(
 
 def weighted_median(problem: Problem) -> FloatArray:
     """``(D, k)`` Condorcet-winning position per issue (midpoint of the set of winners)."""
-    w = influence(problem)
-    x = problem.position
-    loss = weighted_distance_loss(w, x, x)  # (D, n, k): loss at each actor's position
-    best = loss.min(axis=1, keepdims=True)
-    # Relative tolerance: ties in exact arithmetic must stay ties after float rounding. It is
-    # relative to the loss's own magnitude (total weight × spread of positions), not to 1, so
-    # that small weights or a narrow scale do not turn a strict winner into a tie.
-    spread = x.max(axis=1, keepdims=True) - x.min(axis=1, keepdims=True)
-    scale = w.sum(axis=1, keepdims=True) * spread
-    tied = loss <= best + 1e-12 * scale
-    lo = np.where(tied, x, np.inf).min(axis=1)
-    hi = np.where(tied, x, -np.inf).max(axis=1)
-    result: FloatArray = (lo + hi) / 2.0
-    return result
+    w = np.moveaxis(influence(problem), 1, 2)  # (D, k, n): actors last
+    x = np.moveaxis(problem.position, 1, 2)
+    return _weighted_median(x, w, ties="midpoint")
 
 
 class WeightedMedian(Model):

@@ -247,6 +247,9 @@ class SpatialModel(Model):
     title: ClassVar[str] = "Spatial Model of Politics (KTAB)"
     source: ClassVar[str] = "Wise et al., KTAB Spatial Model of Politics, KAPSARC 2015 (smpc)"
     dynamic: ClassVar[bool] = True
+    min_actors: ClassVar[int] = MIN_ACTORS
+    #: near-ties resolve as KTAB resolves them, by its accumulation order (the actors' order)
+    order_dependent: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -577,7 +580,7 @@ class SpatialModel(Model):
             model=self.name,
             issues=problem.issues,
             outcome=outcome,
-            n_rounds=run.n_states,
+            n_states=run.n_states,
             parameters=self.get_params(),
         )
 

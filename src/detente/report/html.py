@@ -677,11 +677,14 @@ def build_report(loaded: LoadedScenario, opts: ReportOptions) -> str:
     """The report as one HTML string (self-contained: plotly.js and CSS inline)."""
     from plotly.offline import get_plotlyjs
 
-    from detente.models import available_models
+    from detente.models import available_models, model_class
 
     sc = loaded.scenario
     if not opts.models:
-        opts.models = [m for m in available_models() if m != "exchange"] or ["compromise"]
+        # by default the per-issue models: a multi-issue model's forecast of one issue comes
+        # from trades across all of them (see Model.multi_issue), shown when asked for
+        per_issue = [m for m in available_models() if not model_class(m).multi_issue]
+        opts.models = per_issue or ["compromise"]
     for wv in opts.worldviews:
         with_worldview(loaded, wv)  # unknown worldview: InputError
     figs = _Figures()

@@ -100,21 +100,29 @@ class DecideScenario:
                     self.name,
                     f"actor {actor.id!r} has a power that varies across issues "
                     f"({row.min():g}..{row.max():g}); a detente Problem has one capability "
-                    "per actor: pass DecideScenario.power to ExchangeModel.forecast(power=...)",
+                    "per actor: use to_problem(per_issue_power=True), whose Problem.power the "
+                    "exchange model reads",
                     field="#D.power",
                 )
             caps[a] = float(row[0]) if np.ptp(row) == 0 else float(row.mean())
         return caps
 
-    def to_problem(self, average_varying_power: bool = False) -> Problem:
+    def to_problem(
+        self, average_varying_power: bool = False, per_issue_power: bool = False
+    ) -> Problem:
         """The scenario as a one-draw :class:`Problem` on each issue's own scale.
 
         A missing actor×issue becomes salience 0 (so the actor carries no weight in any
         weighted mean and the exchange model leaves it out of that issue, as Decide does), and
         its position is set to the capability×salience weighted mean of the others, so that
         unweighted position statistics are not pulled towards an arbitrary value.
+
+        With ``per_issue_power`` the problem also carries every actor's power on every issue
+        (``Problem.power``, 0 where the actor has no record), which the exchange model reads as
+        Decide does; the capability is then the actor's power averaged over its issues (what
+        the models that read one capability per actor see).
         """
-        cap = self.capability(average_varying_power)
+        cap = self.capability(average_varying_power or per_issue_power)
         present = self.present
         sal = np.where(present, self.salience, 0.0)
         pos = np.array(self.position, dtype=np.float64)
@@ -151,6 +159,7 @@ class DecideScenario:
             name=problem.name,
             actor_names=tuple(a.name or a.id for a in self.actors),
             issue_labels=tuple(i.name or i.id for i in self.issues),
+            power=np.where(present, self.power, 0.0)[None] if per_issue_power else None,
         )
 
 

@@ -280,38 +280,19 @@ def models_json() -> list[dict[str, Any]]:
 
 
 def forecast_json(sc: Scenario, fc: Forecast) -> dict[str, Any]:
-    problem = fc.problem
-    issues = []
-    for j, issue in enumerate(sc.issues):
-        x = float(fc.outcome[j])
-        issues.append(
-            {
-                "id": issue.id,
-                "label": issue.label,
-                "forecast": num(x),
-                "meaning": issue.scale.describe(x) if math.isfinite(x) else "",
-            }
-        )
-    rounds = [
-        {
-            "positions": {
-                actor: {issue: num(state.positions[i, j]) for j, issue in enumerate(problem.issues)}
-                for i, actor in enumerate(problem.actors)
-            },
-            "probabilities": (
-                {a: num(state.probabilities[i]) for i, a in enumerate(problem.actors)}
-                if state.probabilities is not None
-                else None
-            ),
-        }
-        for state in fc.rounds
+    """:meth:`Forecast.to_dict` without the tables, plus the model's title, each issue's
+    meaning on its scale, and ``rounds`` (empty for a static model)."""
+    body = fc.to_dict()
+    issues = [
+        {**row, "meaning": issue.scale.describe(x) if math.isfinite(x) else ""}
+        for issue, row, x in zip(sc.issues, body["issues"], fc.outcome.tolist(), strict=True)
     ]
     return {
-        "model": fc.model,
+        "model": body["model"],
         "title": model_class(fc.model).title,
-        "parameters": jsonable(fc.parameters),
+        "parameters": jsonable(body["parameters"]),
         "issues": issues,
-        "rounds": rounds,
+        "rounds": body.get("rounds", []),
     }
 
 

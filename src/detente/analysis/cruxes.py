@@ -46,11 +46,10 @@ from detente.analysis.sensitivity import game_output_values
 from detente.models import get_model
 from detente.models.base import FloatArray, Problem
 from detente.scenario.load import LoadedScenario, parse_document, worldview_document
-from detente.scenario.paths import get_path, resolve_path, set_path
+from detente.scenario.paths import get_path, path_label, resolve_path, set_path
 from detente.scenario.problem import to_problem
 from detente.scenario.quantity import Quantity
 from detente.scenario.schema import Scenario
-from detente.uncertainty.sampling import path_label
 
 Mode = Literal["point", "mc"]
 _BASIS_KEYS = ("source", "assumption", "data")

@@ -63,8 +63,9 @@ import pandas as pd
 
 from detente.analysis.outputs import OutputSpec, game_of
 from detente.models.base import FloatArray
+from detente.scenario.paths import game_path_label
 from detente.scenario.schema import Scenario
-from detente.uncertainty.sampling import Parameter, game_path_label, uncertain_parameters
+from detente.uncertainty.sampling import Parameter, uncertain_parameters
 
 if TYPE_CHECKING:
     from detente.scenario.game import GameSpec

@@ -31,12 +31,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 from detente.models.base import FloatArray, Problem
+from detente.scenario.paths import path_label
 from detente.scenario.problem import to_problem
 from detente.scenario.quantity import Quantity
 from detente.scenario.schema import Scenario
@@ -57,7 +58,8 @@ class Parameter:
     Attributes:
         path: the scenario path, the one worldview overrides use
             (``actors.dprk.stances.sanctions.salience``).
-        label: a human label (``North Korea — Sanctions relief — salience``, :func:`path_label`).
+        label: a human label (``North Korea — Sanctions relief — salience``,
+            :func:`detente.scenario.paths.path_label`).
         quantity: the distribution (after the worldview's overrides).
         support: the smallest interval holding every value (``low < high``).
         field: which :class:`Problem` array the value goes into (None: a judgment the models do
@@ -84,56 +86,6 @@ class Parameter:
     ) -> Parameter:
         """A parameter whose support is its quantity's."""
         return cls(path, label, quantity, quantity.support(), field, index)
-
-
-# ------------------------------------------------------------------------------- path labels
-# The one labeller of scenario paths (Monte Carlo, sensitivity and crux tables all show these
-# words). It reads the scenario's own names: actor names, issue labels, the game's type and move
-# labels. (It belongs with the other path helpers in scenario/, once that module exists.)
-
-
-def path_label(scenario: Scenario, path: str) -> str:
-    """A path in the scenario's own words (actor names, issue labels, move and type labels);
-    the path itself when it names nothing the scenario has."""
-    parts = path.split(".")
-    try:
-        if parts[0] == "actors" and len(parts) >= 3:
-            actor = scenario.actor(parts[1])
-            if parts[2] == "stances" and len(parts) >= 5:
-                return f"{actor.name} — {scenario.issue(parts[3]).label} — {parts[4]}"
-            return f"{actor.name} — {' '.join(parts[2:])}"
-        if parts[0] == "issues" and len(parts) >= 3:
-            return f"{scenario.issue(parts[1]).label} — {' '.join(parts[2:]).replace('_', ' ')}"
-        if parts[0] == "game" and scenario.game is not None:
-            return game_path_label(scenario.game, path)
-    except StopIteration:
-        pass
-    return path
-
-
-def game_path_label(game: Any, path: str) -> str:
-    """A readable label for a ``game.*`` path, in the game's words where it has labels."""
-    parts = path.split(".")[1:]
-    words: list[str] = []
-    if parts[:1] == ["types"] and len(parts) > 1:
-        tt = next((t for t in game.types if t.id == parts[1]), None)
-        words.append(tt.label if tt else parts[1])
-        rest = parts[2:]
-        if rest[:1] == ["lift"] and len(rest) > 1:
-            move = next((m for m in game.coalition_moves if m.id == rest[1]), None)
-            words.append(f"response to “{move.label if move else rest[1]}”")
-        else:
-            words.extend(rest)
-    elif parts[:1] in (["coalition_moves"], ["target_moves"]) and len(parts) > 1:
-        moves = game.coalition_moves if parts[0] == "coalition_moves" else game.target_moves
-        move_obj: Any = next((m for m in moves if m.id == parts[1]), None)
-        words.append(move_obj.label if move_obj else parts[1])
-        words.extend(p for p in parts[2:] if p != "effects")
-    elif parts[:1] == ["strategies"] and len(parts) > 1:
-        words.extend([parts[1], *parts[3:]])
-    else:
-        words.extend(parts)
-    return "game — " + " — ".join(w.replace("_", " ") for w in words)
 
 
 def _all_quantities(scenario: Scenario) -> list[Parameter]:

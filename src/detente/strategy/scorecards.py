@@ -206,12 +206,13 @@ def scorecard_rows(frame: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     label, the direction and the weight share)."""
     metric_rows = frame[frame["metric"] != SCORE]
     names = list(dict.fromkeys(metric_rows["metric"]))
-    first = metric_rows.drop_duplicates("metric").set_index("metric")
+    first = metric_rows.drop_duplicates("metric")
+    better = dict(zip(first["metric"], first["better"], strict=True))
+    share = dict(zip(first["metric"], first["weight"].astype(float), strict=True))
     header = ["rank", "strategy", "score", "gap to next"]
     for name in names:
-        arrow = "↑" if first.at[name, "better"] == "higher" else "↓"
-        share = float(first.at[name, "weight"])
-        header.append(f"{metric(name).label} {arrow} w={share:.2f}")
+        arrow = "↑" if better[name] == "higher" else "↓"
+        header.append(f"{metric(name).label} {arrow} w={share[name]:.2f}")
     rows: list[list[str]] = []
     for sid in dict.fromkeys(frame["strategy"]):
         sub = frame[frame["strategy"] == sid].set_index("metric")

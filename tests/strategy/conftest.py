@@ -57,3 +57,11 @@ def minimal_loaded() -> LoadedScenario:
 @pytest.fixture()
 def minimal_game(minimal_raw: dict[str, Any]) -> GameSpec:
     return GameSpec.model_validate(minimal_raw["game"])
+
+
+@pytest.fixture()
+def scorecard_game(minimal_raw: dict[str, Any]) -> GameSpec:
+    """The minimal game with scorecards and composed strategies (tests/strategy/scorecard_game)."""
+    from .scorecard_game import with_scorecards
+
+    return GameSpec.model_validate(with_scorecards(minimal_raw)["game"])

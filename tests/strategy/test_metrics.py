@@ -17,15 +17,17 @@ def _outcomes(game: GameSpec) -> dict[str, np.ndarray]:
     eps = build_episodes(game, 1, 40)
     g = CoalitionGame(game, eps.draws, eps.mix_types, eps.game_seed)
     rng = np.random.default_rng(0)
-    play(g, (make_strategy(game.strategies[0], eps.draws), TypedTarget(g)), 40, (rng, rng))
+    g.record = play(
+        g, (make_strategy(game.strategies[0], eps.draws), TypedTarget(g)), 40, (rng, rng)
+    )
     return g.outcomes()
 
 
 def test_every_outcome_has_an_entry_and_every_entry_is_an_outcome(
-    minimal_game: GameSpec, korea_game: GameSpec
+    minimal_game: GameSpec, korea_game: GameSpec, scorecard_game: GameSpec
 ) -> None:
     used: set[str] = set()
-    for game in (minimal_game, korea_game):
+    for game in (minimal_game, korea_game, scorecard_game):
         out = _outcomes(game)
         assert list(out) == metric_names(game)
         for name, values in out.items():

@@ -30,7 +30,7 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from detente.scenario.quantity import Quantity
+from detente.scenario.quantity import Based, Quantity
 
 #: state variables a move's effect may change (documented in docs/models/strategy-game.md)
 StateVar = Literal[
@@ -198,6 +198,73 @@ class Party(_Strict):
     members: list[str] = Field(default_factory=list)
 
 
+# ------------------------------------------------------------------ scorecards and rule tables
+# (issue 15, items 9 and 10: kept together so that the schema's other additions merge easily)
+
+#: what a composed strategy answers: the target's last perceived move by what it is
+RULE_EVENTS: tuple[str, ...] = ("cooperation", "progress", "stall", "provocation")
+#: every rule a composed strategy may set (its ``rules:`` keys, `after_declaration` aside)
+RULE_NAMES: tuple[str, ...] = ("opening", *RULE_EVENTS)
+
+
+class Answers(_Strict):
+    """Answers to the target's last perceived move, each a role (``game.roles`` binds it).
+
+    ``cooperation``: a cooperative move; ``progress``: a progress move (a ladder rung above the
+    one that opens talks: a freeze, a step), by default the ``cooperation`` answer;
+    ``stall``: the idle move (by kind: any neutral move); ``provocation``: a hostile move.
+    """
+
+    cooperation: str | None = None
+    progress: str | None = None
+    stall: str | None = None
+    provocation: str | None = None
+
+
+class Rules(Answers):
+    """A strategy as a rule table (Axelrod 1984; Osgood 1962): the ``Composed`` strategy.
+
+    ``opening`` is the month-0 move. Later months answer the target's last perceived move
+    (:class:`Answers`); a stall is answered only once the target has been idle for
+    ``stall_months`` months in a row (until then the coalition repeats last month's move).
+    ``after_declaration`` replaces any of the answers once the declaration has been made (the
+    state's ``declared``). Every answer is a role; a rule left out is ``hold``, except
+    ``progress`` (the ``cooperation`` answer) and ``after_declaration`` (the answers before).
+    """
+
+    opening: str | None = None
+    stall_months: int = Field(
+        default=1, ge=1, description="idle months in a row before the stall is answered"
+    )
+    after_declaration: Answers | None = None
+
+
+class ScorecardMetric(_Strict):
+    """One metric of a scorecard: its swing weight and, optionally, its direction."""
+
+    weight: Quantity = Field(
+        description="swing weight: the value of going from the worst to the best strategy "
+        "in the table on this metric (relative to the scorecard's other weights)"
+    )
+    better: Literal["higher", "lower"] | None = Field(
+        default=None, description="override the metric registry's direction for this view"
+    )
+
+
+class Scorecard(Based, _Strict):
+    """A point of view: the metrics it cares about, with weights (docs: "Scorecards").
+
+    ``metrics`` maps a metric name of the registry (:mod:`detente.strategy.metrics`, e.g.
+    ``p_talks_12m``, ``unreciprocated``) to its weight, so a worldview can override one as
+    ``game.scorecards.<id>.metrics.<metric>.weight``. The scorecard's own ``source`` or
+    ``assumption`` says whose view it is.
+    """
+
+    id: str
+    label: str
+    metrics: dict[str, ScorecardMetric] = Field(description="metric name -> weight (and direction)")
+
+
 class StrategyRef(_Strict):
     """A strategy to run: ``strategy`` names a class in :mod:`detente.strategy.strategies`."""
 
@@ -205,6 +272,9 @@ class StrategyRef(_Strict):
     strategy: str
     label: str | None = None
     params: dict[str, Quantity] = Field(default_factory=dict)
+    rules: Rules | None = Field(
+        default=None, description="the rule table of a `Composed` strategy (see Rules)"
+    )
 
 
 class Metrics(_Strict):
@@ -244,6 +314,10 @@ class GameSpec(_Strict):
     types: list[TargetType]
     strategies: list[StrategyRef]
     metrics: Metrics = Field(default_factory=Metrics)
+    scorecards: list[Scorecard] = Field(
+        default_factory=list,
+        description="points of view, each a weighted set of metrics (docs: Scorecards)",
+    )
 
     def month_index(self, month: str) -> int:
         """Months from ``start`` to ``month`` (``start`` is 0)."""

@@ -24,7 +24,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from detente.scenario.errors import Diagnostic, Severity
-from detente.scenario.game import ROLES, UNIT_STATE_VARS, GameSpec, month_number, quantities
+from detente.scenario.game import (
+    ROLES,
+    RULE_EVENTS,
+    UNIT_STATE_VARS,
+    GameSpec,
+    month_number,
+    quantities,
+)
 from detente.scenario.paths import apply_overrides, display_path, resolve_path, walk_quantities
 from detente.scenario.quantity import DIST_PARAMS, Quantity
 from detente.scenario.schema import Scenario
@@ -295,6 +302,13 @@ def _check_meaning(sc: Scenario, report: _Report) -> None:
             )
             if ref.doc not in source_ids:
                 report.add((*sub, "doc"), f"unknown source {ref.doc!r}")
+    for i, card in enumerate(sc.game.scorecards if sc.game is not None else []):
+        for j, ref in enumerate(card.sources()):
+            sub = ("game", "scorecards", i, "source") + (
+                (j,) if isinstance(card.source, list) else ()
+            )
+            if ref.doc not in source_ids:
+                report.add((*sub, "doc"), f"unknown source {ref.doc!r}")
 
     if len(sc.issues) == 0:
         report.add(("issues",), "no issues (expected at least one)")
@@ -429,6 +443,7 @@ def check_game(game: GameSpec, report: Callable[[str, str], None]) -> None:
         ("types", [t.id for t in game.types]),
         ("strategies", [s.id for s in game.strategies]),
         ("vetoes", [v.id for v in game.vetoes]),
+        ("scorecards", [c.id for c in game.scorecards]),
     ):
         seen: set[str] = set()
         for i in ids:
@@ -526,6 +541,46 @@ def check_game(game: GameSpec, report: Callable[[str, str], None]) -> None:
             )
     else:
         report("game.types", "at least one target type is needed")
+    _check_scorecards_and_rules(game, report)
+
+
+def _check_scorecards_and_rules(game: GameSpec, report: Callable[[str, str], None]) -> None:
+    """``game.scorecards`` (a basis, metrics, weights >= 0 not all 0) and the rule tables of
+    composed strategies (every answer a known role the game binds). Metric names need the
+    metric registry: :func:`detente.strategy.checks.check_strategies` checks them."""
+    for card in game.scorecards:
+        base = f"game.scorecards.{card.id}"
+        if not card.has_basis():
+            report(base, "a scorecard says whose view it is: give it a `source` or `assumption`")
+        if not card.metrics:
+            report(f"{base}.metrics", "a scorecard needs at least one metric")
+            continue
+        total = 0.0
+        for name, entry in card.metrics.items():
+            if not _has_params(entry.weight):
+                continue
+            lo, _hi = _safe_support(entry.weight)
+            if lo < 0:
+                report(f"{base}.metrics.{name}.weight", f"weight must be >= 0 (got {lo:g})")
+            total += max(_safe_point(entry.weight), 0.0)
+        if total <= 0:
+            report(f"{base}.metrics", "the weights are all 0: at least one must be positive")
+    for s in game.strategies:
+        if s.rules is None:
+            continue
+        answers: list[tuple[str, str | None]] = [("opening", s.rules.opening)]
+        answers += [(e, getattr(s.rules, e)) for e in RULE_EVENTS]
+        if s.rules.after_declaration is not None:
+            later = s.rules.after_declaration
+            answers += [(f"after_declaration.{e}", getattr(later, e)) for e in RULE_EVENTS]
+        for rule, role in answers:
+            path = f"game.strategies.{s.id}.rules.{rule}"
+            if role is None:
+                continue
+            if role not in ROLES:
+                report(path, f"unknown role {role!r} (known: {', '.join(ROLES)})")
+            elif role not in game.roles:
+                report(path, f"role {role!r} is not bound in game.roles")
 
 
 def _dotted_reporter(report: _Report) -> Callable[[str, str], None]:

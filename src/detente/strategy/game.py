@@ -40,6 +40,7 @@ from detente.strategy.engine import (
     NO_MOVE,
     FloatArray,
     IntArray,
+    Record,
     TiledUniforms,
     Uniforms,
     View,
@@ -83,6 +84,9 @@ class _CompiledEffect:
 
 class CoalitionGame:
     """The stage game of a ``GameSpec`` for ``n`` episodes with the given draws and types."""
+
+    #: the moves of the last play, when :func:`detente.strategy.simulate.simulate` played it
+    record: Record | None = None
 
     def __init__(
         self,

@@ -10,6 +10,12 @@ a game offers, the crux ranking's direction, the Monte Carlo interval (Wilson fo
 normal otherwise: :func:`detente.strategy.simulate.run_strategies`), the table's number format
 and every label the CLI, the report and the web explorer show. Adding a metric is one entry in
 :data:`METRICS` (``tests/strategy/test_metrics.py`` checks that outcomes and registry agree).
+
+An entry with ``always=False`` is reported only by a game whose scorecards name it
+(``game.scorecards``, :mod:`detente.strategy.scorecards`), so adding one leaves every other
+game's tables as they were. Metrics that count moves (concessions made, tests) read the played
+moves, :attr:`CoalitionGame.record <detente.strategy.game.CoalitionGame.record>`, which
+:func:`detente.strategy.simulate.simulate` sets.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import numpy as np
 if TYPE_CHECKING:
     from detente.models.base import FloatArray
     from detente.scenario.game import GameSpec
+    from detente.strategy.engine import IntArray
     from detente.strategy.game import CoalitionGame
 
 Kind = Literal["probability", "count", "level"]
@@ -51,6 +58,8 @@ class Metric:
     param: int | str | None = None
     #: the registry entry's name template, for a metric bound to a game's parameter
     template: str = ""
+    #: reported by every game (True), or only by a game whose scorecards name it (False)
+    always: bool = True
 
     @property
     def key(self) -> str:
@@ -123,6 +132,52 @@ def _vetoes(g: CoalitionGame, m: Metric) -> FloatArray:
     return np.asarray(g.blocked.copy())
 
 
+def _moves(g: CoalitionGame, side: int) -> IntArray:
+    """Side ``side``'s moves in months ``0..checkpoint`` (as played, after vetoes)."""
+    if g.record is None:
+        raise ValueError("this metric counts moves: play the game through simulate()")
+    return g.record.moves[side][:, : g.checkpoint + 1]
+
+
+def concessions_made(g: CoalitionGame) -> FloatArray:
+    """Concessions the coalition made up to the checkpoint, counted as the game counts them
+    for ``unreciprocated``: a concession move each time it is made if some effect of it is not
+    one-off (``repeatable``), otherwise only the first time."""
+    a = _moves(g, 0)
+    out = np.zeros(a.shape[0])
+    for j in np.flatnonzero(g.c_concession):
+        made = a == j
+        out += made.sum(axis=1) if g.repeatable[j] else made.any(axis=1)
+    return out
+
+
+def _steps_per_concession(g: CoalitionGame, m: Metric) -> FloatArray:
+    return np.asarray(g.steps_at_checkpoint / np.maximum(concessions_made(g), 1.0))
+
+
+def _tests_per_year(g: CoalitionGame, m: Metric) -> FloatArray:
+    b = _moves(g, 1)
+    return np.asarray((b == g.test_move).sum(axis=1) * 12.0 / b.shape[1], dtype=np.float64)
+
+
+def _unc_intact(g: CoalitionGame, m: Metric) -> FloatArray:
+    return 1.0 - _unc_challenge(g, m)
+
+
+def _level(var: str) -> Compute:
+    def compute(g: CoalitionGame, m: Metric) -> FloatArray:
+        return np.asarray(g.state[var].copy())
+
+    return compute
+
+
+def _open(var: str) -> Compute:
+    def compute(g: CoalitionGame, m: Metric) -> FloatArray:
+        return (g.state[var] > 0.5).astype(float)
+
+    return compute
+
+
 #: every metric the game reports, in the order of its tables
 METRICS: tuple[Metric, ...] = (
     Metric(
@@ -141,6 +196,21 @@ METRICS: tuple[Metric, ...] = (
     Metric("p_unc_challenge", "P(UNC challenged)", "probability", "lower", _unc_challenge),
     Metric("p_type_correct", "P(type learnt)", "probability", "higher", _type_correct),
     Metric("vetoes", "vetoes", "count", "lower", _vetoes, unit="blocks", per="vetoes"),
+    # reported only where a scorecard names them (issue 15: the articles' points of view)
+    Metric("steps_per_concession", "steps per concession", "level", "higher",
+           _steps_per_concession, unit="steps", always=False),
+    Metric("tests_per_year", "tests per year", "count", "lower", _tests_per_year,
+           unit="tests/year", always=False),
+    Metric("p_unc_intact", "P(UNC intact)", "probability", "higher", _unc_intact,
+           always=False),
+    Metric("exercises", "exercises (end)", "level", "higher", _level("exercises"),
+           unit="share", always=False),
+    Metric("p_link_open", "P(link open, end)", "probability", "higher", _open("hotline"),
+           always=False),
+    Metric("p_talks_open", "P(talks open, end)", "probability", "higher", _open("talks"),
+           always=False),
+    Metric("sanctions", "sanctions (end)", "level", "higher", _level("sanctions"),
+           unit="share", always=False),
 )  # fmt: skip
 _ENTRY_OF = {m.name: m for m in METRICS if "{" not in m.name}
 _PATTERNS = [
@@ -153,8 +223,11 @@ _PATTERNS = [
 def game_metrics(game: GameSpec) -> list[Metric]:
     """The metrics ``game`` reports, in table order, with their parameters filled in."""
     year = (game.metrics.checkpoint or game.end)[:4]
+    named = {name for card in game.scorecards for name in card.metrics}
     out: list[Metric] = []
     for m in METRICS:
+        if not m.always and m.name not in named:
+            continue
         if m.per == "talks_within":
             out.extend(m.bind(w) for w in game.metrics.talks_within)
         elif m.per == "checkpoint":

@@ -32,7 +32,7 @@ from detente.scenario.game import GameSpec, StrategyRef, quantities
 from detente.strategy.engine import FloatArray, IntArray, TiledUniforms, Uniforms, play
 from detente.strategy.game import CoalitionGame, TypedTarget
 from detente.strategy.metrics import MIX, game_metrics
-from detente.strategy.strategies import STRATEGIES, Strategy
+from detente.strategy.strategies import STRATEGIES, Composed, Strategy
 from detente.uncertainty.sampling import path_uniforms
 
 #: the stream of the mix's type draw (a name no scenario path can take)
@@ -89,6 +89,10 @@ def build_episodes(
 def make_strategy(ref: StrategyRef, draws: dict[str, FloatArray]) -> Strategy:
     cls = STRATEGIES[ref.strategy]
     params = {p: draws[f"game.strategies.{ref.id}.params.{p}"] for p in ref.params}
+    if ref.rules is not None:
+        if not issubclass(cls, Composed):
+            raise ValueError(f"{ref.strategy} takes no rules (only Composed does)")
+        return cls(rules=ref.rules, **params)
     return cls(**params)
 
 
@@ -100,24 +104,36 @@ def simulate(
     if ref is None:
         known = ", ".join(s.id for s in game.strategies)
         raise KeyError(f"unknown strategy {strategy_id!r} (known: {known})")
+    types = episode_types(game, eps, type_id)
+    return play_strategy(game, eps, make_strategy(ref, eps.draws), types)
+
+
+def play_strategy(
+    game: GameSpec, eps: Episodes, coalition: Strategy, types: IntArray
+) -> dict[str, FloatArray]:
+    """Per-episode outcomes of the coalition playing ``coalition`` against ``types`` (one type
+    index per episode) on the episodes ``eps``: what :func:`simulate` plays for a strategy of
+    the game, open to a strategy built here (an ablation's variant, on the same episodes)."""
     n = eps.mix_types.shape[0]
-    if type_id == MIX:
-        types = eps.mix_types
-    else:
-        ids = [t.id for t in game.types]
-        if type_id not in ids:
-            raise KeyError(f"unknown type {type_id!r} (known: {', '.join(ids)}, {MIX})")
-        types = np.full(n, ids.index(type_id), dtype=np.int64)
     g = CoalitionGame(game, eps.draws, types, eps.game_seed, chance_period=eps.period)
-    coalition = make_strategy(ref, eps.draws)
 
     def player_rng() -> Uniforms:
         gen = np.random.default_rng(eps.player_seed)
         return TiledUniforms(gen, eps.period) if eps.period else gen
 
     rngs = (player_rng(), player_rng())
-    play(g, (coalition, TypedTarget(g)), n, rngs)
+    g.record = play(g, (coalition, TypedTarget(g)), n, rngs)
     return g.outcomes()
+
+
+def episode_types(game: GameSpec, eps: Episodes, type_id: str = MIX) -> IntArray:
+    """The type index of each episode: the mix's draw, or ``type_id`` in every episode."""
+    if type_id == MIX:
+        return eps.mix_types
+    ids = [t.id for t in game.types]
+    if type_id not in ids:
+        raise KeyError(f"unknown type {type_id!r} (known: {', '.join(ids)}, {MIX})")
+    return np.full(eps.mix_types.shape[0], ids.index(type_id), dtype=np.int64)
 
 
 def _summarise(values: FloatArray, binary: bool) -> dict[str, float]:

@@ -10,14 +10,21 @@ pressure, ``reward`` = partial sanctions relief, …: see ``game.roles`` in the 
 
 Every ``act`` is vectorised: it returns one move per episode. Adding a strategy is one class
 here (registered by the decorator) and one test module in ``tests/strategy/``.
+
+:class:`Composed` is a strategy written as a rule table in the scenario (``rules:``, the schema
+:class:`~detente.scenario.game.Rules`); :data:`COMPOSITIONS` gives the rule tables of the
+classes that are exactly such tables (PeaceFirst, ReciprocalTrade, TitForTat, …), which is what
+an ablation (:mod:`detente.strategy.ablation`) changes one rule at a time.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
 
+from detente.scenario.game import RULE_EVENTS, Answers, Rules
 from detente.strategy.engine import COOPERATIVE, HOSTILE, NEUTRAL, FloatArray, IntArray, View
 
 STRATEGIES: dict[str, type[Strategy]] = {}
@@ -52,6 +59,11 @@ class Strategy:
 
     def act(self, view: View) -> IntArray:
         raise NotImplementedError
+
+    @classmethod
+    def roles_for(cls, rules: Rules | None) -> tuple[str, ...]:
+        """The roles this class plays with ``rules`` (only :class:`Composed` takes any)."""
+        return tuple(cls.classifier.get("roles", ()))
 
     def __repr__(self) -> str:
         return self.name
@@ -355,3 +367,148 @@ class BayesianReassurance(Strategy):
         declare = (trust >= self.param("declare_at")) & (view.state["declared"] < 0.5)
         out[declare] = view.role("declare")
         return out
+
+
+# ----------------------------------------------------------------------------- rule tables
+
+#: the neutral counterpart of every rule: what an ablation puts in a rule's place
+NEUTRAL_ROLE = "hold"
+
+
+def resolved(rules: Rules) -> tuple[str, dict[str, str], dict[str, str]]:
+    """``(opening, before, after)``: the role of each answer before and after the declaration,
+    with the defaults of :class:`~detente.scenario.game.Rules` filled in (``hold``; ``progress``
+    follows ``cooperation``; an answer ``after_declaration`` leaves out follows the one before)."""
+    before: dict[str, str] = {}
+    for event in RULE_EVENTS:
+        role = getattr(rules, event)
+        if role is None:
+            role = before["cooperation"] if event == "progress" else NEUTRAL_ROLE
+        before[event] = role
+    after = dict(before)
+    later = rules.after_declaration
+    if later is not None:
+        for event in RULE_EVENTS:
+            role = getattr(later, event)
+            if role is not None:
+                after[event] = role
+        if later.progress is None and rules.progress is None:
+            after["progress"] = after["cooperation"]
+    return rules.opening or NEUTRAL_ROLE, before, after
+
+
+@register
+class Composed(Strategy):
+    """A strategy written as a rule table: an opening move, then one answer to each kind of
+    move the target made last month (as the coalition perceived it), before and after the
+    declaration.
+
+    Axelrod (1984, ch. 2) reads every entry of his tournaments as such a rule — what to do
+    first, and what to do after each move of the other (TIT FOR TAT: cooperate, then copy) —
+    and his later work (Axelrod 1987) encodes strategies as lookup tables of the last moves;
+    Osgood's GRIT (1962) is a sequence of such rules (announce, initiate, persist, reciprocate,
+    retaliate in proportion). Written as data, two strategies can differ by exactly one rule,
+    which is what identifies that rule's effect (``detente.strategy.ablation``).
+
+    ``rules`` (:class:`~detente.scenario.game.Rules`): ``opening``; the answers to a
+    ``cooperation``, a ``progress`` move, a ``stall`` (the target idle for ``stall_months``
+    months in a row; until then the coalition repeats last month's move) and a
+    ``provocation``; ``after_declaration`` answers that replace those once the declaration has
+    been made. Every answer is a role; a rule left out is ``hold``. With no rules it holds
+    every month — the neutral counterpart of every rule.
+    """
+
+    name = "Composed"
+    classifier: ClassVar[dict[str, Any]] = {
+        "memory_depth": float("inf"),
+        "stochastic": False,
+        "uses_state": True,
+        "roles": (NEUTRAL_ROLE,),
+    }
+
+    def __init__(
+        self, rules: Rules | Mapping[str, Any] | None = None, **params: float | FloatArray
+    ) -> None:
+        super().__init__(**params)
+        if rules is None:
+            rules = Rules()
+        elif not isinstance(rules, Rules):
+            rules = Rules.model_validate(dict(rules))
+        self.rules = rules
+        self.opening, self.before, self.after = resolved(rules)
+
+    @classmethod
+    def roles_for(cls, rules: Rules | None) -> tuple[str, ...]:
+        opening, before, after = resolved(rules or Rules())
+        return tuple(dict.fromkeys([opening, *before.values(), *after.values()]))
+
+    def _answers(self, view: View, table: dict[str, str]) -> IntArray:
+        kind = view.opp_last_kind()
+        out = np.full(view.n, view.role(table["stall"]), dtype=np.int64)
+        out[kind == COOPERATIVE] = view.role(table["cooperation"])
+        out[view.opp_last_in("progress")] = view.role(table["progress"])
+        out[kind == HOSTILE] = view.role(table["provocation"])
+        return out
+
+    def act(self, view: View) -> IntArray:
+        if view.t == 0:
+            return view.full(self.opening)
+        out = self._answers(view, self.before)
+        if self.after != self.before:
+            declared = view.state["declared"] > 0.5
+            out[declared] = self._answers(view, self.after)[declared]
+        months = self.rules.stall_months
+        if months > 1:
+            idle = view.opp_last_kind() == NEUTRAL
+            if view.t >= months:
+                recent = view.opp_kind[view.opp[:, view.t - months : view.t]]
+                lasted = (recent == NEUTRAL).all(axis=1)
+            else:
+                lasted = np.zeros(view.n, dtype=bool)
+            waiting = idle & ~lasted
+            out[waiting] = view.own[waiting, view.t - 1]
+        return out
+
+
+def _table(**rules: Any) -> Rules:
+    return Rules.model_validate(rules)
+
+
+#: the strategies above that are exactly rule tables, as those tables (tested move for move in
+#: ``tests/strategy/test_composed.py``); the others keep state a table of last moves cannot
+#: (Enticement: talks open or not; GRIT: its rung and patience; BayesianReassurance: its
+#: belief; Grudger: any provocation ever; Alternator: the month's parity; GenerousTitForTat:
+#: chance)
+COMPOSITIONS: dict[str, Rules] = {
+    "PeaceFirst": _table(
+        opening="declare", cooperation="reward", stall="cooperate", provocation="defect"
+    ),
+    "ReciprocalTrade": _table(
+        opening="hold",
+        cooperation="hold",
+        progress="declare",
+        stall="hold",
+        provocation="defect",
+        after_declaration=Answers(progress="reward"),
+    ),
+    "DeclarationAfterProgress": _table(
+        opening="cooperate",
+        cooperation="cooperate",
+        progress="declare",
+        stall="cooperate",
+        provocation="defect",
+        after_declaration=Answers(cooperation="reward", progress="reward"),
+    ),
+    "TitForTat": _table(
+        opening="cooperate", cooperation="cooperate", stall="cooperate", provocation="defect"
+    ),
+    "StrategicPatience": _table(
+        opening="hold", cooperation="hold", stall="hold", provocation="defect"
+    ),
+    "Cooperator": _table(
+        opening="cooperate", cooperation="cooperate", stall="cooperate", provocation="cooperate"
+    ),
+    "Defector": _table(
+        opening="defect", cooperation="defect", stall="defect", provocation="defect"
+    ),
+}

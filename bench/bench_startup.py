@@ -36,10 +36,11 @@ COMMANDS: dict[str, list[str]] = {
     "import typer, rich (reference)": [sys.executable, "-c", "import typer, rich.console"],
     "detente --help": [*DETENTE, "--help"],
     "detente validate korea": [*DETENTE, "validate", str(KOREA)],
+    "detente validate ec": [*DETENTE, "validate", str(EMISSION)],
     "detente models": [*DETENTE, "models"],
     "detente forecast ec": [*DETENTE, "forecast", str(EMISSION)],
 }
-BUDGETED = {"detente --help", "detente validate korea"}
+BUDGETED = {"detente --help", "detente validate korea", "detente validate ec"}
 
 
 def run_once(cmd: list[str]) -> float:

@@ -13,9 +13,9 @@ import typer
 from typer.testing import CliRunner
 
 from detente.analysis.backtest import resolve_models, run_backtest, run_model
-from detente.analysis.backtest_cli import register
 from detente.analysis.backtest_protocol import ProtocolResult, run_protocol
 from detente.analysis.scoring import bootstrap_counts, paired_difference, score_forecasts
+from detente.cli import app
 from detente.models._weights import weighted_mean, weighted_median
 from detente.models.base import Forecast, Forecasts, Model, ModelInputError, Problem
 from detente.models.baselines import Midpoint, StatusQuo
@@ -43,13 +43,7 @@ def dev_file() -> Path:
 
 
 def cli_app() -> typer.Typer:
-    app = typer.Typer()
-
-    @app.callback()
-    def main() -> None:
-        """Test root."""
-
-    register(app)
+    """The ``detente`` app; its ``backtest`` group is :mod:`detente.cli.backtest`."""
     return app
 
 

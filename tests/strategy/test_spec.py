@@ -37,9 +37,16 @@ def test_korea_game_is_valid(korea_raw: dict[str, Any]) -> None:
 
 
 def test_each_worldview_stays_valid() -> None:
-    from detente.strategy.cli import load_game
+    from detente.scenario.load import load_scenario, with_worldview
 
     korea = Path(__file__).resolve().parents[2] / "scenarios" / "korea-peace-declaration.yaml"
+    loaded = load_scenario(korea, game_checks=(check_strategies,))
+
+    def load_game(path: Path, wv: str) -> tuple[GameSpec, str]:
+        scenario = with_worldview(loaded, wv)
+        assert scenario.game is not None
+        return scenario.game, scenario.id
+
     for wv in ("engagement", "skeptic", "data"):
         game, _ = load_game(korea, wv)
         out: list[str] = []

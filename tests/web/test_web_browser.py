@@ -25,7 +25,7 @@ uvicorn = pytest.importorskip("uvicorn")
 playwright_api = pytest.importorskip(
     "playwright.sync_api", reason="playwright (Python package) not installed"
 )
-from detente.report.cli import CHROMIUM_FLAGS  # noqa: E402
+from detente.report.pdf import CHROMIUM_FLAGS  # noqa: E402
 from detente.web.app import create_app  # noqa: E402
 
 from .web_names import KOREA, KOREA_GAME  # noqa: E402

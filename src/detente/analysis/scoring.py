@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from detente.models.base import FloatArray
+from detente.models.base import FloatArray, finite
 
 
 @dataclass(frozen=True)
@@ -71,8 +71,9 @@ class PairedDifference:
 
 
 def rounded(x: float) -> float | None:
-    """``x`` to 4 decimals for JSON; None for NaN."""
-    return None if math.isnan(x) else round(float(x), 4)
+    """``x`` to 4 decimals for JSON; None for NaN (:func:`~detente.models.base.finite`)."""
+    value = finite(x)
+    return None if value is None else round(value, 4)
 
 
 def bootstrap_counts(n_clusters: int, n_boot: int, seed: int) -> NDArray[np.float64]:

@@ -19,11 +19,16 @@ import json
 import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    # pandas is imported inside the methods that build frames: every command line start-up
+    # passes through this module (``detente --help``, ``validate``), and pandas alone costs
+    # more than the start-up budget (issue 14).
+    import pandas as pd
 
 FloatArray = NDArray[np.float64]
 
@@ -205,6 +210,8 @@ class Forecast:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per issue: ``issue``, ``label``, ``forecast``."""
+        import pandas as pd
+
         return pd.DataFrame(
             {
                 "issue": list(self.problem.issues),
@@ -215,6 +222,8 @@ class Forecast:
 
     def rounds_frame(self) -> pd.DataFrame:
         """Tidy trajectory: ``round, actor, issue, position`` (and ``probability``)."""
+        import pandas as pd
+
         rows: list[dict[str, Any]] = []
         for r, state in enumerate(self.rounds):
             for i, actor in enumerate(self.problem.actors):
@@ -245,7 +254,7 @@ class Forecast:
             "model": self.model,
             "parameters": json.loads(json.dumps(self.parameters, default=str)),
             "issues": [
-                {"id": issue, "label": label, "forecast": _finite(self.outcome[j])}
+                {"id": issue, "label": label, "forecast": finite(self.outcome[j])}
                 for j, (issue, label) in enumerate(
                     zip(problem.issues, problem.issue_labels, strict=True)
                 )
@@ -256,14 +265,14 @@ class Forecast:
                 {
                     "positions": {
                         actor: {
-                            issue: _finite(state.positions[i, j])
+                            issue: finite(state.positions[i, j])
                             for j, issue in enumerate(problem.issues)
                         }
                         for i, actor in enumerate(problem.actors)
                     },
                     "probabilities": (
                         {
-                            actor: _finite(state.probabilities[i])
+                            actor: finite(state.probabilities[i])
                             for i, actor in enumerate(problem.actors)
                         }
                         if state.probabilities is not None
@@ -280,10 +289,35 @@ class Forecast:
         return result
 
 
-def _finite(x: Any) -> float | None:
-    """``float(x)``, or None where it is NaN or infinite (JSON has neither)."""
-    value = float(x)
+def finite(x: Any) -> float | None:
+    """``float(x)``, or None where it is NaN, infinite or not a number (JSON has neither)."""
+    try:
+        value = float(x)
+    except (TypeError, ValueError):
+        return None
     return value if math.isfinite(value) else None
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON data: the one NaN→null cleaner of detente.
+
+    NaN and infinities become None (JSON has neither), numpy scalars their Python value, tuples
+    lists, mapping keys strings, any other object its ``str``. Every JSON that detente writes
+    (the command line, the web explorer, the Monte Carlo summary, the backtest) goes through it
+    or through :func:`finite`, its one-number case. It lives here, on the ground floor, so that
+    the lowest user (:meth:`Forecast.to_dict`) and every floor above can import it.
+    """
+    if isinstance(value, float):
+        return finite(value)
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        return jsonable(value.item())
+    if value is None or isinstance(value, str | int | bool):
+        return value
+    return str(value)
 
 
 @dataclass(frozen=True)
@@ -305,6 +339,8 @@ class Forecasts:
 
     def to_frame(self) -> pd.DataFrame:
         """Long format: ``draw, issue, forecast``."""
+        import pandas as pd
+
         d, k = self.outcome.shape
         return pd.DataFrame(
             {

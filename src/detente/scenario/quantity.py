@@ -18,11 +18,15 @@ choice: ``detente forecast`` runs on means; ``detente simulate`` samples).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
-from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+if TYPE_CHECKING:
+    # numpy is imported inside the methods that compute with it (ppf, sample): validating a
+    # scenario needs none of it, and `detente validate` has a 0.3 s start-up budget (issue 14).
+    import numpy as np
+    from numpy.typing import NDArray
 
 DistName = Literal["triangular", "uniform", "truncnormal", "beta"]
 
@@ -155,6 +159,7 @@ class Quantity(Based):
         the same uniform gives the same quantile of a judgment whatever the run: a worldview that
         shifts a distribution moves each of its draws a little, rather than reshuffling them.
         """
+        import numpy as np
         from scipy import stats  # deferred: scipy.stats costs ~0.4 s at start-up
 
         uu = np.clip(np.asarray(u, dtype=np.float64), 0.0, 1.0)
@@ -176,6 +181,8 @@ class Quantity(Based):
 
         A value that cannot vary is repeated without drawing from ``rng``.
         """
+        import numpy as np
+
         if not self.varies:
             return np.full(size, self.point())
         return self.ppf(rng.random(size))

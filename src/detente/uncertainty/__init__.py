@@ -1,7 +1,8 @@
 """Monte Carlo over a scenario's uncertain judgments (``detente simulate``).
 
 * :mod:`.sampling` — which judgments are uncertain, how draws are generated deterministically
-  (fixed-size blocks, one seed stream per block), and building a Problem batch from values;
+  (fixed-size blocks, one seed stream per block and parameter, keyed by the parameter's path),
+  and building a Problem batch from values;
 * :mod:`.runner` — running a model over blocks in one process, a process pool or on Ray;
 * :mod:`.summary` — per-issue mean, median, interval and chance of each labelled band;
 * :mod:`.output` — deterministic Parquet/JSON files, written atomically.

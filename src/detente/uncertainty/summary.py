@@ -7,13 +7,12 @@ chance of a band is the share of draws whose forecast lands in it.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from detente.models.base import FloatArray
+from detente.models.base import FloatArray, finite
 from detente.scenario.schema import Scale, Scenario
 
 #: quantiles of the reported interval
@@ -41,9 +40,9 @@ class IssueSummary:
         return {
             "id": self.id,
             "label": self.label,
-            "mean": _num(self.mean),
-            "median": _num(self.median),
-            "interval": [_num(self.low), _num(self.high)],
+            "mean": finite(self.mean),
+            "median": finite(self.median),
+            "interval": [finite(self.low), finite(self.high)],
             "bands": [
                 {"anchor": b.anchor, "label": b.label, "probability": b.probability}
                 for b in self.bands
@@ -89,7 +88,3 @@ def summarize(scenario: Scenario, outcome: FloatArray) -> list[IssueSummary]:
             )
         )
     return out
-
-
-def _num(x: float) -> float | None:
-    return x if math.isfinite(x) else None

@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from detente import __version__
 from detente.models import available_models
+from detente.models.base import jsonable
 from detente.scenario.errors import InputError
 from detente.scenario.load import LoadedScenario
 from detente.scenario.yamlsafe import decode_text
@@ -62,7 +63,7 @@ def plotly_js_path() -> Path | None:
 def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
     """An RFC 9457 problem document."""
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
-    return JSONResponse(service.jsonable(body), status_code=status, media_type=PROBLEM)
+    return JSONResponse(jsonable(body), status_code=status, media_type=PROBLEM)
 
 
 def input_problem(exc: InputError) -> JSONResponse:

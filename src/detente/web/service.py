@@ -24,7 +24,8 @@ import yaml
 from pydantic import ValidationError
 
 from detente.models import available_models, get_model, model_class
-from detente.models.base import Forecast, Problem
+from detente.models.base import Forecast, Problem, jsonable
+from detente.models.base import finite as num
 from detente.scenario.errors import Diagnostic, InputError
 from detente.scenario.game import GameSpec
 from detente.scenario.load import LoadedScenario, parse_yaml, with_worldview
@@ -38,30 +39,6 @@ from detente.strategy.checks import check_strategies
 #: called with the share of the work done (0..1); raises to cancel
 ProgressFn = Callable[[float], None]
 MAX_EDITS = 500
-
-
-def num(x: Any) -> float | None:
-    """A finite float, or None (JSON has no NaN)."""
-    try:
-        value = float(x)
-    except (TypeError, ValueError):
-        return None
-    return value if math.isfinite(value) else None
-
-
-def jsonable(value: Any) -> Any:
-    """Plain JSON data (NaN/inf become None, unknown objects their ``str``)."""
-    if isinstance(value, float):
-        return num(value)
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        return jsonable(value.item())
-    if value is None or isinstance(value, str | int | bool):
-        return value
-    return str(value)
 
 
 def diagnostics_json(diags: Sequence[Diagnostic]) -> list[dict[str, Any]]:

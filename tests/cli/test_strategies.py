@@ -5,27 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import typer
 from typer.testing import CliRunner
 
-from detente.strategy.cli import register
+from detente.cli import app
 
 KOREA = Path(__file__).resolve().parents[2] / "scenarios" / "korea-peace-declaration.yaml"
 
 
-def _app() -> typer.Typer:
-    app = typer.Typer()
-
-    @app.callback()
-    def main() -> None:
-        """detente (test app)"""
-
-    register(app)
-    return app
-
-
 def invoke(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(_app(), ["strategies", *args])
+    result = CliRunner().invoke(app, ["strategies", *args])
     return result.exit_code, result.output
 
 

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from detente.cli import app
-from detente.web import cli as web_cli
+from detente.cli import serve as serve_cli
 
 runner = CliRunner()
 
@@ -24,7 +24,7 @@ def test_serve_help_lists_options() -> None:
 
 
 def test_serve_without_web_deps_exits_2(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(web_cli, "_missing_web_deps", lambda: ["fastapi"])
+    monkeypatch.setattr(serve_cli, "_missing_web_deps", lambda: ["fastapi"])
     r = runner.invoke(app, ["serve"])
     assert r.exit_code == 2
     assert "install detente[web]" in r.output
@@ -40,8 +40,8 @@ def test_serve_bad_folder_and_port(tmp_path: Path) -> None:
 def test_web_cli_importable_without_fastapi() -> None:
     code = (
         "import sys; sys.modules['fastapi'] = None; sys.modules['uvicorn'] = None\n"
-        "import detente.web.cli as c\n"
-        "assert callable(c.register)\n"
+        "import detente.cli.serve as c\n"
+        "assert callable(c.serve)\n"
         "assert 'fastapi' not in [k for k, v in sys.modules.items() if v is not None]\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

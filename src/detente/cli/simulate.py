@@ -1,56 +1,47 @@
 """``detente simulate``: Monte Carlo over every uncertain judgment of a scenario.
 
-Registered into the main app by :mod:`detente.cli` (``COMMAND_MODULES``). Bad input (file,
-worldview, model, options, output directory) exits 2 with a message and no traceback; an
-interrupted run (Ctrl-C, SIGTERM) exits 130/143 and leaves no output behind.
+The command, its table and the ``provenance.json`` it writes (:func:`provenance`); the Monte
+Carlo itself is :mod:`detente.uncertainty`. Bad input (file, worldview, model, options, output
+directory) exits 2 with a message and no traceback; an interrupted run (Ctrl-C, SIGTERM) exits
+130/143 and leaves no output behind.
 """
 
 from __future__ import annotations
 
-import json
 import signal
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from types import FrameType
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
-import scipy
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 
 from detente import __version__
-from detente.models import model_class
-from detente.scenario.load import LoadedScenario, with_worldview
-from detente.scenario.schema import Scenario
-from detente.uncertainty.output import AtomicDir, OutputError, write_run
-from detente.uncertainty.runner import BackendUnavailableError, Job, MonteCarloResult, simulate
-from detente.uncertainty.sampling import BLOCK_SIZE, FORMAT_VERSION
-from detente.uncertainty.summary import IssueSummary, summarize
+from detente.cli.common import (
+    FileArg,
+    Format,
+    SeedOpt,
+    TableJsonOpt,
+    WorkersOpt,
+    WorldviewOpt,
+    accept,
+    bad_input_exits,
+    emit,
+    err,
+    fail,
+    load_or_exit,
+    out,
+)
 
-# detente.cli imports this module while it is being initialised (feature commands), so its
-# helpers are imported inside the functions that use them, never at module level.
-FileArg = Annotated[Path, typer.Argument(help="scenario: detente YAML, KTAB CSV or Decide file")]
-WorldviewOpt = Annotated[
-    str | None, typer.Option("--worldview", "-w", help="apply a worldview's overrides")
-]
-
-
-class SimFormat(StrEnum):
-    table = "table"
-    json = "json"
+if TYPE_CHECKING:
+    from detente.scenario.load import LoadedScenario
+    from detente.scenario.schema import Scenario
+    from detente.uncertainty.runner import Job, MonteCarloResult
+    from detente.uncertainty.summary import IssueSummary
 
 
 class BackendChoice(StrEnum):
@@ -82,15 +73,16 @@ def _sigterm_raises() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _jsonable(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))
-
-
 def provenance(
     loaded: LoadedScenario, result: MonteCarloResult, worldview: str | None
 ) -> dict[str, Any]:
     """What determines the numbers (and nothing that varies between identical runs)."""
+    import numpy as np
     import pyarrow
+    import scipy
+
+    from detente.models.base import jsonable
+    from detente.uncertainty.sampling import BLOCK_SIZE, FORMAT_VERSION
 
     job = result.job
     return {
@@ -101,14 +93,17 @@ def provenance(
             "sha256": loaded.sha256,
         },
         "worldview": worldview,
-        "model": {"name": job.model, "parameters": _jsonable(result.model_parameters)},
+        "model": {"name": job.model, "parameters": jsonable(result.model_parameters)},
         "seed": job.seed,
         "draws": job.draws,
         "sampling": {
             "format": FORMAT_VERSION,
             "block_size": BLOCK_SIZE,
             "bit_generator": "PCG64",
-            "seeding": "SeedSequence(seed, spawn_key=(block,)); parameters in path order",
+            "seeding": (
+                "SeedSequence(seed, spawn_key=(block, path_key(path))) per block and parameter; "
+                "path_key: the first 8 bytes (big-endian) of the SHA-256 of the parameter's path"
+            ),
         },
         "libraries": {
             "numpy": np.__version__,
@@ -129,7 +124,7 @@ def _summary_json(
         "scenario": sc.id,
         "model": result.job.model,
         "worldview": worldview,
-        "parameters": _jsonable(result.model_parameters),
+        "parameters": result.model_parameters,
         "seed": result.job.seed,
         "draws": result.job.draws,
         "uncertain_parameters": len(result.parameters),
@@ -140,7 +135,7 @@ def _summary_json(
 def _print_table(
     sc: Scenario, result: MonteCarloResult, worldview: str | None, summaries: list[IssueSummary]
 ) -> None:
-    from detente.cli import out
+    from detente.models import model_class
 
     title = f"{sc.title} — {model_class(result.job.model).title} — {result.job.draws} draws"
     if worldview:
@@ -162,29 +157,20 @@ def _print_table(
     out.print(table)
 
 
-def _usage(message: str) -> typer.Exit:
-    from detente.cli import err
-
-    err.print(f"error: {message}", markup=False)
-    return typer.Exit(2)
-
-
-def simulate_command(
+def simulate(
     file: FileArg,
     model: Annotated[
         str, typer.Option("--model", "-m", help="model name (see `detente models`)")
     ] = "compromise",
     draws: Annotated[
-        int, typer.Option("--draws", "-n", help="number of Monte Carlo draws")
+        int, typer.Option("--draws", "-n", min=1, help="number of Monte Carlo draws")
     ] = 10_000,
-    seed: Annotated[int, typer.Option("--seed", "-s", help="random seed (>= 0)")] = 0,
+    seed: SeedOpt = 0,
     worldview: WorldviewOpt = None,
     backend: Annotated[
         BackendChoice, typer.Option("--backend", help="where blocks run")
     ] = BackendChoice.local,
-    workers: Annotated[
-        int, typer.Option("--workers", "-j", help="worker processes (local) or Ray CPUs")
-    ] = 1,
+    workers: WorkersOpt = 1,
     address: Annotated[
         str | None,
         typer.Option("--address", help="Ray cluster address (ray backend; default: start one)"),
@@ -193,23 +179,22 @@ def simulate_command(
         Path | None,
         typer.Option("--out", "-o", help="write draws.parquet, inputs.parquet, provenance.json"),
     ] = None,
-    output_format: Annotated[SimFormat, typer.Option("--format", "-f")] = SimFormat.table,
+    output_format: TableJsonOpt = Format.table,
 ) -> None:
     """Monte Carlo: sample every uncertain judgment, forecast each draw, summarise per issue.
 
     The same file, model, seed, draws and worldview give byte-identical Parquet and
     provenance.json, whatever the backend or number of workers.
     """
-    from detente.cli import bad_input_exits, err, load_or_exit
+    from detente.models import model_class
+    from detente.scenario.load import with_worldview
+    from detente.uncertainty.output import AtomicDir, OutputError, write_run
+    from detente.uncertainty.runner import Job
+    from detente.uncertainty.summary import summarize
 
-    if draws < 1:
-        raise _usage("--draws must be at least 1")
-    if seed < 0:
-        raise _usage("--seed must be >= 0")
-    if workers < 1:
-        raise _usage("--workers must be at least 1")
+    accept(output_format, Format.table, Format.json)
     if address is not None and backend is not BackendChoice.ray:
-        raise _usage("--address needs --backend ray")
+        fail("--address needs --backend ray")
     loaded = load_or_exit(file)
     with bad_input_exits():
         sc = with_worldview(loaded, worldview)
@@ -220,7 +205,7 @@ def simulate_command(
         try:
             atomic = AtomicDir(out_dir) if out_dir is not None else None
         except OutputError as exc:
-            raise _usage(str(exc)) from None
+            fail(str(exc))
         try:
             started = time.perf_counter()
             result = _run_with_progress(job, backend.value, workers, address)
@@ -244,10 +229,8 @@ def simulate_command(
                 atomic.discard()
 
     summaries = summarize(sc, result.outcome)
-    if output_format is SimFormat.json:
-        sys.stdout.write(
-            json.dumps(_summary_json(sc, result, worldview, summaries), indent=2) + "\n"
-        )
+    if output_format is Format.json:
+        emit(_summary_json(sc, result, worldview, summaries), Format.json, indent=2)
     else:
         _print_table(sc, result, worldview, summaries)
     if out_dir is not None:
@@ -257,7 +240,17 @@ def simulate_command(
 def _run_with_progress(
     job: Job, backend: str, workers: int, address: str | None
 ) -> MonteCarloResult:
-    from detente.cli import bad_input_exits, err
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from detente.uncertainty.runner import BackendUnavailableError
+    from detente.uncertainty.runner import simulate as monte_carlo
 
     progress = Progress(
         TextColumn("simulating"),
@@ -272,7 +265,7 @@ def _run_with_progress(
     with progress, bad_input_exits():
         task = progress.add_task("draws", total=job.draws)
         try:
-            return simulate(
+            return monte_carlo(
                 job,
                 backend="ray" if backend == "ray" else "local",
                 workers=workers,
@@ -280,11 +273,6 @@ def _run_with_progress(
                 progress=lambda n: progress.advance(task, n),
             )
         except BackendUnavailableError as exc:
-            raise _usage(str(exc)) from None
+            fail(str(exc))
         except ConnectionError as exc:
-            raise _usage(f"cannot reach the Ray cluster: {exc}") from None
-
-
-def register(app: typer.Typer) -> None:
-    """Add ``simulate`` to the ``detente`` command line."""
-    app.command(name="simulate")(simulate_command)
+            fail(f"cannot reach the Ray cluster: {exc}")

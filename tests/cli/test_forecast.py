@@ -1,4 +1,5 @@
-"""The command-line contract (shared DESIGN.md): forecast, models, exit codes, no tracebacks."""
+"""The command-line contract (shared DESIGN.md) of ``detente forecast``: JSON, table, CSV, exit
+codes, no tracebacks."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ import pytest
 from click.testing import Result
 from typer.testing import CliRunner
 
-from detente import __version__
 from detente.cli import app
 
 runner = CliRunner()
@@ -162,25 +162,3 @@ def test_forecast_prints_warnings_on_stderr_only(tmp_path: Path, repo_root: Path
     assert result.exit_code == 0, result.stderr
     assert "warning: no basis for 0.5" in result.stderr
     json.loads(result.stdout)  # stdout stays clean JSON
-
-
-def test_models_lists_the_baselines() -> None:
-    result = run("models")
-    assert result.exit_code == 0
-    for name in ("compromise", "median"):
-        assert name in result.stdout
-    assert "Achen 2006" in result.stdout and "Black 1948" in result.stdout
-
-
-def test_version() -> None:
-    result = run("--version")
-    assert result.exit_code == 0
-    assert __version__ in result.stdout
-
-
-def test_validate_shipped_scenarios_strict(scenarios_dir: Path) -> None:
-    for name in SCENARIOS:
-        result = run("validate", str(scenarios_dir / name), "--strict")
-        assert result.exit_code == 0, result.stderr
-        assert result.stdout == ""
-        assert "valid (" in result.stderr

@@ -92,6 +92,8 @@ def test_output_files(small: LoadedScenario, small_yaml: Path, tmp_path: Path) -
     prov = json.loads((out / "provenance.json").read_text())
     assert prov["seed"] == 2 and prov["draws"] == DRAWS
     assert prov["sampling"]["block_size"] == BLOCK_SIZE
+    # the scheme sampling.py has: one stream per block and parameter, keyed by its path
+    assert "spawn_key=(block, path_key(path))" in prov["sampling"]["seeding"]
     assert prov["scenario"]["sha256"] == small.sha256
     assert prov["model"]["name"] == "compromise"
     assert [p["path"] for p in prov["parameters"]] == paths

@@ -1,26 +1,25 @@
 """``detente backtest deu FILE``: score every model against real EU decisions (DEU III).
 
-Registered into the main CLI by :func:`register`. Contract (docs/backtest.md, DESIGN.md):
-JSON ``{"models": {name: {"mae", "rmse", "n", "ci95": [lo, hi], …}}, "paired_differences",
-"candidates", "excluded", …}``; exit 0 ok, 2 bad input with a one-line ``file:line: field:
-problem`` on stderr and no traceback.
+A command group (:data:`app`, joined to the main app as ``backtest``). Contract
+(docs/backtest.md, DESIGN.md): JSON ``{"models": {name: {"mae", "rmse", "n", "ci95": [lo, hi],
+…}}, "paired_differences", "candidates", "excluded", …}``; exit 0 ok, 2 bad input with a
+one-line ``file:line: field: problem`` on stderr and no traceback.
 """
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from detente.analysis.backtest import BASELINES, BacktestResult, resolve_models, run_backtest
-from detente.scenario.deu import CAPABILITY_MODES, DeuFormatError, read_deu
+from detente.cli.common import Format, SeedOpt, TableJsonOpt, accept, emit, fail
 
-FORMATS = ("table", "json")
+if TYPE_CHECKING:
+    from detente.analysis.backtest import BacktestResult
+
 _SHORT_VERDICT = {
     "beats the weighted mean": "beats",
     "not distinguishable": "not distinguishable",
@@ -28,24 +27,19 @@ _SHORT_VERDICT = {
 }
 
 
-def _fail(message: str) -> typer.Exit:
-    # One line on stderr, then exit 2 (bad input / usage): never a traceback.
-    sys.stderr.write(message.rstrip() + "\n")
-    return typer.Exit(2)
-
-
 def _model_names(spec: str) -> list[str]:
+    from detente.analysis.backtest import BASELINES
     from detente.models import MODEL_REGISTRY, available_models
 
     if spec.strip().lower() == "all":
         return [*available_models(), *BASELINES]
     names = [n.strip() for n in spec.split(",") if n.strip()]
     if not names:
-        raise _fail("backtest: --models: empty list, expected e.g. compromise,median,rp or all")
+        fail("backtest: --models: empty list, expected e.g. compromise,median,rp or all")
     for n in names:
         if n not in BASELINES and n not in MODEL_REGISTRY:
             known = ", ".join([*sorted(MODEL_REGISTRY), *BASELINES, "all"])
-            raise _fail(f"backtest: --models: unknown model {n!r} (expected one of: {known})")
+            fail(f"backtest: --models: unknown model {n!r} (expected one of: {known})")
     return list(dict.fromkeys(names))
 
 
@@ -128,68 +122,64 @@ def _print_tables(result: BacktestResult, console: Console) -> None:
         console.print(c)
 
 
-def register(app: typer.Typer) -> None:
-    """Add the ``backtest`` sub-app (command ``deu``) to the main ``detente`` app."""
-    backtest_app = typer.Typer(
-        help="Score detente's models against real decisions.", no_args_is_help=True
-    )
+app = typer.Typer(help="Score detente's models against real decisions.", no_args_is_help=True)
 
-    @backtest_app.callback()
-    def _backtest() -> None:
-        """Score detente's models against real decisions."""
 
-    @backtest_app.command("deu")
-    def deu(
-        file: Annotated[Path, typer.Argument(help="DEU-layout TSV (e.g. deu3-dev.tsv).")],
-        models: Annotated[
-            str,
-            typer.Option(
-                help="Comma-separated model names, baselines 'rp' (status quo) and "
-                "'midpoint', or 'all'."
-            ),
-        ] = "all",
-        capability: Annotated[
-            str, typer.Option(help="Actor capability: equal | gdp | council.")
-        ] = "equal",
-        seed: Annotated[
-            int, typer.Option(help="Seed of the bootstrap and the fit/test split.")
-        ] = 0,
-        bootstrap: Annotated[
-            int, typer.Option(help="Bootstrap resamples (clustered by proposal).")
-        ] = 2000,
-        protocol: Annotated[
-            bool, typer.Option(help="Run the pre-registered beat-the-mean protocol.")
-        ] = True,
-        format: Annotated[str, typer.Option("--format", help="table | json.")] = "table",
-    ) -> None:
-        """Backtest models on a DEU III file: MAE, RMSE, clustered 95 % intervals."""
-        if capability not in CAPABILITY_MODES:
-            raise _fail(
-                f"backtest: --capability: {capability!r}, expected one of "
-                f"{'|'.join(CAPABILITY_MODES)}"
-            )
-        if format not in FORMATS:
-            raise _fail(f"backtest: --format: {format!r}, expected one of {'|'.join(FORMATS)}")
-        if bootstrap < 100:
-            raise _fail(f"backtest: --bootstrap: {bootstrap}, expected at least 100")
-        names = _model_names(models)
-        try:
-            data = read_deu(file)
-            instances = resolve_models(names)
-        except DeuFormatError as err:
-            raise _fail(str(err)) from None
-        except ImportError as err:
-            raise _fail(f"backtest: --models: a model is not available ({err})") from None
-        try:
-            result = run_backtest(
-                data, instances, capability=capability, seed=seed, n_boot=bootstrap,
-                protocol=protocol,
-            )  # fmt: skip
-        except DeuFormatError as err:
-            raise _fail(str(err)) from None
-        if format == "json":
-            typer.echo(json.dumps(result.to_dict(), indent=2, allow_nan=False))
-        else:
-            _print_tables(result, Console())
+@app.callback()
+def _backtest() -> None:
+    """Score detente's models against real decisions."""
 
-    app.add_typer(backtest_app, name="backtest")
+
+@app.command("deu")
+def deu(
+    file: Annotated[Path, typer.Argument(help="DEU-layout TSV (e.g. deu3-dev.tsv).")],
+    models: Annotated[
+        str,
+        typer.Option(
+            help="Comma-separated model names, baselines 'rp' (status quo) and "
+            "'midpoint', or 'all'."
+        ),
+    ] = "all",
+    capability: Annotated[
+        str, typer.Option(help="Actor capability: equal | gdp | council.")
+    ] = "equal",
+    seed: SeedOpt = 0,
+    bootstrap: Annotated[
+        int, typer.Option(min=100, help="Bootstrap resamples (clustered by proposal).")
+    ] = 2000,
+    protocol: Annotated[
+        bool, typer.Option(help="Run the pre-registered beat-the-mean protocol.")
+    ] = True,
+    fmt: TableJsonOpt = Format.table,
+) -> None:
+    """Backtest models on a DEU III file: MAE, RMSE, clustered 95 % intervals.
+
+    The seed draws the bootstrap and the fit/test split.
+    """
+    from detente.analysis.backtest import resolve_models, run_backtest
+    from detente.scenario.deu import CAPABILITY_MODES, DeuFormatError, read_deu
+
+    if capability not in CAPABILITY_MODES:
+        fail(
+            f"backtest: --capability: {capability!r}, expected one of {'|'.join(CAPABILITY_MODES)}"
+        )
+    accept(fmt, Format.table, Format.json)
+    names = _model_names(models)
+    try:
+        data = read_deu(file)
+        instances = resolve_models(names)
+    except DeuFormatError as err:
+        fail(str(err), located=True)
+    except ImportError as err:
+        fail(f"backtest: --models: a model is not available ({err})")
+    try:
+        result = run_backtest(
+            data, instances, capability=capability, seed=seed, n_boot=bootstrap,
+            protocol=protocol,
+        )  # fmt: skip
+    except DeuFormatError as err:
+        fail(str(err), located=True)
+    if fmt is Format.json:
+        emit(result.to_dict(), Format.json, indent=2)
+    else:
+        _print_tables(result, Console())

@@ -1,0 +1,73 @@
+"""The ``detente`` command line: the one front door (contract: DESIGN.md, "Command-line contract").
+
+One module per command group, each defining its commands at module level, joined here by plain
+imports (Typer's "one file per command"):
+
+* :mod:`.scenario` — ``validate``, ``schema``, ``models``, ``cite``;
+* :mod:`.forecast` — ``forecast``;
+* :mod:`.simulate` — ``simulate`` (Monte Carlo);
+* :mod:`.strategies` — ``strategies`` (the strategy game);
+* :mod:`.analysis` — ``compare``, ``sensitivity``, ``cruxes``;
+* :mod:`.backtest` — ``backtest deu``;
+* :mod:`.report` — ``report``;
+* :mod:`.serve` — ``serve`` (the web explorer).
+
+What they share (options, errors, loading, output) is in :mod:`.common`. Exit codes: 0 ok, 1 a
+check failed, 2 bad input or usage. Bad input never shows a traceback: it is reported as
+``file:line: field: problem`` lines on stderr.
+
+Start-up: the command modules import only typer, rich and :mod:`.common` at module level; each
+command imports the library it computes with inside its function, so ``detente --help`` loads
+none of numpy, pandas, scipy, pyarrow, plotly, SALib, ray or FastAPI (``tests/cli/
+test_startup.py``; ``bench/bench_startup.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from detente import __version__
+from detente.cli import analysis, backtest, forecast, report, scenario, serve, simulate, strategies
+
+app = typer.Typer(
+    name="detente",
+    help="Forecast and stress-test negotiation strategies in multi-actor political bargaining.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback(invoke_without_command=True)
+def _main(
+    version: Annotated[bool, typer.Option("--version", help="print the version and exit")] = False,
+) -> None:
+    if version:
+        from detente.cli.common import out
+
+        out.print(f"detente {__version__}")
+        raise typer.Exit(0)
+
+
+# The commands, in the order `detente --help` lists them; each is a module-level function of
+# its group's module (importable and testable on its own).
+app.command("validate")(scenario.validate)
+app.command("schema")(scenario.schema)
+app.command("models")(scenario.models)
+app.command("cite")(scenario.cite)
+app.command("forecast")(forecast.forecast)
+app.command("strategies")(strategies.strategies)
+app.add_typer(backtest.app, name="backtest")
+app.command("simulate")(simulate.simulate)
+app.command("compare")(analysis.compare)
+app.command("sensitivity")(analysis.sensitivity)
+app.command("cruxes")(analysis.cruxes)
+app.command("report")(report.report)
+app.command("serve")(serve.serve)
+
+
+def main() -> None:
+    """The console script ``detente`` (and ``python -m detente``)."""
+    app()

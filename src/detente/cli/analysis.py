@@ -1,0 +1,362 @@
+"""``detente compare``, ``detente sensitivity`` and ``detente cruxes`` (see the analysis modules).
+
+Exit codes follow DESIGN.md: 0 ok, 2 bad input or usage (no traceback).
+"""
+
+from __future__ import annotations
+
+import math
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.table import Table
+
+from detente.cli.common import (
+    FileArg,
+    Format,
+    SeedOpt,
+    TableJsonOpt,
+    WorldviewOpt,
+    accept,
+    bad_input_exits,
+    emit,
+    fail,
+    load_or_exit,
+    out,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from detente.analysis.cruxes import CruxResult
+
+
+class SensitivityMethod(StrEnum):
+    """``--method`` of ``sensitivity``."""
+
+    sobol = "sobol"
+    morris = "morris"
+
+
+class CruxMode(StrEnum):
+    """``--mode`` of ``cruxes``: point values or Monte Carlo."""
+
+    point = "point"
+    mc = "mc"
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A frame as JSON rows (NaN becomes null in :func:`~detente.cli.common.emit`)."""
+    return [{str(k): v for k, v in row.items()} for row in frame.to_dict(orient="records")]
+
+
+def _split(text: str) -> list[str]:
+    return [w.strip() for w in text.split(",") if w.strip()]
+
+
+def _frame_table(frame: pd.DataFrame, title: str, digits: int = 2) -> Table:
+    table = Table(title=title, title_justify="left")
+    for col in frame.columns:
+        table.add_column(str(col), justify="right" if frame[col].dtype.kind == "f" else "left")
+    for row in frame.itertuples(index=False):
+        table.add_row(
+            *(
+                f"{v:.{digits}f}"
+                if isinstance(v, float) and math.isfinite(v)
+                else (
+                    "" if v is None or (isinstance(v, float) and not math.isfinite(v)) else str(v)
+                )
+                for v in row
+            )
+        )
+    return table
+
+
+def compare(
+    file: FileArg,
+    worldviews: Annotated[str, typer.Option("--worldviews", help="a,b[,c]")],
+    model: Annotated[str, typer.Option("--model", "-m")] = "compromise",
+    strategies: Annotated[
+        bool, typer.Option("--strategies", help="also the strategy game's outcomes")
+    ] = False,
+    draws: Annotated[int, typer.Option("--draws", "-n", min=1, help="Monte Carlo draws")] = 1000,
+    seed: SeedOpt = 0,
+    fmt: TableJsonOpt = Format.table,
+) -> None:
+    """Worldviews side by side: forecasts (and strategy outcomes), paired differences b − a."""
+    from detente.analysis.compare import compare as compare_worldviews
+
+    accept(fmt, Format.table, Format.json)
+    loaded = load_or_exit(file)
+    wvs = _split(worldviews)
+    with bad_input_exits():
+        try:
+            result = compare_worldviews(loaded, wvs, model, draws, seed, strategies=strategies)
+        except (ValueError, KeyError) as exc:
+            fail(str(exc).strip("'\""))
+    if fmt is Format.json:
+        payload = {
+            "scenario": result.scenario,
+            "worldviews": result.worldviews,
+            "model": result.model,
+            "draws": result.draws,
+            "seed": result.seed,
+            "interval": [0.05, 0.95],
+            "forecasts": _records(result.forecasts),
+            "differences": _records(result.forecast_differences),
+            "strategies": _records(result.strategies),
+            "strategy_differences": _records(result.strategy_differences),
+            "notes": result.notes,
+        }
+        emit(payload, Format.json, indent=1)
+        return
+    fc = result.forecasts
+    wide = fc.pivot_table(index=["issue", "label"], columns="worldview", values="mean", sort=False)
+    table = Table(
+        title=f"{result.scenario} — {model}, {draws} draws, seed {seed}: mean [5–95 %]",
+        title_justify="left",
+    )
+    table.add_column("issue")
+    for wv in wvs:
+        table.add_column(wv, justify="right")
+    for b in wvs[1:]:
+        table.add_column(f"{b} − {wvs[0]}", justify="right")
+    for issue, label in wide.index:
+        cells = []
+        for wv in wvs:
+            r = fc[(fc.issue == issue) & (fc.worldview == wv)].iloc[0]
+            cells.append(f"{r['mean']:.1f} [{r.p05:.1f}, {r.p95:.1f}]")
+        fd = result.forecast_differences
+        for b in wvs[1:]:
+            r = fd[(fd.issue == issue) & (fd.b == b)].iloc[0]
+            cells.append(f"{r['mean']:+.1f} [{r.p05:+.1f}, {r.p95:+.1f}]")
+        table.add_row(str(label), *cells)
+    out.print(table)
+    if not result.strategies.empty:
+        st = result.strategies
+        shown = [m for m in dict.fromkeys(st.metric) if m.startswith(("p_talks_", "p_step_"))]
+        st = st[(st.type == "mix") & st.metric.isin(shown or list(st.metric[:1]))]
+        sd = result.strategy_differences
+        for metric in dict.fromkeys(st.metric):
+            t = Table(
+                title=f"{metric} (type mix): mean [90 % interval of the mean]",
+                title_justify="left",
+            )
+            t.add_column("strategy")
+            for wv in wvs:
+                t.add_column(wv, justify="right")
+            for b in wvs[1:]:
+                t.add_column(f"{b} − {wvs[0]}", justify="right")
+            for sid in dict.fromkeys(st.strategy):
+                cells = []
+                for wv in wvs:
+                    r = st[
+                        (st.strategy == sid) & (st.metric == metric) & (st.worldview == wv)
+                    ].iloc[0]
+                    cells.append(f"{r['mean']:.3f} [{r.lo:.3f}, {r.hi:.3f}]")
+                for b in wvs[1:]:
+                    r = sd[
+                        (sd.strategy == sid)
+                        & (sd.metric == metric)
+                        & (sd.type == "mix")
+                        & (sd.b == b)
+                    ].iloc[0]
+                    cells.append(f"{r['mean']:+.3f} [{r.lo:+.3f}, {r.hi:+.3f}]")
+                t.add_row(sid, *cells)
+            out.print(t)
+        out.print("all strategies, types and metrics: --format json", markup=False)
+    for note in result.notes:
+        out.print(f"note: {note}", markup=False)
+
+
+def sensitivity(
+    file: FileArg,
+    output: Annotated[
+        str,
+        typer.Option("--output", help="forecast:ISSUE or strategy:METRIC[:A[-B]][@TYPE]"),
+    ],
+    model: Annotated[str, typer.Option("--model", "-m")] = "compromise",
+    worldview: WorldviewOpt = None,
+    method: Annotated[SensitivityMethod, typer.Option("--method")] = SensitivityMethod.sobol,
+    n: Annotated[
+        int, typer.Option("--n", help="Sobol base sample (power of 2) or Morris trajectories")
+    ] = 256,
+    seed: SeedOpt = 0,
+    episodes: Annotated[
+        int, typer.Option("--episodes", min=2, help="game episodes per design row")
+    ] = 200,
+    fmt: TableJsonOpt = Format.table,
+) -> None:
+    """Global sensitivity (Sobol S1/ST or Morris mu*) of one output to every uncertain input."""
+    from detente.analysis.outputs import parse_output
+    from detente.analysis.sensitivity import run_sensitivity
+    from detente.scenario.load import with_worldview
+
+    accept(fmt, Format.table, Format.json)
+    loaded = load_or_exit(file)
+    with bad_input_exits():
+        sc = with_worldview(loaded, worldview)
+        try:
+            spec = parse_output(output, sc)
+            if spec.kind == "ranking":
+                raise ValueError(
+                    "sensitivity needs a scalar output: forecast:ISSUE or strategy:METRIC"
+                )
+            result = run_sensitivity(
+                sc,
+                spec,
+                model,
+                method.value,
+                n,
+                seed,
+                episodes=episodes,
+                worldview=worldview,
+            )
+        except (ValueError, KeyError) as exc:
+            fail(str(exc).strip("'\""))
+    if fmt is Format.json:
+        payload = {
+            "scenario": sc.id,
+            "worldview": worldview,
+            "output": output,
+            "description": result.output.describe(),
+            "model": result.model,
+            "method": method.value,
+            "n": n,
+            "seed": seed,
+            "evaluations": result.n_evaluations,
+            "variance": result.variance,
+            "noise_share": result.noise_share,
+            "parameters": _records(result.table),
+        }
+        emit(payload, Format.json, indent=1)
+        return
+    title = (
+        f"{sc.id} ({worldview or 'base'}) — {result.output.describe()}"
+        f"{' — ' + model if result.model else ''}: {method}, "
+        f"{result.n_evaluations} evaluations"
+    )
+    out.print(_frame_table(result.table.drop(columns=["label"]), title, digits=3))
+    if result.noise_share > 0.2:
+        out.print(
+            f"warning: each row's mean has a Monte Carlo error of {result.noise_share:.0%} of "
+            "the output variance; rows share their episodes' chance, so the indices are not "
+            "inflated, but they describe these episodes: check with more --episodes or "
+            "another --seed",
+            markup=False,
+        )
+
+
+def cruxes(
+    file: FileArg,
+    worldviews: Annotated[str, typer.Option("--worldviews", help="a,b")],
+    output: Annotated[
+        str,
+        typer.Option(
+            "--output", help="forecast:ISSUE | strategies[:METRIC] | strategy:METRIC[:A[-B]]"
+        ),
+    ],
+    threshold: Annotated[
+        float | None, typer.Option("--threshold", help="the forecast's deciding value")
+    ] = None,
+    model: Annotated[str, typer.Option("--model", "-m")] = "compromise",
+    mode: Annotated[CruxMode, typer.Option("--mode")] = CruxMode.point,
+    draws: Annotated[int, typer.Option("--draws", min=1, help="draws for --mode mc")] = 500,
+    episodes: Annotated[int, typer.Option("--episodes", help="game episodes")] = 1000,
+    seed: SeedOpt = 0,
+    max_size: Annotated[int, typer.Option("--max-size", help="largest combination")] = 3,
+    fmt: TableJsonOpt = Format.table,
+) -> None:
+    """Which assumptions of two worldviews — alone or together — flip the conclusion."""
+    from detente.analysis.cruxes import find_cruxes
+    from detente.analysis.outputs import parse_output
+
+    accept(fmt, Format.table, Format.json)
+    wvs = _split(worldviews)
+    if len(wvs) != 2:
+        fail("--worldviews takes exactly two worldviews: a,b")
+    loaded = load_or_exit(file)
+    with bad_input_exits():
+        try:
+            spec = parse_output(output, loaded.scenario)
+            result = find_cruxes(
+                loaded,
+                wvs[0],
+                wvs[1],
+                spec,
+                threshold=threshold,
+                model=model,
+                mode=mode.value,
+                draws=draws,
+                seed=seed,
+                episodes=episodes,
+                max_size=max_size,
+            )
+        except (ValueError, KeyError) as exc:
+            fail(str(exc).strip("'\""))
+    if fmt is Format.json:
+        payload = crux_json(result)
+        emit(payload, Format.json, indent=1)
+        return
+    out.print(
+        f"{result.scenario}: {result.output.describe()}"
+        f"{' — ' + result.model if result.model else ''}",
+        markup=False,
+    )
+    out.print(f"  {result.a}: {result.conclusion_a}", markup=False)
+    out.print(f"  {result.b}: {result.conclusion_b}", markup=False)
+    diffs = result.differences_frame()
+    if not diffs.empty:
+        out.print(
+            _frame_table(
+                diffs[["path", "value_a", "value_b", "effect", "share", "role"]].rename(
+                    columns={"value_a": result.a, "value_b": result.b}
+                ),
+                "judgments that differ (effect = score change of swapping it alone)",
+                3,
+            )
+        )
+    if result.cruxes:
+        for n_, crux in enumerate(result.cruxes, 1):
+            out.print(
+                f"\ncrux {n_}: swapping {len(crux.paths)} judgment(s) → {crux.conclusion}",
+                markup=False,
+            )
+            by = {d.path: d for d in result.differences}
+            for path in crux.paths:
+                d = by[path]
+                out.print(f"  {d.label}", markup=False)
+                out.print(f"    {result.a}: {d.describe_a} — {d.basis_a}", markup=False)
+                out.print(f"    {result.b}: {d.describe_b} — {d.basis_b}", markup=False)
+    else:
+        out.print(
+            f"\nno crux: no swap of up to {result.max_size} judgments flips "
+            f"{result.a}'s conclusion",
+            markup=False,
+        )
+    for note in result.notes:
+        out.print(f"note: {note}", markup=False)
+
+
+def crux_json(result: CruxResult) -> dict[str, Any]:
+    """The JSON form of a :class:`~detente.analysis.cruxes.CruxResult`."""
+    return {
+        "scenario": result.scenario,
+        "output": result.output.describe(),
+        "worldviews": [result.a, result.b],
+        "threshold": result.threshold,
+        "mode": result.mode,
+        "model": result.model,
+        "score": {result.a: result.score_a, result.b: result.score_b},
+        "conclusion": {result.a: result.conclusion_a, result.b: result.conclusion_b},
+        "flips": result.flips,
+        "differences": _records(result.differences_frame()),
+        "cruxes": [
+            {"paths": list(c.paths), "score": c.score, "conclusion": c.conclusion}
+            for c in result.cruxes
+        ],
+        "evaluations": result.evaluations,
+        "complete": result.complete,
+        "notes": result.notes,
+    }

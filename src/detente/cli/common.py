@@ -1,0 +1,155 @@
+"""What every ``detente`` command shares: options, errors, loading a scenario, output.
+
+* the shared options (:data:`FileArg`, :data:`WorldviewOpt`, :data:`SeedOpt`,
+  :data:`WorkersOpt`, and ``--format`` as the one :class:`Format` enum: :data:`FormatOpt` for a
+  command that offers table, JSON and CSV, :data:`TableJsonOpt` for one that offers table and
+  JSON, checked by :func:`accept`);
+* one way to report a usage error (:func:`fail`, exit 2) and bad input (:func:`bad_input_exits`:
+  ``file:line: field: problem`` lines, exit 2, never a traceback);
+* one way to load a scenario (:func:`load_or_exit`), which prints its warnings on stderr for
+  every command alike;
+* one way to write a result (:func:`emit`): JSON through the one NaN→null cleaner
+  (:func:`detente.models.base.jsonable`), CSV from a frame, a table through rich.
+
+Exit codes (DESIGN.md, "Command-line contract"): 0 ok, 1 a check failed, 2 bad input or usage.
+
+This module imports only typer and rich at start-up: the library (pydantic, numpy, pandas …) is
+imported inside the functions that use it, so ``detente --help`` stays fast (issue 14).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from detente.scenario.game import GameSpec
+    from detente.scenario.load import LoadedScenario
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class Format(StrEnum):
+    """``--format``: the one output-format enum of every command (each accepts a subset)."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+FileArg = Annotated[Path, typer.Argument(help="scenario: detente YAML, KTAB CSV or Decide file")]
+WorldviewOpt = Annotated[
+    str | None, typer.Option("--worldview", "-w", help="apply a worldview's overrides")
+]
+SeedOpt = Annotated[
+    int, typer.Option("--seed", "-s", min=0, help="random seed (>= 0; same seed, same results)")
+]
+WorkersOpt = Annotated[
+    int, typer.Option("--workers", "-j", min=1, help="worker processes (local) or Ray CPUs")
+]
+#: ``--format`` of a command that writes table, JSON or CSV
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table | json | csv")]
+#: ``--format`` of a command that writes a table or JSON (csv is refused by :func:`accept`)
+TableJsonOpt = Annotated[
+    Format, typer.Option("--format", "-f", metavar="[table|json]", help="table | json")
+]
+
+
+def fail(message: str, *, located: bool = False) -> NoReturn:
+    """Report a usage error or bad input on one stderr line and exit 2 (no traceback).
+
+    A ``located`` message already says where (``file:line: field: problem``) and is printed as
+    it is; any other is printed as ``error: message``.
+    """
+    err.print(message if located else f"error: {message}", markup=False)
+    raise typer.Exit(2)
+
+
+def accept(fmt: Format, *allowed: Format) -> Format:
+    """``fmt`` when the command offers it, else a usage error naming the formats it offers."""
+    if fmt not in allowed:
+        fail(f"--format must be one of {', '.join(allowed)} (got {fmt.value!r})")
+    return fmt
+
+
+def _model_errors() -> tuple[type[Exception], ...]:
+    from detente.models import ModelInputError, UnknownModelError
+
+    return ModelInputError, UnknownModelError
+
+
+@contextmanager
+def bad_input_exits() -> Iterator[None]:
+    """Turn bad input into located messages on stderr and exit status 2."""
+    from detente.scenario.errors import InputError
+
+    try:
+        yield
+    except InputError as exc:
+        for diag in exc.diagnostics:
+            err.print(str(diag), markup=False)
+        raise typer.Exit(2) from None
+    # An except clause is evaluated only when an exception reaches it: the models (and numpy)
+    # are imported only then, so `detente validate` does not load them (start-up, issue 14).
+    except _model_errors() as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(2) from None
+
+
+def _check_strategies(game: GameSpec, report: Callable[[str, str], None]) -> None:
+    """:func:`detente.strategy.checks.check_strategies`, imported when a scenario has a game.
+
+    The strategy registry imports numpy; a scenario without a game is validated without it
+    (start-up, issue 14).
+    """
+    from detente.strategy.checks import check_strategies
+
+    check_strategies(game, report)
+
+
+def load_or_exit(file: Path, *, strict: bool = False) -> LoadedScenario:
+    """Load and validate a scenario (with the strategy registry's checks) or exit 2.
+
+    The one loader of every command: bad input is reported by :func:`bad_input_exits`, and the
+    scenario's warnings are printed on stderr, the same way whichever command asked.
+    """
+    from detente.scenario.load import load_scenario
+
+    with bad_input_exits():
+        loaded = load_scenario(file, strict=strict, game_checks=(_check_strategies,))
+    for warning in loaded.warnings:
+        err.print(str(warning), markup=False)
+    return loaded
+
+
+def emit(payload: Any, fmt: Format, *, indent: int = 2, console: Console | None = None) -> None:
+    """Write a command's result on stdout in ``fmt``.
+
+    ``json``: ``payload`` is JSON data, cleaned by :func:`~detente.models.base.jsonable` (NaN and
+    infinities become null) and written with ``indent`` (the command-line contract: scripts rely
+    on each command's bytes, so a command keeps its indent: 2 for ``forecast``, ``simulate`` and
+    ``backtest``, 1 for ``strategies``, ``compare``, ``sensitivity`` and ``cruxes``). ``csv``:
+    ``payload`` is a data frame, written without its index. ``table``: ``payload`` is a rich
+    renderable (or a list of them), printed on ``console`` (default: :data:`out`).
+    """
+    if fmt is Format.json:
+        from detente.models.base import jsonable
+
+        sys.stdout.write(json.dumps(jsonable(payload), indent=indent, allow_nan=False) + "\n")
+    elif fmt is Format.csv:
+        sys.stdout.write(payload.to_csv(index=False))
+    else:
+        renderables: list[RenderableType] = payload if isinstance(payload, list) else [payload]
+        for renderable in renderables:
+            (console or out).print(renderable)

@@ -1,0 +1,98 @@
+"""``detente forecast``: one model's point forecast of every issue (table, JSON or CSV)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.table import Table
+
+from detente.cli.common import (
+    FileArg,
+    Format,
+    FormatOpt,
+    WorldviewOpt,
+    bad_input_exits,
+    emit,
+    load_or_exit,
+    out,
+)
+
+if TYPE_CHECKING:
+    from detente.models import Forecast
+    from detente.scenario.load import LoadedScenario
+    from detente.scenario.schema import Scenario
+
+
+def forecast_json(fc: Forecast, scenario: str, worldview: str | None) -> dict[str, Any]:
+    """The JSON of the contract: scenario, model, worldview, then :meth:`Forecast.to_dict`."""
+    body = fc.to_dict()
+    return {"scenario": scenario, "model": body.pop("model"), "worldview": worldview, **body}
+
+
+def run_forecast(
+    loaded: LoadedScenario, model: str, worldview: str | None, params: dict[str, Any] | None = None
+) -> tuple[Scenario, Forecast]:
+    """Apply the worldview, build the problem and run the model (raises on bad input)."""
+    from detente.models import get_model
+    from detente.scenario.load import with_worldview
+    from detente.scenario.problem import to_problem
+
+    sc = with_worldview(loaded, worldview)
+    problem = to_problem(sc)
+    return sc, get_model(model, **(params or {})).forecast(problem)
+
+
+def _print_forecast_table(sc: Scenario, fc: Forecast, worldview: str | None) -> None:
+    from detente.models import model_class
+
+    title = f"{sc.title} — {model_class(fc.model).title}"
+    if worldview:
+        title += f" — worldview: {sc.worldview(worldview).label}"
+    table = Table(title=title, title_justify="left")
+    table.add_column("issue")
+    table.add_column("forecast", justify="right")
+    table.add_column("scale")
+    table.add_column("what it means")
+    for j, issue in enumerate(sc.issues):
+        x = float(fc.outcome[j])
+        table.add_row(
+            issue.label,
+            f"{x:.2f}",
+            f"{issue.scale.min:g}–{issue.scale.max:g}",
+            issue.scale.describe(x),
+        )
+    out.print(table)
+    summary = fc.tables.get("summary")
+    if summary is not None and not summary.empty:
+        rounds = Table(title="rounds", title_justify="left")
+        for column in summary.columns:
+            rounds.add_column(str(column), justify="right")
+        for row in summary.itertuples(index=False):
+            rounds.add_row(*(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row))
+        out.print(rounds)
+    elif fc.rounds:
+        out.print(f"{len(fc.rounds) - 1} rounds after the initial state", markup=False)
+    offers = fc.tables.get("offers")
+    if offers is not None:
+        out.print(f"{len(offers)} offers made (see --format json for every offer)", markup=False)
+
+
+def forecast(
+    file: FileArg,
+    model: Annotated[
+        str, typer.Option("--model", "-m", help="model name (see `detente models`)")
+    ] = "compromise",
+    worldview: WorldviewOpt = None,
+    output_format: FormatOpt = Format.table,
+) -> None:
+    """Forecast the outcome of every issue with one model."""
+    loaded = load_or_exit(file)
+    with bad_input_exits():
+        sc, fc = run_forecast(loaded, model, worldview)
+    if output_format is Format.json:
+        emit(forecast_json(fc, sc.id, worldview), Format.json, indent=2)
+    elif output_format is Format.csv:
+        emit(fc.to_frame(), Format.csv)
+    else:
+        _print_forecast_table(sc, fc, worldview)

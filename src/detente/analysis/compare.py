@@ -31,6 +31,7 @@ interval of the mean of the paired per-episode differences.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -74,18 +75,22 @@ class Comparison:
 
 
 def compare_forecasts(
-    loaded: LoadedScenario, worldviews: list[str], model: str, draws: int, seed: int
+    scenarios: Mapping[str, Scenario],
+    worldviews: Sequence[str],
+    model: str,
+    draws: int,
+    seed: int,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Forecast per issue and worldview, and the paired difference of each to the first."""
+    """Forecast per issue and worldview, and the paired difference of each to the first
+    (``scenarios``: each worldview applied once; ``worldviews``: the ones compared, in order)."""
     rows: list[dict[str, object]] = []
     per: dict[str, tuple[FloatArray, FloatArray]] = {}
-    scenario = loaded.scenario
     for wv in worldviews:
-        sc = with_worldview(loaded, wv)
+        sc = scenarios[wv]
         point = np.asarray(get_model(model).forecast(to_problem(sc)).outcome, dtype=np.float64)
         mc = forecast_draws(sc, model, seed, draws)
         per[wv] = (point, mc)
-        for j, issue in enumerate(scenario.issues):
+        for j, issue in enumerate(sc.issues):
             rows.append(
                 {
                     "issue": issue.id,
@@ -102,7 +107,7 @@ def compare_forecasts(
     for b in worldviews[1:]:
         dp = per[b][0] - per[a][0]
         dmc = per[b][1] - per[a][1]
-        for j, issue in enumerate(scenario.issues):
+        for j, issue in enumerate(scenarios[a].issues):
             diffs.append(
                 {
                     "issue": issue.id,
@@ -126,22 +131,24 @@ def _interval(values: FloatArray) -> tuple[float, float, float]:
 
 
 def compare_strategies(
-    loaded: LoadedScenario,
-    worldviews: list[str],
+    scenarios: Mapping[str, Scenario],
+    worldviews: Sequence[str],
     seed: int,
     episodes: int,
     types: list[str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every strategy × type (and the mix) × metric per worldview, and paired differences."""
+    """Every strategy × type (and the mix) × metric per worldview, and paired differences to
+    the first (``scenarios``: each worldview applied once; ``worldviews``: the ones compared)."""
     from detente.strategy.metrics import MIX
     from detente.strategy.simulate import build_episodes, simulate
 
     per: dict[str, dict[tuple[str, str], dict[str, FloatArray]]] = {}
     rows: list[dict[str, object]] = []
     for wv in worldviews:
-        game = with_worldview(loaded, wv).game
+        sc = scenarios[wv]
+        game = sc.game
         if game is None:
-            raise ValueError(f"scenario {loaded.scenario.id!r} has no `game:` section")
+            raise ValueError(f"scenario {sc.id!r} has no `game:` section")
         eps = build_episodes(game, seed, episodes)
         type_ids = types if types is not None else [MIX, *(t.id for t in game.types)]
         per[wv] = {}
@@ -202,14 +209,14 @@ def compare(
         raise ValueError("compare needs at least two worldviews (e.g. --worldviews a,b)")
     if draws < 2:
         raise ValueError("--draws must be at least 2")
-    for wv in worldviews:
-        with_worldview(loaded, wv)  # raises InputError naming the known worldviews
-    fc, fd = compare_forecasts(loaded, worldviews, model, draws, seed)
+    # each worldview applied once (an unknown one raises InputError naming the known ones)
+    scenarios = {wv: with_worldview(loaded, wv) for wv in worldviews}
+    fc, fd = compare_forecasts(scenarios, worldviews, model, draws, seed)
     result = Comparison(loaded.scenario.id, worldviews, model, draws, seed, fc, fd)
     if strategies:
         if loaded.scenario.game is None:
             result.notes.append("the scenario has no `game:` section: no strategy outcomes")
         else:
-            st, sd = compare_strategies(loaded, worldviews, seed, episodes or draws)
+            st, sd = compare_strategies(scenarios, worldviews, seed, episodes or draws)
             result.strategies, result.strategy_differences = st, sd
     return result

@@ -94,6 +94,7 @@ def register(app: typer.Typer) -> None:
         ] = 32,
     ) -> None:
         """One self-contained HTML report (or PDF) of the scenario and its cruxes."""
+        from detente.models import get_model
         from detente.report.html import ReportOptions, build_report
 
         if fmt not in ("html", "pdf"):
@@ -119,9 +120,11 @@ def register(app: typer.Typer) -> None:
                 err.print(f"error: {flag} must be {expected} (got {n})", markup=False)
                 raise typer.Exit(2)
         loaded = load_or_exit(file)
+        with bad_input_exits():  # an unknown model: exit 2
+            chosen = [get_model(m.strip()) for m in (models or "").split(",") if m.strip()]
         opts = ReportOptions(
             worldviews=[w.strip() for w in (worldviews or "").split(",") if w.strip()],
-            models=[m.strip() for m in (models or "").split(",") if m.strip()],
+            models=chosen,
             draws=draws,
             seed=seed,
             episodes=episodes,

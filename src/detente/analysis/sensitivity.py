@@ -398,3 +398,30 @@ def run_sensitivity(
         variance=float(np.var(y)),
         noise_variance=noise_sum / rows,
     )
+
+
+# ------------------------------------------------------------------------- rank correlations
+
+
+def rank_correlations(inputs: FloatArray, outcome: FloatArray) -> FloatArray:
+    """Spearman rank correlation of each sampled input (``(N, P)``) with each output column
+    (``(N, k)``): a ``(P, k)`` array.
+
+    Rows with a non-finite output are left out. Ranks are :func:`scipy.stats.rankdata` with
+    ``method="ordinal"`` (tied values ranked in draw order), then the Pearson correlation of the
+    ranks: without ties this is :func:`scipy.stats.spearmanr`; with ties (a median model's
+    forecast takes few values) the draw order breaks them, where ``spearmanr`` averages them.
+    The web explorer's Monte Carlo job shows it (which inputs move each forecast most).
+    """
+    from scipy.stats import rankdata
+
+    ok = np.all(np.isfinite(outcome), axis=1)
+    x = rankdata(inputs[ok], method="ordinal", axis=0).astype(np.float64)
+    y = rankdata(outcome[ok], method="ordinal", axis=0).astype(np.float64)
+    x = x - x.mean(axis=0)
+    y = y - y.mean(axis=0)
+    xs = np.sqrt((x**2).sum(axis=0))
+    ys = np.sqrt((y**2).sum(axis=0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rho = (x.T @ y) / np.outer(xs, ys)
+    return np.asarray(rho, dtype=np.float64)

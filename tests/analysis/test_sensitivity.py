@@ -18,6 +18,7 @@ from detente.analysis.sensitivity import (
     scenario_parameters,
 )
 from detente.cli import app
+from detente.models import get_model
 from detente.models.base import FloatArray
 from detente.scenario.load import load_scenario
 from detente.scenario.quantity import Quantity
@@ -133,7 +134,7 @@ def test_forecast_through_scenario_paths(tmp_path: Path) -> None:
     ]
     assert params[0].label == "Actor A — The deal — position"
     design = sample(params, "sobol", n=1024, seed=2)
-    y = forecast_evaluator(sc, params, "compromise", "deal")(design.values)
+    y = forecast_evaluator(sc, params, get_model("compromise"), "deal")(design.values)
     np.testing.assert_allclose(y, design.values @ np.array([0.25, 0.25, 0.5]))
     table = analyze(design, y)
     np.testing.assert_allclose(table["ST"], [1 / 3] * 3, atol=0.03)

@@ -525,6 +525,7 @@ def test_cruxes_for_a_chosen_pair_of_worldviews(client: TestClient) -> None:
 def test_sensitivity_job_matches_the_library(client: TestClient, web_scenarios: Path) -> None:
     from detente.analysis.outputs import parse_output
     from detente.analysis.sensitivity import run_sensitivity
+    from detente.models import get_model
     from detente.scenario.load import load_scenario, with_worldview
 
     req = {
@@ -544,7 +545,7 @@ def test_sensitivity_job_matches_the_library(client: TestClient, web_scenarios: 
     # the same indices as the library call (the job evaluates in chunks; rows are independent)
     sc = with_worldview(load_scenario(web_scenarios / f"{KOREA}.yaml"), "skeptic")
     lib = run_sensitivity(
-        sc, parse_output("forecast:declaration", sc), "compromise", "sobol", 16, 4
+        sc, parse_output("forecast:declaration", sc), get_model("compromise"), "sobol", 16, 4
     )
     got = {p["path"]: p for p in res["parameters"]}
     for row in lib.table.to_dict(orient="records"):

@@ -71,6 +71,7 @@ def _frame_table(frame: pd.DataFrame, title: str, digits: int = 2) -> Table:
 def register(app: typer.Typer) -> None:
     """Add ``compare``, ``sensitivity`` and ``cruxes`` to ``app``."""
     from detente.cli import bad_input_exits, load_or_exit, out
+    from detente.models import get_model
 
     @app.command("compare")
     def compare_cmd(
@@ -92,7 +93,7 @@ def register(app: typer.Typer) -> None:
         wvs = _split(worldviews)
         with bad_input_exits():
             try:
-                result = compare(loaded, wvs, model, draws, seed, strategies=strategies)
+                result = compare(loaded, wvs, get_model(model), draws, seed, strategies=strategies)
             except (ValueError, KeyError) as exc:
                 raise _fail(str(exc).strip("'\"")) from None
         if fmt == "json":
@@ -212,7 +213,7 @@ def register(app: typer.Typer) -> None:
                 result = run_sensitivity(
                     sc,
                     spec,
-                    model,
+                    get_model(model) if spec.kind == "forecast" else None,
                     cast("Method", method),
                     n,
                     seed,
@@ -294,7 +295,7 @@ def register(app: typer.Typer) -> None:
                     wvs[1],
                     spec,
                     threshold=threshold,
-                    model=model,
+                    model=get_model(model) if spec.kind == "forecast" else None,
                     mode=cast("Mode", mode),
                     draws=draws,
                     seed=seed,

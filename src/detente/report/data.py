@@ -179,7 +179,7 @@ def _forecasts(
             s = scenarios[wv]
             try:
                 fc = m.forecast(to_problem(s))
-                mc = forecast_draws(s, m.name, seed, draws)
+                mc = forecast_draws(s, m, seed, draws)
             except Exception as exc:  # a model refusing a scenario is reported, not fatal
                 notes.append(f"{m.name} ({wv}): {exc}")
                 continue
@@ -301,9 +301,7 @@ def _sensitivity(
         output if output and output.startswith("forecast:") else f"forecast:{sc.issues[0].id}"
     )
     spec = parse_output(spec_text, sc)
-    res = run_sensitivity(
-        sc, spec, model.name, "sobol", opts.sensitivity_n, opts.seed, worldview=wv
-    )
+    res = run_sensitivity(sc, spec, model, "sobol", opts.sensitivity_n, opts.seed, worldview=wv)
     return Sensitivity(
         Sobol(res, wv or BASE, model=model.name), game_sensitivity(sc, wv, opts, output)
     )
@@ -405,7 +403,7 @@ def _cruxes(
     if spec.kind == "forecast":
         for m in models:
             blocks.append(
-                _block(find_cruxes(loaded, a, b, spec, threshold, model=m.name, seed=opts.seed))
+                _block(find_cruxes(loaded, a, b, spec, threshold, model=m, seed=opts.seed))
             )
     else:
         blocks.append(

@@ -378,7 +378,7 @@ def cruxes(
     try:
         output = parse_output(f"forecast:{issue}", sc)
         res = find_cruxes(
-            loaded, a, b, output, threshold=threshold, model=model.name, max_evaluations=400
+            loaded, a, b, output, threshold=threshold, model=model, max_evaluations=400
         )
     except (ValueError, KeyError) as exc:
         raise _bad_crux_input(loaded, exc) from None
@@ -582,7 +582,8 @@ def sensitivity_job(
             f"(at most {MAX_SENSITIVITY_EPISODES:,} episodes): lower n or episodes",
             "n",
         )
-    model, method, n, seed, episodes = req.model, req.method, req.n, req.seed, req.episodes
+    model = get_model(req.model) if spec.kind == "forecast" else None
+    method, n, seed, episodes = req.method, req.n, req.seed, req.episodes
 
     def work(progress: ProgressFn) -> dict[str, Any]:
         res = run_sensitivity(

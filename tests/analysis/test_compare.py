@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from detente.analysis.compare import compare
 from detente.cli import app
+from detente.models import get_model
 from detente.scenario.load import load_scenario, with_worldview
 from detente.uncertainty.sampling import sample_problem
 
@@ -58,7 +59,7 @@ def scenario_file(tmp_path: Path) -> Path:
 
 def test_paired_differences(scenario_file: Path) -> None:
     loaded = load_scenario(scenario_file)
-    res = compare(loaded, ["low", "high"], "compromise", draws=400, seed=5)
+    res = compare(loaded, ["low", "high"], get_model("compromise"), draws=400, seed=5)
     fc = res.forecasts.set_index(["issue", "worldview"])
     # x: (a + b) / 2 with a ~ U(0, 20); b = 80 (low) or U(90, 100) (high)
     assert fc.at[("x", "low"), "point"] == pytest.approx(45.0)

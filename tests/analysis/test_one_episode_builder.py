@@ -18,7 +18,7 @@ from detente.analysis.compare import compare, compare_strategies
 from detente.analysis.cruxes import find_cruxes
 from detente.analysis.outputs import OutputSpec, parse_output
 from detente.cli import app
-from detente.scenario.load import load_scenario
+from detente.scenario.load import load_scenario, with_worldview
 
 MINIMAL = Path(__file__).resolve().parents[1] / "strategy" / "data" / "minimal-game.yaml"
 SEED, EPISODES = 3, 300
@@ -41,7 +41,7 @@ def _cli_value(worldview: str | None) -> float:
 
 def _report_values(worldviews: list[str]) -> dict[str, Any]:
     """The report's strategy heat map for METRIC: {(worldview, type): {strategy: value}}."""
-    from detente.report import html
+    from detente.report import data, html
 
     class Capture:
         def __init__(self) -> None:
@@ -52,8 +52,11 @@ def _report_values(worldviews: list[str]) -> dict[str, Any]:
             return ""
 
     figs = Capture()
-    opts = html.ReportOptions(worldviews=worldviews, seed=SEED, episodes=EPISODES)
-    html._strategies(load_scenario(MINIMAL), opts, figs)  # type: ignore[arg-type]
+    opts = data.ReportOptions(worldviews=worldviews, seed=SEED, episodes=EPISODES)
+    loaded = load_scenario(MINIMAL)
+    scenarios = {wv: with_worldview(loaded, wv) for wv in worldviews}
+    for heat in data.strategy_heats(loaded, scenarios, worldviews, opts) or []:
+        html._strategy_figure(heat, EPISODES, figs)  # type: ignore[arg-type]
     (heat,) = [f for f in figs.figs if METRIC in f.layout.title.text]
     trace = heat.data[0]
     out: dict[str, Any] = {}
@@ -66,7 +69,10 @@ def _report_values(worldviews: list[str]) -> dict[str, Any]:
 def test_every_command_plays_the_same_episodes_for_a_worldview() -> None:
     loaded = load_scenario(MINIMAL)
     strategies = _cli_value("hopeful")
-    table, _ = compare_strategies(loaded, ["hopeful", "wary"], SEED, EPISODES)
+    views = ["hopeful", "wary"]
+    table, _ = compare_strategies(
+        {wv: with_worldview(loaded, wv) for wv in views}, views, SEED, EPISODES
+    )
     row = table[
         (table.worldview == "hopeful")
         & (table.strategy == STRATEGY)

@@ -18,6 +18,7 @@ from detente.analysis.sensitivity import (
     scenario_parameters,
 )
 from detente.cli import app
+from detente.models import get_model
 from detente.models.base import FloatArray
 from detente.scenario.load import load_scenario
 from detente.scenario.quantity import Quantity
@@ -133,7 +134,7 @@ def test_forecast_through_scenario_paths(tmp_path: Path) -> None:
     ]
     assert params[0].label == "Actor A — The deal — position"
     design = sample(params, "sobol", n=1024, seed=2)
-    y = forecast_evaluator(sc, params, "compromise", "deal")(design.values)
+    y = forecast_evaluator(sc, params, get_model("compromise"), "deal")(design.values)
     np.testing.assert_allclose(y, design.values @ np.array([0.25, 0.25, 0.5]))
     table = analyze(design, y)
     np.testing.assert_allclose(table["ST"], [1 / 3] * 3, atol=0.03)
@@ -203,3 +204,25 @@ def test_game_rows_share_their_chance_so_unread_parameters_get_exactly_zero(
     assert len(arsenal) == 3
     assert (arsenal["S1"] == 0.0).all() and (arsenal["ST"] == 0.0).all()
     assert res.table["ST"].max() > 0.05
+
+
+def test_rank_correlations_are_spearman() -> None:
+    from scipy.stats import spearmanr
+
+    from detente.analysis.sensitivity import rank_correlations
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 3))
+    y = np.column_stack([x[:, 0] ** 3 + 0.1 * rng.normal(size=200), -x[:, 1]])
+    rho = rank_correlations(x, y)
+    assert rho.shape == (3, 2)
+    for p in range(3):
+        for k in range(2):
+            assert rho[p, k] == pytest.approx(spearmanr(x[:, p], y[:, k]).statistic)
+    assert rho[1, 1] == pytest.approx(-1.0) and rho[0, 0] > 0.9 and abs(rho[2, 0]) < 0.3
+    # a draw with a non-finite output is left out of every column
+    bad = y.copy()
+    bad[5, 0] = np.nan
+    kept = np.delete(np.arange(200), 5)
+    expected = spearmanr(x[kept, 2], y[kept, 1]).statistic
+    assert rank_correlations(x, bad)[2, 1] == pytest.approx(expected)

@@ -223,19 +223,25 @@ def test_korea_report_in_chromium(tmp_path: Path, korea_yaml: Path) -> None:
 
 
 def test_strategy_game_sensitivity_chart(korea_yaml: Path) -> None:
-    from detente.report.html import ReportOptions, _Figures, _game_sensitivity
+    from detente.report.data import ReportOptions, game_sensitivity
+    from detente.report.html import _Figures, render_game_sensitivity
     from detente.scenario.load import load_scenario, with_worldview
 
     sc = with_worldview(load_scenario(korea_yaml), "engagement")
     opts = ReportOptions(
         worldviews=["engagement", "skeptic"], game_sensitivity_n=4, game_sensitivity_episodes=20
     )
-    part = _game_sensitivity(sc, "engagement", opts, _Figures(), None)
-    assert "What moves the strategy comparison" in part
-    assert "p_talks_12m" in part and "engagement" in part
-    assert "exactly zero" in part
+
+    def part(o: ReportOptions, output: str | None) -> str:
+        return render_game_sensitivity(game_sensitivity(sc, "engagement", o, output), _Figures())
+
+    default = part(opts, None)
+    assert "What moves the strategy comparison" in default
+    assert "p_talks_12m" in default and "engagement" in default
+    assert "exactly zero" in default
     # a strategy crux output is analysed itself; 0 samples turns the chart off
-    chosen = _game_sensitivity(sc, "engagement", opts, _Figures(), "strategy:cohesion:enticement")
+    chosen = part(opts, "strategy:cohesion:enticement")
     assert "cohesion" in chosen
     off = ReportOptions(worldviews=["engagement"], game_sensitivity_n=0)
-    assert _game_sensitivity(sc, "engagement", off, _Figures(), None) == ""
+    assert game_sensitivity(sc, "engagement", off, None) is None
+    assert part(off, None) == ""

@@ -301,14 +301,50 @@ def test_cruxes_have_both_sides_quotes(client: TestClient) -> None:
     res = r.json()
     assert res["worldviews"][:2] == ["engagement", "skeptic"]
     top = res["cruxes"][0]
-    assert top["weight"] > 0 and any(x for x in top["swing"])
+    assert top["effect"] is not None and abs(top["effect"]) > 0
     both = [c for c in res["cruxes"] if all(s["overrides"] for s in c["sides"][:2])]
     assert both
     sides = both[0]["sides"]
     assert sides[0]["value"]["basis"]["quotes"][0]["doc"] == "cato"
     assert sides[1]["value"]["basis"]["quotes"][0]["doc"] == "hill"
-    weights = [c["weight"] for c in res["cruxes"]]
-    assert weights == sorted(weights, reverse=True)
+    effects = [abs(c["effect"]) for c in res["cruxes"] if c["effect"] is not None]
+    assert len(effects) >= 2 and effects == sorted(effects, reverse=True)
+
+
+def test_cruxes_panel_shows_what_detente_cruxes_computes(
+    client: TestClient, web_scenarios: Path
+) -> None:
+    """One crux measure: the explorer's table is ``detente cruxes``' differences, row by row."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from detente.cli import app
+
+    req = {
+        "scenario": KOREA,
+        "model": "compromise",
+        "worldviews": ["engagement", "skeptic"],
+        "issue": "declaration",
+        "threshold": 70,
+    }
+    web = client.post("/api/cruxes", json=req).json()
+    args = ["cruxes", str(web_scenarios / f"{KOREA}.yaml"), "--worldviews", "engagement,skeptic"]
+    args += ["--output", "forecast:declaration", "--threshold", "70", "--format", "json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    cli = json.loads(result.stdout)
+    assert [c["path"] for c in web["cruxes"]] == [d["path"] for d in cli["differences"]]
+    assert [c["effect"] for c in web["cruxes"]] == [d["effect"] for d in cli["differences"]]
+    assert [c["role"] for c in web["cruxes"]] == [d["role"] for d in cli["differences"]]
+    assert any(c["effect"] for c in web["cruxes"])
+    m = web["minimal"]
+    assert m["flips"] == cli["flips"]
+    assert [c["paths"] for c in m["cruxes"]] == [c["paths"] for c in cli["cruxes"]]
+    assert (m["conclusion_a"], m["conclusion_b"]) == (
+        cli["conclusion"]["engagement"],
+        cli["conclusion"]["skeptic"],
+    )
 
 
 # ---- jobs ----------------------------------------------------------------------------------
@@ -464,14 +500,20 @@ def test_cruxes_for_a_chosen_pair_of_worldviews(client: TestClient) -> None:
     res = client.post("/api/cruxes", json={**base, "worldviews": ["skeptic", "data"]}).json()
     assert res["pair"] == ["skeptic", "data"]
     assert (res["minimal"]["a"], res["minimal"]["b"]) == ("skeptic", "data")
-    # the swing of a value is A's reading minus B's: reversing the pair negates it
+    # reversing the pair: the same judgments differ, the conclusions swap sides, and each
+    # effect is measured from the other worldview (B's value swapped into A)
     rev = client.post(
         "/api/cruxes", json={**base, "issue": None, "worldviews": ["engagement", "skeptic"][::-1]}
     ).json()
-    swing = {c["path"]: c["swing"] for c in default["cruxes"]}
-    for c in rev["cruxes"]:
-        for x, y in zip(c["swing"], swing[c["path"]], strict=True):
-            assert x == -y or (x is None and y is None) or abs(x + y) < 1e-9
+    assert rev["pair"] == ["skeptic", "engagement"] and rev["issue"] == "declaration"
+    assert {c["path"] for c in rev["cruxes"]} == {c["path"] for c in default["cruxes"]}
+    fwd, back = default["minimal"], rev["minimal"]
+    assert (back["conclusion_a"], back["conclusion_b"]) == (
+        fwd["conclusion_b"],
+        fwd["conclusion_a"],
+    )
+    assert back["score_a"] == pytest.approx(fwd["score_b"])
+    assert back["score_b"] == pytest.approx(fwd["score_a"])
     for bad, msg in (
         (["engagement", "nope"], "unknown worldview 'nope'"),
         (["data", "data"], "two different worldviews"),
@@ -483,6 +525,7 @@ def test_cruxes_for_a_chosen_pair_of_worldviews(client: TestClient) -> None:
 def test_sensitivity_job_matches_the_library(client: TestClient, web_scenarios: Path) -> None:
     from detente.analysis.outputs import parse_output
     from detente.analysis.sensitivity import run_sensitivity
+    from detente.models import get_model
     from detente.scenario.load import load_scenario, with_worldview
 
     req = {
@@ -502,7 +545,7 @@ def test_sensitivity_job_matches_the_library(client: TestClient, web_scenarios: 
     # the same indices as the library call (the job evaluates in chunks; rows are independent)
     sc = with_worldview(load_scenario(web_scenarios / f"{KOREA}.yaml"), "skeptic")
     lib = run_sensitivity(
-        sc, parse_output("forecast:declaration", sc), "compromise", "sobol", 16, 4
+        sc, parse_output("forecast:declaration", sc), get_model("compromise"), "sobol", 16, 4
     )
     got = {p["path"]: p for p in res["parameters"]}
     for row in lib.table.to_dict(orient="records"):

@@ -180,7 +180,7 @@ def test_korea_whatif_round_trip(
     assert "cato" in crux_text and "hill" in crux_text
     if pg.locator("#crux-b option[value='data']").count():
         pg.select_option("#crux-b", "data")
-        expect(pg.locator("#crux-table thead")).to_contain_text("engagement − data")
+        expect(pg.locator("#crux-table thead")).to_contain_text("engagement → data")
         expect(pg.locator("#crux-minimal")).to_contain_text("data")
 
     if has_game:

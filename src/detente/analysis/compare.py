@@ -1,7 +1,8 @@
 """Worldviews side by side: forecasts and strategy outcomes, with paired differences.
 
-``compare(loaded, ["engagement", "skeptic"], model="compromise", draws=1000, seed=0)`` returns
-tidy tables:
+``compare(loaded, ["engagement", "skeptic"], model=Compromise(), draws=1000, seed=0)`` returns
+tidy tables (``model``: a :class:`~detente.models.base.Model` instance, default the compromise
+model):
 
 * ``forecasts``: ``issue, label, worldview, point, mean, p05, p95`` — the forecast at the
   worldview's point values and the 5th/95th percentiles of its Monte Carlo forecasts;
@@ -31,6 +32,7 @@ interval of the mean of the paired per-episode differences.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,7 +40,7 @@ import pandas as pd
 
 from detente.analysis.sensitivity import scenario_parameters
 from detente.models import get_model
-from detente.models.base import FloatArray
+from detente.models.base import FloatArray, Model
 from detente.scenario.load import LoadedScenario, with_worldview
 from detente.scenario.problem import to_problem
 from detente.scenario.schema import Scenario
@@ -48,13 +50,13 @@ from detente.uncertainty.sampling import sample_problem
 Z90 = 1.6448536269514722
 
 
-def forecast_draws(scenario: Scenario, model: str, seed: int, draws: int) -> FloatArray:
+def forecast_draws(scenario: Scenario, model: Model, seed: int, draws: int) -> FloatArray:
     """``(draws, k)`` Monte Carlo forecasts (per-path common random numbers)."""
     if not scenario_parameters(scenario):
-        point = get_model(model).forecast(to_problem(scenario)).outcome
+        point = model.forecast(to_problem(scenario)).outcome
         return np.repeat(np.asarray(point, dtype=np.float64)[None, :], draws, axis=0)
     problem = sample_problem(scenario, seed, 0, draws)
-    return np.asarray(get_model(model).forecast_batch(problem).outcome, dtype=np.float64)
+    return np.asarray(model.forecast_batch(problem).outcome, dtype=np.float64)
 
 
 @dataclass
@@ -63,6 +65,7 @@ class Comparison:
 
     scenario: str
     worldviews: list[str]
+    #: the model's registry name
     model: str
     draws: int
     seed: int
@@ -74,18 +77,22 @@ class Comparison:
 
 
 def compare_forecasts(
-    loaded: LoadedScenario, worldviews: list[str], model: str, draws: int, seed: int
+    scenarios: Mapping[str, Scenario],
+    worldviews: Sequence[str],
+    model: Model,
+    draws: int,
+    seed: int,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Forecast per issue and worldview, and the paired difference of each to the first."""
+    """Forecast per issue and worldview, and the paired difference of each to the first
+    (``scenarios``: each worldview applied once; ``worldviews``: the ones compared, in order)."""
     rows: list[dict[str, object]] = []
     per: dict[str, tuple[FloatArray, FloatArray]] = {}
-    scenario = loaded.scenario
     for wv in worldviews:
-        sc = with_worldview(loaded, wv)
-        point = np.asarray(get_model(model).forecast(to_problem(sc)).outcome, dtype=np.float64)
+        sc = scenarios[wv]
+        point = np.asarray(model.forecast(to_problem(sc)).outcome, dtype=np.float64)
         mc = forecast_draws(sc, model, seed, draws)
         per[wv] = (point, mc)
-        for j, issue in enumerate(scenario.issues):
+        for j, issue in enumerate(sc.issues):
             rows.append(
                 {
                     "issue": issue.id,
@@ -102,7 +109,7 @@ def compare_forecasts(
     for b in worldviews[1:]:
         dp = per[b][0] - per[a][0]
         dmc = per[b][1] - per[a][1]
-        for j, issue in enumerate(scenario.issues):
+        for j, issue in enumerate(scenarios[a].issues):
             diffs.append(
                 {
                     "issue": issue.id,
@@ -126,22 +133,24 @@ def _interval(values: FloatArray) -> tuple[float, float, float]:
 
 
 def compare_strategies(
-    loaded: LoadedScenario,
-    worldviews: list[str],
+    scenarios: Mapping[str, Scenario],
+    worldviews: Sequence[str],
     seed: int,
     episodes: int,
     types: list[str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every strategy × type (and the mix) × metric per worldview, and paired differences."""
+    """Every strategy × type (and the mix) × metric per worldview, and paired differences to
+    the first (``scenarios``: each worldview applied once; ``worldviews``: the ones compared)."""
     from detente.strategy.metrics import MIX
     from detente.strategy.simulate import build_episodes, simulate
 
     per: dict[str, dict[tuple[str, str], dict[str, FloatArray]]] = {}
     rows: list[dict[str, object]] = []
     for wv in worldviews:
-        game = with_worldview(loaded, wv).game
+        sc = scenarios[wv]
+        game = sc.game
         if game is None:
-            raise ValueError(f"scenario {loaded.scenario.id!r} has no `game:` section")
+            raise ValueError(f"scenario {sc.id!r} has no `game:` section")
         eps = build_episodes(game, seed, episodes)
         type_ids = types if types is not None else [MIX, *(t.id for t in game.types)]
         per[wv] = {}
@@ -191,25 +200,27 @@ def compare_strategies(
 def compare(
     loaded: LoadedScenario,
     worldviews: list[str],
-    model: str = "compromise",
+    model: Model | None = None,
     draws: int = 1000,
     seed: int = 0,
     strategies: bool = False,
     episodes: int | None = None,
 ) -> Comparison:
-    """Forecasts (and, with ``strategies``, the game's outcomes) for each worldview."""
+    """Forecasts of ``model`` (default: the compromise model) and, with ``strategies``, the
+    game's outcomes, for each worldview."""
     if len(worldviews) < 2:
         raise ValueError("compare needs at least two worldviews (e.g. --worldviews a,b)")
     if draws < 2:
         raise ValueError("--draws must be at least 2")
-    for wv in worldviews:
-        with_worldview(loaded, wv)  # raises InputError naming the known worldviews
-    fc, fd = compare_forecasts(loaded, worldviews, model, draws, seed)
-    result = Comparison(loaded.scenario.id, worldviews, model, draws, seed, fc, fd)
+    # each worldview applied once (an unknown one raises InputError naming the known ones)
+    scenarios = {wv: with_worldview(loaded, wv) for wv in worldviews}
+    m = model if model is not None else get_model("compromise")
+    fc, fd = compare_forecasts(scenarios, worldviews, m, draws, seed)
+    result = Comparison(loaded.scenario.id, worldviews, m.name, draws, seed, fc, fd)
     if strategies:
         if loaded.scenario.game is None:
             result.notes.append("the scenario has no `game:` section: no strategy outcomes")
         else:
-            st, sd = compare_strategies(loaded, worldviews, seed, episodes or draws)
+            st, sd = compare_strategies(scenarios, worldviews, seed, episodes or draws)
             result.strategies, result.strategy_differences = st, sd
     return result

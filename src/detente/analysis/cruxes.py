@@ -44,7 +44,7 @@ import pandas as pd
 from detente.analysis.outputs import OutputSpec
 from detente.analysis.sensitivity import game_output_values
 from detente.models import get_model
-from detente.models.base import FloatArray, Problem
+from detente.models.base import FloatArray, Model, Problem
 from detente.scenario.load import LoadedScenario, parse_document, worldview_document
 from detente.scenario.paths import get_path, path_label, resolve_path, set_path
 from detente.scenario.problem import to_problem
@@ -168,7 +168,7 @@ class _Scorer:
 
     output: OutputSpec
     threshold: float
-    model: str
+    model: Model
     mode: Mode
     draws: int
     seed: int
@@ -190,7 +190,7 @@ class _Scorer:
         from detente.uncertainty.sampling import sample_problem
 
         j = [i.id for i in scenarios[0].issues].index(self.output.issue)
-        model = get_model(self.model)
+        model = self.model
         if self.mode == "point":
             outcome = model.forecast_batch(_stack([to_problem(sc) for sc in scenarios])).outcome
             return np.asarray(outcome[:, j] - self.threshold, dtype=np.float64)
@@ -259,6 +259,7 @@ class CruxResult:
     b: str
     threshold: float
     mode: Mode
+    #: the forecasting model's registry name (None for a game output)
     model: str | None
     score_a: float
     score_b: float
@@ -324,7 +325,7 @@ def find_cruxes(
     b: str,
     output: OutputSpec,
     threshold: float | None = None,
-    model: str = "compromise",
+    model: Model | None = None,
     mode: Mode = "point",
     draws: int = 500,
     seed: int = 0,
@@ -335,13 +336,15 @@ def find_cruxes(
     """Find the minimal sets of B's judgments that flip A's conclusion (see module docstring).
 
     ``threshold`` is required for a forecast output; for a strategy output it defaults to 0.
+    A forecast output is ``model``'s (default: the compromise model); a game output reads none.
     The search stops at ``max_size`` or when ``max_evaluations`` would be exceeded
     (``complete`` is False then, and a note says so).
     """
     if output.kind == "forecast" and threshold is None:
         raise ValueError("a forecast output needs --threshold (e.g. --threshold 75)")
     x = float(threshold) if threshold is not None else 0.0
-    scorer = _Scorer(output, x, model, mode, draws, seed, episodes)
+    m = model if model is not None else get_model("compromise")
+    scorer = _Scorer(output, x, m, mode, draws, seed, episodes)
     diffs = worldview_differences(loaded, a, b, scorer.reads)
     doc_a, doc_b = _without_worldviews(loaded, a), _without_worldviews(loaded, b)
 
@@ -411,7 +414,7 @@ def find_cruxes(
         b=b,
         threshold=x,
         mode=mode,
-        model=model if output.kind == "forecast" else None,
+        model=m.name if output.kind == "forecast" else None,
         score_a=s_a,
         score_b=s_b,
         conclusion_a=scorer.conclusion(s_a, v_a),

@@ -5,7 +5,7 @@ path** and human **label** (never by array index)::
 
     params = scenario_parameters(scenario)               # every uncertain Quantity
     design = sample(params, method="sobol", n=256, seed=1)
-    y = forecast_evaluator(scenario, design.params, "compromise", "declaration")(design.values)
+    y = forecast_evaluator(scenario, design.params, Compromise(), "declaration")(design.values)
     table = analyze(design, y)                           # path, label, S1, S1_conf, ST, ST_conf
 
 Methods
@@ -62,7 +62,7 @@ import numpy as np
 import pandas as pd
 
 from detente.analysis.outputs import OutputSpec, game_of
-from detente.models.base import FloatArray
+from detente.models.base import FloatArray, Model
 from detente.scenario.paths import game_path_label
 from detente.scenario.schema import Scenario
 from detente.uncertainty.sampling import Parameter, uncertain_parameters
@@ -124,13 +124,12 @@ Evaluator = Callable[[FloatArray], FloatArray]
 
 
 def forecast_evaluator(
-    scenario: Scenario, params: list[Parameter], model: str, issue: str
+    scenario: Scenario, params: list[Parameter], model: Model, issue: str
 ) -> Evaluator:
     """``values (N, P) -> forecast on issue (N,)`` in one ``forecast_batch`` call.
 
     Parameters not in ``params`` stay at their point values.
     """
-    from detente.models import get_model
     from detente.uncertainty.sampling import problem_from_values
 
     by_path = {p.path: p for p in uncertain_parameters(scenario)}
@@ -139,11 +138,10 @@ def forecast_evaluator(
         raise ValueError(f"not an uncertain number the models read: {', '.join(missing)}")
     sparams = [by_path[p.path] for p in params]
     j = [i.id for i in scenario.issues].index(issue)
-    m = get_model(model)
 
     def evaluate(values: FloatArray) -> FloatArray:
         problem = problem_from_values(scenario, sparams, values)
-        return np.asarray(m.forecast_batch(problem).outcome[:, j], dtype=np.float64)
+        return np.asarray(model.forecast_batch(problem).outcome[:, j], dtype=np.float64)
 
     return evaluate
 
@@ -328,6 +326,7 @@ class SensitivityResult:
     table: pd.DataFrame
     output: OutputSpec
     method: Method
+    #: the forecasting model's registry name (None for a game output)
     model: str | None
     worldview: str | None
     n: int
@@ -347,7 +346,7 @@ class SensitivityResult:
 def run_sensitivity(
     scenario: Scenario,
     output: OutputSpec,
-    model: str = "compromise",
+    model: Model | None = None,
     method: Method = "sobol",
     n: int = 256,
     seed: int = 0,
@@ -356,7 +355,8 @@ def run_sensitivity(
     progress: Callable[[float], None] | None = None,
     chunks: int = 1,
 ) -> SensitivityResult:
-    """Sample, evaluate, analyze: the whole pipeline for one output.
+    """Sample, evaluate, analyze: the whole pipeline for one output (a forecast output is
+    ``model``'s, default the compromise model; a game output reads no model).
 
     The design rows are evaluated in ``chunks`` vectorised calls (one by default), reporting the
     share done to ``progress`` after each, so a caller can show progress and stop between
@@ -364,9 +364,14 @@ def run_sensitivity(
     the chunking does not change the indices.
     """
     game_eval: StrategyEvaluator | None = None
+    name: str | None = None
     if output.kind == "forecast":
+        from detente.models import get_model
+
+        m = model if model is not None else get_model("compromise")
+        name = m.name
         params = scenario_parameters(scenario)
-        evaluate = forecast_evaluator(scenario, params, model, output.issue)
+        evaluate = forecast_evaluator(scenario, params, m, output.issue)
     elif output.kind == "strategy":
         params = game_parameters(game_of(scenario))
         game_eval = strategy_evaluator(scenario, params, output, episodes=episodes, seed=seed)
@@ -391,7 +396,7 @@ def run_sensitivity(
         table=table,
         output=output,
         method=method,
-        model=model if output.kind == "forecast" else None,
+        model=name,
         worldview=worldview,
         n=n,
         seed=seed,
@@ -399,3 +404,30 @@ def run_sensitivity(
         variance=float(np.var(y)),
         noise_variance=noise_sum / rows,
     )
+
+
+# ------------------------------------------------------------------------- rank correlations
+
+
+def rank_correlations(inputs: FloatArray, outcome: FloatArray) -> FloatArray:
+    """Spearman rank correlation of each sampled input (``(N, P)``) with each output column
+    (``(N, k)``): a ``(P, k)`` array.
+
+    Rows with a non-finite output are left out. Ranks are :func:`scipy.stats.rankdata` with
+    ``method="ordinal"`` (tied values ranked in draw order), then the Pearson correlation of the
+    ranks: without ties this is :func:`scipy.stats.spearmanr`; with ties (a median model's
+    forecast takes few values) the draw order breaks them, where ``spearmanr`` averages them.
+    The web explorer's Monte Carlo job shows it (which inputs move each forecast most).
+    """
+    from scipy.stats import rankdata
+
+    ok = np.all(np.isfinite(outcome), axis=1)
+    x = rankdata(inputs[ok], method="ordinal", axis=0).astype(np.float64)
+    y = rankdata(outcome[ok], method="ordinal", axis=0).astype(np.float64)
+    x = x - x.mean(axis=0)
+    y = y - y.mean(axis=0)
+    xs = np.sqrt((x**2).sum(axis=0))
+    ys = np.sqrt((y**2).sum(axis=0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rho = (x.T @ y) / np.outer(xs, ys)
+    return np.asarray(rho, dtype=np.float64)

@@ -86,13 +86,16 @@ def compare(
 ) -> None:
     """Worldviews side by side: forecasts (and strategy outcomes), paired differences b − a."""
     from detente.analysis.compare import compare as compare_worldviews
+    from detente.models import get_model
 
     accept(fmt, Format.table, Format.json)
     loaded = load_or_exit(file)
     wvs = _split(worldviews)
     with bad_input_exits():
         try:
-            result = compare_worldviews(loaded, wvs, model, draws, seed, strategies=strategies)
+            result = compare_worldviews(
+                loaded, wvs, get_model(model), draws, seed, strategies=strategies
+            )
         except (ValueError, KeyError) as exc:
             fail(str(exc).strip("'\""))
     if fmt is Format.json:
@@ -191,6 +194,7 @@ def sensitivity(
     """Global sensitivity (Sobol S1/ST or Morris mu*) of one output to every uncertain input."""
     from detente.analysis.outputs import parse_output
     from detente.analysis.sensitivity import run_sensitivity
+    from detente.models import get_model
     from detente.scenario.load import with_worldview
 
     accept(fmt, Format.table, Format.json)
@@ -206,7 +210,7 @@ def sensitivity(
             result = run_sensitivity(
                 sc,
                 spec,
-                model,
+                get_model(model) if spec.kind == "forecast" else None,
                 method.value,
                 n,
                 seed,
@@ -271,6 +275,7 @@ def cruxes(
     """Which assumptions of two worldviews — alone or together — flip the conclusion."""
     from detente.analysis.cruxes import find_cruxes
     from detente.analysis.outputs import parse_output
+    from detente.models import get_model
 
     accept(fmt, Format.table, Format.json)
     wvs = _split(worldviews)
@@ -286,7 +291,7 @@ def cruxes(
                 wvs[1],
                 spec,
                 threshold=threshold,
-                model=model,
+                model=get_model(model) if spec.kind == "forecast" else None,
                 mode=mode.value,
                 draws=draws,
                 seed=seed,

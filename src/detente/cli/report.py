@@ -65,6 +65,7 @@ def report(
     ] = 32,
 ) -> None:
     """One self-contained HTML report (or PDF) of the scenario and its cruxes."""
+    from detente.models import get_model
     from detente.report.html import ReportOptions, build_report
     from detente.report.pdf import find_chromium, html_to_pdf
 
@@ -77,9 +78,11 @@ def report(
     _power_of_two("--sensitivity-n", sensitivity_n, zero_ok=False)
     _power_of_two("--game-sensitivity-n", game_sensitivity_n, zero_ok=True)
     loaded = load_or_exit(file)
+    with bad_input_exits():  # an unknown model: exit 2
+        chosen = [get_model(m.strip()) for m in (models or "").split(",") if m.strip()]
     opts = ReportOptions(
         worldviews=[w.strip() for w in (worldviews or "").split(",") if w.strip()],
-        models=[m.strip() for m in (models or "").split(",") if m.strip()],
+        models=chosen,
         draws=draws,
         seed=seed,
         episodes=episodes,

@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from detente import __version__
-from detente.models import available_models
+from detente.models import available_models, get_model
 from detente.models.base import jsonable
 from detente.scenario.errors import InputError
 from detente.scenario.load import LoadedScenario
@@ -201,8 +201,8 @@ class CruxRequest(DocumentRef):
     issue: str | None = Field(
         default=None,
         max_length=128,
-        description="also find the minimal flipping sets for "
-        "the conclusion `forecast of ISSUE >= threshold` (worldview A vs B)",
+        description="the conclusion is `forecast of ISSUE >= threshold` (worldview A vs B; "
+        "default: the first issue)",
     )
     threshold: float = Field(default=50.0, ge=-1e9, le=1e9, allow_inf_nan=False)
     worldviews: tuple[WorldviewId, WorldviewId] | None = Field(
@@ -476,17 +476,14 @@ def create_app(scenarios_dir: Path, *, job_workers: int = 1) -> FastAPI:
 
     @app.post("/api/cruxes", tags=["analysis"])
     def cruxes(req: CruxRequest) -> dict[str, Any]:
-        """Where the worldviews disagree, both sides' bases, and each disagreement's swing."""
+        """``detente cruxes`` for `forecast of ISSUE >= threshold` between two worldviews: the
+        judgments they disagree on, both sides' bases, each one's effect when swapped alone,
+        and the minimal sets that flip the conclusion."""
         check_model(req.model)
         _, loaded = load(req)
-        out = service.cruxes(loaded, req.model, req.worldviews)
-        out["minimal"] = None
-        if req.issue is not None and out["pair"]:
-            a, b = out["pair"]
-            out["minimal"] = service.minimal_cruxes(
-                loaded, req.model, a, b, req.issue, req.threshold
-            )
-        return out
+        return service.cruxes(
+            loaded, get_model(req.model), req.worldviews, req.issue, req.threshold
+        )
 
     @app.post("/api/jobs", tags=["jobs"], status_code=202)
     def submit_job(req: JobRequest) -> dict[str, Any]:

@@ -1,18 +1,19 @@
-"""What the explorer computes, as JSON-ready data (no web framework here).
+"""The explorer's JSON adapters (no web framework here, and no analysis of its own: every number
+comes from :mod:`detente.analysis`, :mod:`detente.uncertainty` or :mod:`detente.strategy`).
 
 - :func:`scenario_view`: actors × issues with every value's basis, for one worldview;
 - :func:`apply_edits`: what-if edits (a value or distribution at a scenario path, in the base or
   as a worldview override) re-serialised to YAML and validated exactly as ``detente validate``;
 - :func:`run_forecasts`: point forecasts of several models, with round trajectories;
-- :func:`cruxes`: the values the worldviews disagree on, both sides' quotes, and how far each
-  disagreement alone moves a model's forecast;
+- :func:`cruxes`: ``detente cruxes`` as JSON (:func:`detente.analysis.cruxes.find_cruxes`): the
+  judgments two worldviews disagree on, every side's quotes, the effect of swapping each alone,
+  and the minimal sets that flip the conclusion;
 - :func:`monte_carlo` and :func:`strategies`: the long runs the job queue executes.
 """
 
 from __future__ import annotations
 
 import copy
-import dataclasses
 import hashlib
 import json
 import math
@@ -24,12 +25,12 @@ import yaml
 from pydantic import ValidationError
 
 from detente.models import available_models, get_model, model_class
-from detente.models.base import Forecast, Problem, jsonable
+from detente.models.base import Forecast, Model, jsonable
 from detente.models.base import finite as num
 from detente.scenario.errors import Diagnostic, InputError
 from detente.scenario.game import GameSpec
 from detente.scenario.load import LoadedScenario, parse_yaml, with_worldview
-from detente.scenario.paths import resolve_path, set_path
+from detente.scenario.paths import get_path, resolve_path, set_path
 from detente.scenario.problem import to_problem
 from detente.scenario.quantity import Quantity
 from detente.scenario.schema import Scenario
@@ -291,40 +292,6 @@ def run_forecasts(sc: Scenario, models: Sequence[str]) -> list[dict[str, Any]]:
 # cruxes
 
 
-def _set_in_problem(problem: Problem, sc: Scenario, path: str, value: float) -> Problem | None:
-    """A copy of ``problem`` with the value at ``path`` replaced (None: not a model input)."""
-    parts = path.split(".")
-    actors = [a.id for a in sc.actors]
-    issues = [i.id for i in sc.issues]
-    cap, pos, sal, sq = (
-        problem.capability.copy(),
-        problem.position.copy(),
-        problem.salience.copy(),
-        problem.status_quo.copy(),
-    )
-    if len(parts) == 3 and parts[0] == "actors" and parts[2] == "capability":
-        if parts[1] not in actors:
-            return None
-        cap[0, actors.index(parts[1])] = value
-    elif len(parts) == 5 and parts[0] == "actors" and parts[2] == "stances":
-        if parts[1] not in actors or parts[3] not in issues:
-            return None
-        i, j = actors.index(parts[1]), issues.index(parts[3])
-        if parts[4] == "position":
-            pos[0, i, j] = value
-        elif parts[4] == "salience":
-            sal[0, i, j] = value
-        else:
-            return None
-    elif len(parts) == 3 and parts[0] == "issues" and parts[2] == "status_quo":
-        if parts[1] not in issues:
-            return None
-        sq[0, issues.index(parts[1])] = value
-    else:
-        return None
-    return dataclasses.replace(problem, capability=cap, position=pos, salience=sal, status_quo=sq)
-
-
 def _quantity(value: Any) -> Quantity | None:
     try:
         return Quantity.model_validate(value)
@@ -332,26 +299,98 @@ def _quantity(value: Any) -> Quantity | None:
         return None
 
 
-def minimal_cruxes(
-    loaded: LoadedScenario, model: str, a: str, b: str, issue: str, threshold: float
-) -> dict[str, Any] | None:
-    """The minimal sets of B's judgments that flip A's conclusion "forecast of ``issue`` ≥
-    ``threshold``" (:func:`detente.analysis.cruxes.find_cruxes`, point mode); None when that
-    module is not installed."""
+def _bad_crux_input(loaded: LoadedScenario, exc: Exception) -> InputError:
+    msg = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+    return InputError.single(loaded.file, msg, field="cruxes")
+
+
+def cruxes(
+    loaded: LoadedScenario,
+    model: Model,
+    pair: tuple[str, str] | None = None,
+    issue: str | None = None,
+    threshold: float = 50.0,
+) -> dict[str, Any]:
+    """``detente cruxes`` for the conclusion "forecast of ``issue`` ≥ ``threshold``" between
+    worldviews ``pair = (a, b)`` (default: the first two; ``issue`` default: the first), as JSON.
+
+    One call of :func:`detente.analysis.cruxes.find_cruxes` (point mode) gives both parts:
+    ``cruxes``, one row per judgment the two worldviews differ on, in the order of
+    :meth:`~detente.analysis.cruxes.CruxResult.differences_frame` (largest effect first), with
+    its ``effect`` (the change of the forecast when that one judgment is swapped from A's value
+    to B's), ``share`` of the full change, ``role``, and every worldview's reading of it with
+    its basis; and ``minimal``, the minimal sets of B's judgments that flip A's conclusion.
+    """
+    from detente.analysis.cruxes import find_cruxes
+    from detente.analysis.outputs import parse_output
+
+    sc = loaded.scenario
+    views = sc.worldviews
+    ids = [w.id for w in views]
+    if pair is None and len(ids) >= 2:
+        pair = (ids[0], ids[1])
+    if pair is not None:
+        for wid in pair:
+            if wid not in ids:
+                known = ", ".join(ids) or "none"
+                msg = f"unknown worldview {wid!r} (known: {known})"
+                raise InputError.single(loaded.file, msg, field="worldviews")
+        if pair[0] == pair[1]:
+            msg = f"compare two different worldviews (got {pair[0]!r} twice)"
+            raise InputError.single(loaded.file, msg, field="worldviews")
+    issue = issue if issue is not None else (sc.issues[0].id if sc.issues else None)
+    out: dict[str, Any] = {
+        "model": model.name,
+        "worldviews": ids,
+        "pair": list(pair) if pair is not None else [],
+        "issues": [{"id": i.id, "label": i.label} for i in sc.issues],
+        "issue": issue,
+        "threshold": threshold,
+        "cruxes": [],
+        "minimal": None,
+    }
+    if pair is None or issue is None:
+        return out
+    a, b = pair
     try:
-        from detente.analysis.cruxes import find_cruxes
-        from detente.analysis.outputs import parse_output
-    except ImportError:  # pragma: no cover - the analysis package ships with detente
-        return None
-    try:
-        output = parse_output(f"forecast:{issue}", loaded.scenario)
+        output = parse_output(f"forecast:{issue}", sc)
         res = find_cruxes(
             loaded, a, b, output, threshold=threshold, model=model, max_evaluations=400
         )
     except (ValueError, KeyError) as exc:
-        msg = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
-        raise InputError.single(loaded.file, msg, field="cruxes") from None
-    return {
+        raise _bad_crux_input(loaded, exc) from None
+    rows: list[dict[str, Any]] = []
+    for r in res.differences_frame().to_dict(orient="records"):
+        path = r["path"]
+        try:
+            base_q = _quantity(get_path(loaded.raw, resolve_path(loaded.raw, path)))
+        except KeyError:  # a field only a worldview sets
+            base_q = None
+        sides: list[dict[str, Any]] = []
+        for w in views:
+            override = next((o for o in w.overrides if o.path == path), None)
+            q = _quantity(override.value) if override is not None else base_q
+            sides.append(
+                {
+                    "worldview": w.id,
+                    "label": w.label,
+                    "overrides": override is not None,
+                    "value": _cell(q, path) if q is not None else None,
+                }
+            )
+        rows.append(
+            {
+                "path": path,
+                "label": r["label"],
+                "base": _cell(base_q, path) if base_q is not None else None,
+                "sides": sides,
+                "effect": num(r["effect"]),
+                "share": num(r["share"]),
+                "role": r["role"],
+            }
+        )
+    out["cruxes"] = rows
+    out["minimal"] = {
         "a": a,
         "b": b,
         "issue": issue,
@@ -368,98 +407,7 @@ def minimal_cruxes(
         ],
         "notes": list(res.notes),
     }
-
-
-def cruxes(
-    loaded: LoadedScenario, model: str, pair: tuple[str, str] | None = None
-) -> dict[str, Any]:
-    """The values the worldviews disagree on, ranked by how far each alone moves ``model``.
-
-    For every path some worldview overrides, each worldview's reading (its override, or the base
-    value) with its basis; the *swing* is the forecast with that one value set to worldview
-    ``a``'s reading minus the forecast with it set to ``b``'s (``pair = (a, b)``; default the
-    first two worldviews), everything else at the base case — the disagreement's own weight,
-    isolated.
-    """
-    sc = loaded.scenario
-    views = sc.worldviews
-    ids = [w.id for w in views]
-    if pair is None and len(ids) >= 2:
-        pair = (ids[0], ids[1])
-    if pair is not None:
-        for wid in pair:
-            if wid not in ids:
-                known = ", ".join(ids) or "none"
-                msg = f"unknown worldview {wid!r} (known: {known})"
-                raise InputError.single(loaded.file, msg, field="worldviews")
-        if pair[0] == pair[1]:
-            msg = f"compare two different worldviews (got {pair[0]!r} twice)"
-            raise InputError.single(loaded.file, msg, field="worldviews")
-    base_problem = to_problem(sc)
-    m = get_model(model)
-    spans = np.array([i.scale.max - i.scale.min for i in sc.issues], dtype=np.float64)
-    spans[spans == 0] = 1.0
-    paths = list(dict.fromkeys(o.path for w in views for o in w.overrides))
-    rows: list[dict[str, Any]] = []
-    for path in paths:
-        try:
-            key = resolve_path(loaded.raw, path)
-        except KeyError:
-            continue
-        node: Any = loaded.raw
-        for part in key:
-            node = node[part]
-        base_q = _quantity(node)
-        sides: list[dict[str, Any]] = []
-        for w in views:
-            override = next((o for o in w.overrides if o.path == path), None)
-            q = _quantity(override.value) if override is not None else base_q
-            sides.append(
-                {
-                    "worldview": w.id,
-                    "label": w.label,
-                    "overrides": override is not None,
-                    "value": _cell(q, path) if q is not None else None,
-                }
-            )
-        swing: list[float | None] = []
-        chosen = [sides[ids.index(w)] for w in pair] if pair is not None else []
-        if chosen and all(
-            s["value"] is not None and s["value"]["point"] is not None for s in chosen
-        ):
-            outs = []
-            for s in chosen:
-                p = _set_in_problem(base_problem, sc, path, float(s["value"]["point"]))
-                if p is None:
-                    break
-                try:
-                    outs.append(m.forecast(p).outcome.astype(float))
-                except ValueError:
-                    break
-            if len(outs) == 2:
-                swing = [num(x) for x in outs[0] - outs[1]]
-        weight = (
-            max((abs(x) / s for x, s in zip(swing, spans, strict=True) if x is not None), default=0)
-            if swing
-            else 0.0
-        )
-        rows.append(
-            {
-                "path": path,
-                "base": _cell(base_q, path) if base_q is not None else None,
-                "sides": sides,
-                "swing": swing,
-                "weight": num(weight),
-            }
-        )
-    rows.sort(key=lambda r: -(r["weight"] or 0.0))
-    return {
-        "model": model,
-        "worldviews": ids,
-        "pair": list(pair) if pair is not None else [],
-        "issues": [{"id": i.id, "label": i.label} for i in sc.issues],
-        "cruxes": rows,
-    }
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -491,29 +439,16 @@ def monte_carlo(
     }
 
 
-def _ranks(x: np.ndarray) -> np.ndarray:
-    order = np.argsort(x, axis=0, kind="stable")
-    ranks = np.empty_like(order, dtype=np.float64)
-    idx = np.arange(x.shape[0], dtype=np.float64)
-    for col in range(x.shape[1]):
-        ranks[order[:, col], col] = idx
-    return ranks
-
-
 def _rank_sensitivity(
     parameters: Sequence[Any], inputs: np.ndarray, outcome: np.ndarray, sc: Scenario, top: int = 8
 ) -> list[dict[str, Any]]:
-    """Spearman correlation of each sampled input with each issue's forecast, strongest first."""
+    """The ``top`` strongest Spearman correlations of the sampled inputs with each issue's
+    forecast (:func:`detente.analysis.sensitivity.rank_correlations`), strongest first."""
+    from detente.analysis.sensitivity import rank_correlations
+
     if inputs.shape[1] == 0 or inputs.shape[0] < 3:
         return []
-    ok = np.all(np.isfinite(outcome), axis=1)
-    x, y = _ranks(inputs[ok]), _ranks(outcome[ok])
-    x = x - x.mean(axis=0)
-    y = y - y.mean(axis=0)
-    xs = np.sqrt((x**2).sum(axis=0))
-    ys = np.sqrt((y**2).sum(axis=0))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rho = (x.T @ y) / np.outer(xs, ys)
+    rho = rank_correlations(inputs, outcome)
     out = []
     for j, issue in enumerate(sc.issues):
         col = np.nan_to_num(rho[:, j])
@@ -624,7 +559,8 @@ def sensitivity_job(
             f"(at most {MAX_SENSITIVITY_EPISODES:,} episodes): lower n or episodes",
             "n",
         )
-    model, method, n, seed, episodes = req.model, req.method, req.n, req.seed, req.episodes
+    model = get_model(req.model) if spec.kind == "forecast" else None
+    method, n, seed, episodes = req.method, req.n, req.seed, req.episodes
 
     def work(progress: ProgressFn) -> dict[str, Any]:
         res = run_sensitivity(

@@ -532,17 +532,19 @@ async function loadCruxes() {
       m.cruxes.length ? el("div", {}, `Minimal sets of ${m.b}'s judgments that flip ${m.a}'s conclusion: `,
         m.cruxes.map((c) => el("div", {}, el("code", { text: c.paths.join(" + ") }), ` → ${c.conclusion}`))) : el("div", { text: "No single judgment or small set flips it." }),
       m.notes.map((n) => el("div", { class: "muted", text: n }))) : "");
-    if (!res.cruxes.length) { table.replaceChildren(el("tr", {}, el("td", { class: "muted", text: "No worldview overrides: nothing to disagree on." }))); return; }
+    if (!res.cruxes.length) { table.replaceChildren(el("tr", {}, el("td", { class: "muted", text: res.pair.length ? "The two worldviews agree on every judgment." : "Fewer than two worldviews: nothing to disagree on." }))); return; }
     const sides = res.pair;
     const pick = (c) => sides.map((w) => c.sides[res.worldviews.indexOf(w)]);
-    const head = el("tr", {}, el("th", { text: "value" }), sides.map((w) => el("th", { text: w })), el("th", { text: `swing (${sides.join(" − ")})` }));
+    const head = el("tr", {}, el("th", { text: "value" }), sides.map((w) => el("th", { text: w })),
+      el("th", { text: `effect of swapping alone (${sides.join(" → ")}), forecast of ${res.issue}` }), el("th", { text: "role" }));
     const rows = res.cruxes.map((c) => el("tr", {},
       el("td", {}, el("code", { text: c.path }), c.base ? el("div", { class: "muted small", text: "base: " + c.base.text }) : null),
       pick(c).map((s) => el("td", {},
         s.value ? el("strong", { text: s.value.text }) : "–", s.overrides ? "" : el("span", { class: "muted small", text: " (base)" }),
         s.value ? s.value.basis.quotes.map((q) => el("div", { class: "small" }, el("span", { class: "quote", text: q.quote }), ` — ${q.doc}`)) : null,
         s.value && s.value.basis.assumption ? el("div", { class: "small muted", text: "assumption: " + s.value.basis.assumption }) : null)),
-      el("td", { class: "num small" }, c.swing.map((x, j) => x !== null && Math.abs(x) >= 0.05 ? el("div", { text: `${res.issues[j].id}: ${x > 0 ? "+" : ""}${fmt(x)}` }) : null))));
+      el("td", { class: "num small", text: c.effect === null ? "" : `${c.effect > 0 ? "+" : ""}${c.effect.toFixed(3)}` }),
+      el("td", { class: "small", text: c.role })));
     table.replaceChildren(el("thead", {}, head), el("tbody", {}, rows));
   } catch (err) {
     table.replaceChildren(el("tr", {}, el("td", { class: "error", text: err.message })));

@@ -1,0 +1,485 @@
+"""What the report shows, computed: every number of the report, through :mod:`detente.analysis`.
+
+:func:`report_data` resolves the report's inputs once at the entrance — each worldview applied
+once into a ``dict[str, Scenario]``, the models chosen — and computes every section's numbers
+as plain data (frozen dataclasses and data frames): the actors' and issues' tables, the position
+maps, the forecasts per model × worldview with their Monte Carlo 5–95 % intervals, the dynamic
+models' rounds, the strategy × type × worldview table, the Sobol indices of a forecast and of a
+strategy-game output, the default crux threshold and the cruxes. Nothing here writes HTML:
+:mod:`detente.report.html` renders this data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from detente.analysis.cruxes import CruxResult
+from detente.analysis.outputs import OutputSpec
+from detente.analysis.sensitivity import SensitivityResult
+from detente.models.base import Model
+from detente.scenario.load import LoadedScenario, with_worldview
+from detente.scenario.schema import Scenario
+
+#: the report's label of the scenario without a worldview
+BASE = "base"
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """What to compute: worldviews, models, Monte Carlo size, crux output and threshold.
+
+    ``models`` are model instances (the command line turns ``--models NAMES`` into them); empty:
+    every per-issue model (:func:`default_models`).
+    """
+
+    worldviews: Sequence[str] = field(default_factory=list)
+    models: Sequence[Model] = field(default_factory=list)
+    draws: int = 300
+    seed: int = 0
+    episodes: int = 1000
+    sensitivity_n: int = 128
+    #: Sobol base samples and episodes per design row for the strategy-game chart (0: none)
+    game_sensitivity_n: int = 32
+    game_sensitivity_episodes: int = 100
+    crux_output: str | None = None
+    threshold: float | None = None
+
+
+def default_models() -> list[Model]:
+    """The per-issue models (a multi-issue model's forecast of one issue comes from trades
+    across all of them, see :attr:`Model.multi_issue`; it is shown when asked for), or the
+    compromise model when none is installed."""
+    from detente.models import available_models, get_model, model_class
+
+    per_issue = [m for m in available_models() if not model_class(m).multi_issue]
+    return [get_model(m) for m in per_issue or ["compromise"]]
+
+
+# ----------------------------------------------------------------------------- the question
+
+
+@dataclass(frozen=True)
+class ActorRow:
+    name: str
+    capability: float
+    judgment: str
+    description: str
+
+
+@dataclass(frozen=True)
+class IssueRow:
+    label: str
+    scale_min: float
+    scale_max: float
+    anchors: list[tuple[float, str]]
+    status_quo: float | None
+
+
+@dataclass(frozen=True)
+class WorldviewRow:
+    id: str
+    label: str
+    summary: str
+    overrides: int
+
+
+def _actor_rows(sc: Scenario) -> list[ActorRow]:
+    return [
+        ActorRow(a.name, a.capability.point(), a.capability.describe(), a.description or "")
+        for a in sc.actors
+    ]
+
+
+def _issue_rows(sc: Scenario) -> list[IssueRow]:
+    return [
+        IssueRow(
+            i.label,
+            i.scale.min,
+            i.scale.max,
+            sorted(i.scale.anchors.items()),
+            None if i.status_quo is None else i.status_quo.point(),
+        )
+        for i in sc.issues
+    ]
+
+
+def _worldview_rows(sc: Scenario) -> list[WorldviewRow]:
+    return [WorldviewRow(w.id, w.label, w.summary or "", len(w.overrides)) for w in sc.worldviews]
+
+
+# ----------------------------------------------------------------------------- positions
+
+
+@dataclass(frozen=True)
+class PositionMap:
+    """One issue's actors at their point values: position, salience, capability."""
+
+    issue: int
+    label: str
+    names: list[str]
+    position: list[float]
+    salience: list[float]
+    #: bubble size: 14 + 36·sqrt(capability / the largest capability)
+    size: list[float]
+    status_quo: float | None
+
+
+def _position_maps(sc: Scenario) -> list[PositionMap]:
+    cap = np.array([a.capability.point() for a in sc.actors])
+    size = (14 + 36 * np.sqrt(cap / cap.max())).tolist()
+    return [
+        PositionMap(
+            issue=j,
+            label=issue.label,
+            names=[a.name for a in sc.actors],
+            position=[a.stances[issue.id].position.point() for a in sc.actors],
+            salience=[a.stances[issue.id].salience.point() for a in sc.actors],
+            size=size,
+            status_quo=None if issue.status_quo is None else issue.status_quo.point(),
+        )
+        for j, issue in enumerate(sc.issues)
+    ]
+
+
+# ----------------------------------------------------------------------------- forecasts
+
+
+@dataclass(frozen=True)
+class Forecasts:
+    """Forecasts per model × worldview × issue (``model, worldview, issue, point, p05, p95,
+    mean``; empty when no model could forecast), the point forecasts as an ``(issue, model) ×
+    worldview`` table, the rounds of the dynamic models (first worldview; ``round, actor,
+    issue, position``), and a note per model that refused a worldview."""
+
+    frame: pd.DataFrame
+    points: pd.DataFrame
+    rounds: dict[str, pd.DataFrame]
+    notes: list[str]
+
+
+def _forecasts(
+    scenarios: Mapping[str, Scenario],
+    views: Sequence[str],
+    models: Sequence[Model],
+    draws: int,
+    seed: int,
+) -> Forecasts:
+    from detente.analysis.compare import forecast_draws
+    from detente.scenario.problem import to_problem
+
+    rows = []
+    rounds: dict[str, pd.DataFrame] = {}
+    notes: list[str] = []
+    for m in models:
+        for wv in views:
+            s = scenarios[wv]
+            try:
+                fc = m.forecast(to_problem(s))
+                mc = forecast_draws(s, m, seed, draws)
+            except Exception as exc:  # a model refusing a scenario is reported, not fatal
+                notes.append(f"{m.name} ({wv}): {exc}")
+                continue
+            if fc.rounds and wv == views[0]:
+                rounds[m.name] = fc.rounds_frame()
+            for j, issue in enumerate(s.issues):
+                rows.append(
+                    {
+                        "model": m.name,
+                        "worldview": wv,
+                        "issue": issue.label,
+                        "point": float(fc.outcome[j]),
+                        "p05": float(np.quantile(mc[:, j], 0.05)),
+                        "p95": float(np.quantile(mc[:, j], 0.95)),
+                        "mean": float(mc[:, j].mean()),
+                    }
+                )
+    frame = pd.DataFrame(rows)
+    points = (
+        frame.pivot_table(index=["issue", "model"], columns="worldview", values="point", sort=False)
+        if rows
+        else pd.DataFrame()
+    )
+    return Forecasts(frame, points, rounds, notes)
+
+
+# ----------------------------------------------------------------------------- strategies
+
+
+@dataclass(frozen=True)
+class StrategyHeat:
+    """One game metric's means: rows = strategies, columns = (worldview, type)."""
+
+    metric: str
+    label: str
+    columns: list[tuple[str, str]]
+    strategies: list[str]
+    z: np.ndarray
+
+
+def strategy_heats(
+    loaded: LoadedScenario,
+    scenarios: Mapping[str, Scenario],
+    worldviews: Sequence[str],
+    opts: ReportOptions,
+) -> list[StrategyHeat] | None:
+    """The headline metric and each ``p_step_{year}`` metric, per strategy × (worldview, type);
+    None without a game."""
+    from detente.analysis.compare import compare_strategies
+    from detente.analysis.outputs import DEFAULT_METRIC
+    from detente.strategy.metrics import metric as game_metric
+
+    game = loaded.scenario.game
+    if game is None:
+        return None
+    if not worldviews:
+        from detente.strategy.simulate import run_strategies
+
+        df = run_strategies(game, opts.seed, opts.episodes)
+        df["worldview"] = BASE
+    else:
+        df, _ = compare_strategies(scenarios, worldviews, opts.seed, opts.episodes)
+    out = []
+    for metric in [m for m in (DEFAULT_METRIC,) if m in set(df.metric)] + [
+        m for m in dict.fromkeys(df.metric) if game_metric(m).key == "p_step_{year}"
+    ]:
+        sub = df[df.metric == metric]
+        cols = [(wv, t) for wv in dict.fromkeys(sub.worldview) for t in dict.fromkeys(sub.type)]
+        strategies = list(dict.fromkeys(sub.strategy))
+        z = np.array(
+            [
+                [
+                    float(
+                        sub[(sub.strategy == s) & (sub.worldview == wv) & (sub.type == t)][
+                            "mean"
+                        ].iloc[0]
+                    )
+                    for wv, t in cols
+                ]
+                for s in strategies
+            ]
+        )
+        out.append(StrategyHeat(metric, game_metric(metric).label, cols, strategies, z))
+    return out
+
+
+# ----------------------------------------------------------------------------- sensitivity
+
+
+@dataclass(frozen=True)
+class Sobol:
+    """Sobol indices of one output (:func:`detente.analysis.sensitivity.run_sensitivity`) under
+    a worldview (``base`` for none); ``episodes`` per design row for a game output."""
+
+    result: SensitivityResult
+    worldview: str
+    model: str | None = None
+    episodes: int | None = None
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    """The forecast's Sobol indices (None: every number is fixed) and the strategy game's
+    (None: no game, or turned off)."""
+
+    forecast: Sobol | None
+    game: Sobol | None
+
+
+def _sensitivity(
+    sc: Scenario, wv: str | None, opts: ReportOptions, model: Model, output: str | None
+) -> Sensitivity:
+    from detente.analysis.outputs import parse_output
+    from detente.analysis.sensitivity import run_sensitivity, scenario_parameters
+
+    if not scenario_parameters(sc):
+        return Sensitivity(None, None)
+    spec_text = (
+        output if output and output.startswith("forecast:") else f"forecast:{sc.issues[0].id}"
+    )
+    spec = parse_output(spec_text, sc)
+    res = run_sensitivity(sc, spec, model, "sobol", opts.sensitivity_n, opts.seed, worldview=wv)
+    return Sensitivity(
+        Sobol(res, wv or BASE, model=model.name), game_sensitivity(sc, wv, opts, output)
+    )
+
+
+def game_sensitivity(
+    sc: Scenario, wv: str | None, opts: ReportOptions, output: str | None
+) -> Sobol | None:
+    """Sobol indices of a strategy-game output of ``sc`` (worldview ``wv`` applied): the crux
+    output when it is one, else the metric ``p_talks_12m`` (or the game's first) for the
+    default strategy pair; None without a game or with fewer than 2 samples."""
+    from detente.analysis.outputs import DEFAULT_METRIC, parse_output
+    from detente.analysis.sensitivity import run_sensitivity
+    from detente.strategy.metrics import metric_names
+
+    if sc.game is None or opts.game_sensitivity_n < 2:
+        return None
+    if output and output.startswith("strategy:"):
+        spec_text = output
+    else:
+        metrics = metric_names(sc.game)
+        spec_text = "strategy:" + (DEFAULT_METRIC if DEFAULT_METRIC in metrics else metrics[0])
+    spec = parse_output(spec_text, sc)
+    res = run_sensitivity(
+        sc,
+        spec,
+        method="sobol",
+        n=opts.game_sensitivity_n,
+        seed=opts.seed,
+        episodes=opts.game_sensitivity_episodes,
+        worldview=wv,
+    )
+    return Sobol(res, wv or BASE, episodes=opts.game_sensitivity_episodes)
+
+
+# ----------------------------------------------------------------------------- cruxes
+
+
+@dataclass(frozen=True)
+class CruxBlock:
+    """One crux search and its differences table (:meth:`CruxResult.differences_frame`)."""
+
+    result: CruxResult
+    differences: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class Cruxes:
+    """The crux searches between the first two worldviews: the crux output per model (for a
+    forecast output, at ``threshold``), and the strategy ranking when the scenario has a game."""
+
+    a: str
+    b: str
+    output: str
+    threshold: float | None
+    blocks: list[CruxBlock]
+
+
+def default_threshold(
+    scenarios: Mapping[str, Scenario], a: str, b: str, issue: str, model: Model
+) -> float:
+    """The anchor between the two worldviews' forecasts nearest their midpoint, else the
+    midpoint itself."""
+    from detente.scenario.problem import to_problem
+
+    sc = scenarios[a]
+    j = [i.id for i in sc.issues].index(issue)
+    fa, fb = (float(model.forecast(to_problem(scenarios[w])).outcome[j]) for w in (a, b))
+    lo, hi = sorted((fa, fb))
+    mid = (lo + hi) / 2
+    between = [p for p in sc.issues[j].scale.anchors if lo < p <= hi]
+    return min(between, key=lambda p: abs(p - mid)) if between else round(mid, 1)
+
+
+def _block(result: CruxResult) -> CruxBlock:
+    return CruxBlock(result, result.differences_frame())
+
+
+def _cruxes(
+    loaded: LoadedScenario,
+    scenarios: Mapping[str, Scenario],
+    worldviews: Sequence[str],
+    models: Sequence[Model],
+    opts: ReportOptions,
+    output: str,
+) -> Cruxes | None:
+    from detente.analysis.cruxes import find_cruxes
+    from detente.analysis.outputs import parse_output
+
+    if len(worldviews) < 2:
+        return None
+    a, b = worldviews[:2]
+    sc = loaded.scenario
+    spec: OutputSpec = parse_output(output, sc)
+    threshold = opts.threshold
+    if spec.kind == "forecast" and threshold is None:
+        threshold = default_threshold(scenarios, a, b, spec.issue, models[0])
+    blocks = []
+    if spec.kind == "forecast":
+        for m in models:
+            blocks.append(
+                _block(find_cruxes(loaded, a, b, spec, threshold, model=m, seed=opts.seed))
+            )
+    else:
+        blocks.append(
+            _block(
+                find_cruxes(loaded, a, b, spec, threshold, seed=opts.seed, episodes=opts.episodes)
+            )
+        )
+    if sc.game is not None and spec.kind == "forecast":
+        ranking = parse_output("strategies", sc)
+        blocks.append(
+            _block(find_cruxes(loaded, a, b, ranking, None, seed=opts.seed, episodes=opts.episodes))
+        )
+    return Cruxes(a, b, output, threshold, blocks)
+
+
+# ----------------------------------------------------------------------------- the report
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Every number and text the report shows (see module docstring)."""
+
+    scenario: Scenario
+    sha256: str
+    worldviews: list[str]
+    models: list[Model]
+    draws: int
+    seed: int
+    episodes: int
+    actors: list[ActorRow]
+    issues: list[IssueRow]
+    worldview_rows: list[WorldviewRow]
+    positions: list[PositionMap]
+    forecasts: Forecasts
+    #: None: the scenario has no game
+    strategies: list[StrategyHeat] | None
+    sensitivity: Sensitivity
+    #: None: fewer than two worldviews
+    cruxes: Cruxes | None
+
+
+def report_data(loaded: LoadedScenario, opts: ReportOptions) -> ReportData:
+    """Compute the report (raises InputError for an unknown worldview, ValueError/KeyError for
+    a bad crux output or a model that cannot forecast the crux)."""
+    sc = loaded.scenario
+    worldviews = list(opts.worldviews)
+    models = list(opts.models) or default_models()
+    by_view = {wv: with_worldview(loaded, wv) for wv in worldviews}  # unknown: InputError
+    # forecasts run per worldview, or on the base scenario when none is chosen
+    scenarios: dict[str, Scenario] = by_view if by_view else {BASE: sc}
+    views = worldviews or [BASE]
+    crux_output = (
+        (opts.crux_output or f"forecast:{sc.issues[0].id}") if len(worldviews) >= 2 else None
+    )
+    cruxes = (
+        _cruxes(loaded, by_view, worldviews, models, opts, crux_output)
+        if crux_output is not None
+        else None
+    )
+    first = worldviews[0] if worldviews else None
+    return ReportData(
+        scenario=sc,
+        sha256=loaded.sha256,
+        worldviews=worldviews,
+        models=models,
+        draws=opts.draws,
+        seed=opts.seed,
+        episodes=opts.episodes,
+        actors=_actor_rows(sc),
+        issues=_issue_rows(sc),
+        worldview_rows=_worldview_rows(sc),
+        positions=_position_maps(sc),
+        forecasts=_forecasts(scenarios, views, models, opts.draws, opts.seed),
+        strategies=strategy_heats(loaded, by_view, worldviews, opts),
+        sensitivity=_sensitivity(
+            by_view[first] if first is not None else sc, first, opts, models[0], crux_output
+        ),
+        cruxes=cruxes,
+    )

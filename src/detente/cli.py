@@ -121,11 +121,32 @@ def models() -> None:
 def cite(
     file: FileArg,
     sources: Annotated[Path, typer.Option("--sources", help="folder holding the source texts")],
+    with_context: Annotated[
+        bool, typer.Option("--context", help="each quote in its sentence, with fragment flags")
+    ] = False,
+    output_format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
 ) -> None:
-    """Check every quoted passage occurs verbatim in its source text (exit 1 on misses)."""
+    """Check every quoted passage occurs verbatim in its source text (exit 1 on misses).
+
+    With --context: every judgment's number beside the sentence(s) of its quote, and the flags of
+    docs/citations.md (exit 1 on a miss or a flag; notes do not count).
+    """
     from detente.scenario.cite import check_citations
 
     loaded = load_or_exit(file)
+    if with_context:
+        from detente.scenario import cite_context as cc
+
+        with bad_input_exits():
+            items = cc.cite_contexts(loaded, sources)
+        if output_format is OutputFormat.json:
+            out.print_json(data=cc.to_json(items))
+        else:
+            for line in cc.render_rich(items):
+                out.print(line)
+        if any(not c.found or c.flagged for c in items):
+            raise typer.Exit(1)
+        return
     with bad_input_exits():
         checks = check_citations(loaded, sources)
     misses = [c for c in checks if not c.found]

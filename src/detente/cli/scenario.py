@@ -9,7 +9,17 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from detente.cli.common import FileArg, Format, bad_input_exits, emit, err, load_or_exit
+from detente.cli.common import (
+    FileArg,
+    Format,
+    TableJsonOpt,
+    accept,
+    bad_input_exits,
+    emit,
+    err,
+    load_or_exit,
+    out,
+)
 
 
 def validate(
@@ -53,9 +63,22 @@ def models() -> None:
 def cite(
     file: FileArg,
     sources: Annotated[Path, typer.Option("--sources", help="folder holding the source texts")],
+    with_context: Annotated[
+        bool, typer.Option("--context", help="each quote in its sentence, with fragment flags")
+    ] = False,
+    fmt: TableJsonOpt = Format.table,
 ) -> None:
-    """Check every quoted passage occurs verbatim in its source text (exit 1 on misses)."""
+    """Check every quoted passage occurs verbatim in its source text (exit 1 on misses).
+
+    With --context: every judgment's number beside the sentence(s) of its quote, and the flags of
+    docs/citations.md (exit 1 on a miss or a flag; notes do not count).
+    """
     from detente.scenario.cite import check_citations
+
+    accept(fmt, Format.table, Format.json)
+    if with_context:
+        _cite_context(file, sources, fmt)
+        return
 
     loaded = load_or_exit(file)
     with bad_input_exits():
@@ -67,4 +90,19 @@ def cite(
     found = len(checks) - len(misses)
     err.print(f"{found} of {len(checks)} quotes found verbatim", markup=False)
     if misses:
+        raise typer.Exit(1)
+
+
+def _cite_context(file: Path, sources: Path, fmt: Format) -> None:
+    from detente.scenario import cite_context as cc
+
+    loaded = load_or_exit(file)
+    with bad_input_exits():
+        items = cc.cite_contexts(loaded, sources)
+    if fmt is Format.json:
+        emit(cc.to_json(items), Format.json, indent=2)
+    else:
+        for line in cc.render_rich(items):
+            out.print(line)
+    if any(not c.found or c.flagged for c in items):
         raise typer.Exit(1)

@@ -15,6 +15,8 @@ from pathlib import Path
 from detente.scenario.errors import InputError
 from detente.scenario.load import LoadedScenario
 from detente.scenario.paths import display_path, walk_quantities
+from detente.scenario.quantity import Quantity
+from detente.scenario.schema import Scenario
 
 _TRANSLATE = str.maketrans(
     {
@@ -56,12 +58,31 @@ class QuoteCheck:
     reason: str = ""
 
 
-def check_citations(loaded: LoadedScenario, sources_dir: str | Path) -> list[QuoteCheck]:
-    """Every ``source: {doc, quote}`` in the scenario (worldviews included), checked."""
+@dataclass(frozen=True)
+class Citation:
+    """One cited passage of a scenario and the judgment it supports.
+
+    ``field`` is the display path of the judgment; ``target`` the path an override replaces (for a
+    worldview override, else None); ``number`` the judgment in short form
+    (:meth:`Quantity.describe`), None for a worldview's own sources.
+    """
+
+    path: tuple[str | int, ...]
+    field: str
+    target: str | None
+    line: int | None
+    number: str | None
+    doc: str
+    quote: str
+
+
+def read_sources(
+    sc: Scenario, sources_dir: str | Path
+) -> tuple[dict[str, str | None], dict[str, str]]:
+    """The raw text of every source with a readable file (None otherwise, with a reason)."""
     folder = Path(sources_dir)
     if not folder.is_dir():
         raise InputError.single(str(sources_dir), "sources folder not found (expected a directory)")
-    sc = loaded.scenario
     texts: dict[str, str | None] = {}
     reasons: dict[str, str] = {}
     for src in sc.sources:
@@ -74,47 +95,66 @@ def check_citations(loaded: LoadedScenario, sources_dir: str | Path) -> list[Quo
             texts[src.id] = None
             reasons[src.id] = f"source file {src.file!r} not found in {folder}"
             continue
-        texts[src.id] = normalise(text_file.read_text(encoding="utf-8", errors="replace"))
+        texts[src.id] = text_file.read_text(encoding="utf-8", errors="replace")
+    return texts, reasons
 
-    quotes: list[tuple[tuple[str | int, ...], str, str]] = []
+
+def cited_quotes(loaded: LoadedScenario) -> list[Citation]:
+    """Every ``source: {doc, quote}`` in the scenario (worldviews included), in scenario order."""
+    sc = loaded.scenario
+    quotes: list[tuple[tuple[str | int, ...], str | None, str | None, str, str]] = []
     for path, q in walk_quantities(sc, ()):
         for ref in q.sources():
-            quotes.append((path, ref.doc, ref.quote))
+            quotes.append((path, None, q.describe(), ref.doc, ref.quote))
     for i, wv in enumerate(sc.worldviews):
         for ref in wv.sources():
-            quotes.append((("worldviews", i), ref.doc, ref.quote))
+            quotes.append((("worldviews", i), None, None, ref.doc, ref.quote))
         for j, override in enumerate(wv.overrides):
+            number = _describe(override.value)
             for doc_id, quote in _refs_in(override.value):
-                quotes.append((("worldviews", i, "overrides", j, "value"), doc_id, quote))
+                path = ("worldviews", i, "overrides", j, "value")
+                quotes.append((path, override.path, number, doc_id, quote))
+    return [
+        Citation(path, display_path(path, loaded.raw), target, _line(loaded, path), number, doc, q)
+        for path, target, number, doc, q in quotes
+    ]
 
+
+def check_citations(loaded: LoadedScenario, sources_dir: str | Path) -> list[QuoteCheck]:
+    """Every ``source: {doc, quote}`` in the scenario (worldviews included), checked."""
+    raw, reasons = read_sources(loaded.scenario, sources_dir)
+    texts = {doc: (normalise(t) if t is not None else None) for doc, t in raw.items()}
     results: list[QuoteCheck] = []
-    for path, doc, quote in quotes:
-        line = _line(loaded, path)
-        text = texts.get(doc)
+    for c in cited_quotes(loaded):
+        text = texts.get(c.doc)
         if text is None:
-            results.append(
-                QuoteCheck(
-                    display_path(path, loaded.raw),
-                    line,
-                    doc,
-                    quote,
-                    False,
-                    reasons.get(doc, f"unknown source {doc!r}"),
-                )
-            )
+            reason = reasons.get(c.doc, f"unknown source {c.doc!r}")
+            results.append(QuoteCheck(c.field, c.line, c.doc, c.quote, False, reason))
             continue
-        found = normalise(quote) in text
+        found = normalise(c.quote) in text
         results.append(
             QuoteCheck(
-                display_path(path, loaded.raw),
-                line,
-                doc,
-                quote,
+                c.field,
+                c.line,
+                c.doc,
+                c.quote,
                 found,
                 "" if found else "not found verbatim in the source text",
             )
         )
     return results
+
+
+def _describe(value: object) -> str | None:
+    """An override value in short form: a Quantity's :meth:`describe`, else its text."""
+    if isinstance(value, dict):
+        try:
+            return Quantity.model_validate(value).describe()
+        except ValueError:
+            return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{value:g}"
+    return None if value is None else str(value)
 
 
 def _refs_in(value: object) -> list[tuple[str, str]]:

@@ -31,15 +31,16 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 from detente.models.base import FloatArray, Problem
-from detente.scenario.problem import to_problem
-from detente.scenario.quantity import Quantity
-from detente.scenario.schema import Scenario
+
+if TYPE_CHECKING:  # a Monte Carlo worker imports this module: it stays free of the schema
+    from detente.scenario.quantity import Quantity
+    from detente.scenario.schema import Scenario
 
 #: draws per block; part of the sampling format (see module docstring), never tuned per run
 BLOCK_SIZE = 1024
@@ -191,6 +192,17 @@ def problem_from_values(
     the scenario's quantities) in any order; values outside a parameter's support are accepted
     (a sensitivity design may probe them) — the caller decides what is meaningful.
     """
+    from detente.scenario.problem import to_problem
+
+    return problem_from_base(to_problem(scenario), parameters, values)
+
+
+def problem_from_base(
+    base: Problem, parameters: list[Parameter], values: NDArray[np.floating] | FloatArray
+) -> Problem:
+    """:func:`problem_from_values` on the scenario's one-draw point-value Problem ``base``
+    (``to_problem(scenario)``), which a Monte Carlo worker receives ready-made.
+    """
     vals = np.asarray(values, dtype=np.float64)
     if vals.ndim != 2 or vals.shape[1] != len(parameters):
         raise ValueError(
@@ -198,7 +210,6 @@ def problem_from_values(
             f"got {vals.shape}"
         )
     d = vals.shape[0]
-    base = to_problem(scenario)
     arrays: dict[Field, FloatArray] = {
         "capability": np.repeat(base.capability, d, axis=0),
         "position": np.repeat(base.position, d, axis=0),

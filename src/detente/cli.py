@@ -18,6 +18,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from detente import __version__
 from detente.models import (
@@ -238,15 +239,26 @@ def forecast(
     output_format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
 ) -> None:
     """Forecast the outcome of every issue with one model."""
+    from detente.scenario.importers import renamed_actors
+
     loaded = load_or_exit(file)
     with bad_input_exits():
         sc, fc = run_forecast(loaded, model, worldview)
+        renamed = renamed_actors(loaded.file)  # ids an importer derived from names: id -> name
     if output_format is OutputFormat.json:
-        sys.stdout.write(json.dumps(forecast_json(fc, sc.id, worldview), indent=2) + "\n")
+        doc = forecast_json(fc, sc.id, worldview)
+        sys.stdout.write(json.dumps(doc | ({"actors": renamed} if renamed else {}), indent=2))
+        sys.stdout.write("\n")
     elif output_format is OutputFormat.csv:
         sys.stdout.write(fc.to_frame().to_csv(index=False))
     else:
         _print_forecast_table(sc, fc, worldview)
+        if renamed:
+            ids = Table("id", "actor", title="actor ids made from the file's names")
+            ids.title_justify = "left"
+            for ident, name in renamed.items():
+                ids.add_row(Text(ident), Text(name))
+            out.print(ids)
 
 
 #: feature modules that add their own commands: module path -> attribute ``register(app)``

@@ -63,6 +63,7 @@ def test_byte_identical_across_worker_counts(small_yaml: Path, tmp_path: Path) -
         assert (outputs[0] / name).read_bytes() == (outputs[1] / name).read_bytes(), name
     runs = [json.loads((o / "run.json").read_text()) for o in outputs]
     assert [r["workers"] for r in runs] == [1, 2]
+    assert [r["workers_used"] for r in runs] == [1, 1]  # 2,100 median draws do not pay for one
     assert sorted(p.name for p in outputs[0].iterdir()) == sorted([*DETERMINISTIC, "run.json"])
 
 

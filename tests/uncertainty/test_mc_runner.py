@@ -25,7 +25,12 @@ from detente.uncertainty.runner import (
     spawn_pool,
     workers_for,
 )
-from detente.uncertainty.sampling import BLOCK_SIZE, sample_problem
+from detente.uncertainty.sampling import (
+    BLOCK_SIZE,
+    sample_problem,
+    sample_values,
+    uncertain_parameters,
+)
 from detente.uncertainty.worker import LocalPool
 
 DRAWS = 2 * BLOCK_SIZE + 500  # three blocks, the last one short
@@ -93,12 +98,14 @@ def test_workers_the_work_pays_for(small: LoadedScenario) -> None:
 
 
 def test_worker_imports_stay_lean(small: LoadedScenario, tmp_path: Path) -> None:
-    # what a worker imports to run a block of a prepared job (the pickle carries the rest)
+    # what a worker imports to forecast a block of a prepared job (the pickles carry the rest)
+    job = Job(small.scenario, "median", seed=1, draws=10)
+    values = sample_values(uncertain_parameters(small.scenario), 1, 0, 10)
     job_file = tmp_path / "job.pickle"
-    job_file.write_bytes(pickle.dumps(prepare(Job(small.scenario, "median", seed=1, draws=10))))
+    job_file.write_bytes(pickle.dumps((prepare(job), values)))
     code = (
-        "import pickle, sys; from detente.uncertainty.worker import run_prepared_block; "
-        f"job = pickle.loads(open({str(job_file)!r}, 'rb').read()); run_prepared_block(job, 0); "
+        "import pickle, sys; from detente.uncertainty.worker import forecast_values; "
+        f"job, x = pickle.loads(open({str(job_file)!r}, 'rb').read()); forecast_values(job, x); "
         "print(' '.join(sorted(sys.modules)))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -107,16 +114,18 @@ def test_worker_imports_stay_lean(small: LoadedScenario, tmp_path: Path) -> None
     # (pandas, and with pandas 3 pyarrow, still come in: detente.models.base imports pandas)
     heavy = {"typer", "rich", "click", "detente.cli", "detente.uncertainty.runner"}
     others = {f"detente.models.{m}" for m in ("compromise", "exchange", "spatial")}
-    for name in heavy | others | {"detente.scenario.schema", "detente.strategy", "plotly"}:
+    scenario = {"detente.scenario.schema", "detente.scenario.quantity", "pydantic", "scipy"}
+    for name in heavy | others | scenario | {"detente.strategy", "plotly"}:
         assert name not in modules, name
 
 
 def test_failing_model_in_a_worker_raises_here(small: LoadedScenario) -> None:
-    # a bad block number is refused inside the worker; the parent raises the same error
+    # values of the wrong shape are refused inside the worker; the parent raises the same error
     pool = LocalPool(1)
+    job = prepare(Job(small.scenario, "median", seed=1, draws=10))
     try:
-        with pytest.raises(ValueError, match="outside a run"):
-            pool.run(prepare(Job(small.scenario, "median", seed=1, draws=10)), [[7]], print)
+        with pytest.raises(ValueError, match="values must be"):
+            pool.run(job, [[0]], lambda block: np.zeros((10, 1)), print)
     finally:
         pool.close(kill=True)
     assert pool.workers == []

@@ -43,6 +43,7 @@ from detente.uncertainty.sampling import (
     block_ranges,
     problem_from_values,
     sample_values,
+    slots,
     uncertain_parameters,
 )
 from detente.uncertainty.worker import LocalPool, PreparedJob
@@ -52,15 +53,16 @@ Backend = Literal["local", "ray"]
 MAX_CHUNK_BLOCKS = 8
 #: fewest draws a local worker must get for a pool to pay for its start-up, per model
 #: (measured: see the module docstring and docs/montecarlo.md, "Workers")
+#: — the worker start-up (~1.5 s on a loaded 2-core machine) over the cost of one draw
 MIN_DRAWS_PER_WORKER: dict[str, int] = {
-    "compromise": 200_000,
-    "median": 100_000,
-    "expected-utility": 5_000,
-    "spatial": 2_000,
-    "exchange": 200,
+    "compromise": 4_000_000,  # 0.4 µs a draw (EC case)
+    "median": 1_000_000,  # 1.7 µs
+    "expected-utility": 15_000,  # 100 µs
+    "spatial": 2_000,  # 740 µs
+    "exchange": 500,  # 2.5 ms (Korea case: the exchange model needs two issues)
 }
 #: the threshold for a model not in :data:`MIN_DRAWS_PER_WORKER`
-DEFAULT_MIN_DRAWS_PER_WORKER = 5_000
+DEFAULT_MIN_DRAWS_PER_WORKER = 15_000
 #: called with the number of draws just finished
 ProgressFn = Callable[[int], None]
 
@@ -126,9 +128,7 @@ def prepare(job: Job) -> PreparedJob:
 
     return PreparedJob(
         model=job.model,
-        seed=job.seed,
-        draws=job.draws,
-        parameters=uncertain_parameters(job.scenario),
+        slots=slots(uncertain_parameters(job.scenario)),
         base=to_problem(job.scenario),
         model_params=dict(job.model_params),
     )
@@ -202,9 +202,16 @@ def _run_pool(
     job: Job, chunks: list[list[int]], workers: int, progress: ProgressFn | None
 ) -> list[BlockResult]:
     results: list[BlockResult] = []
+    params = uncertain_parameters(job.scenario)
+    sampled: dict[int, FloatArray] = {}
 
-    def collect(part: list[tuple[int, FloatArray, FloatArray]]) -> None:
-        blocks = [BlockResult(block=b, inputs=x, outcome=y) for b, x, y in part]
+    def sample(block: int) -> FloatArray:
+        start = block * BLOCK_SIZE
+        sampled[block] = sample_values(params, job.seed, start, min(start + BLOCK_SIZE, job.draws))
+        return sampled[block]
+
+    def collect(part: list[tuple[int, FloatArray]]) -> None:
+        blocks = [BlockResult(block=b, inputs=sampled.pop(b), outcome=y) for b, y in part]
         results.extend(blocks)
         if progress is not None:
             progress(_draws_in(blocks))
@@ -212,7 +219,7 @@ def _run_pool(
     prepared = prepare(job)
     pool = LocalPool(workers)
     try:
-        pool.run(prepared, chunks, collect)
+        pool.run(prepared, chunks, sample, collect)
     except BaseException:
         pool.close(kill=True)  # an interrupted or failed run leaves no worker computing
         raise

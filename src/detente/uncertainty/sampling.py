@@ -194,20 +194,29 @@ def problem_from_values(
     """
     from detente.scenario.problem import to_problem
 
-    return problem_from_base(to_problem(scenario), parameters, values)
+    return problem_from_base(to_problem(scenario), slots(parameters), values)
+
+
+#: where a parameter's value goes: the Problem array and the index after the draw axis
+Slot = tuple[Field, tuple[int, ...]]
+
+
+def slots(parameters: list[Parameter]) -> list[Slot]:
+    """The :data:`Slot` of each parameter (all :func:`problem_from_base` needs of them)."""
+    return [(p.field, p.index) for p in parameters]
 
 
 def problem_from_base(
-    base: Problem, parameters: list[Parameter], values: NDArray[np.floating] | FloatArray
+    base: Problem, slots: list[Slot], values: NDArray[np.floating] | FloatArray
 ) -> Problem:
     """:func:`problem_from_values` on the scenario's one-draw point-value Problem ``base``
-    (``to_problem(scenario)``), which a Monte Carlo worker receives ready-made.
+    (``to_problem(scenario)``), with the parameters given by their :data:`Slot`: what a
+    Monte Carlo worker receives, so that it needs neither the scenario nor its distributions.
     """
     vals = np.asarray(values, dtype=np.float64)
-    if vals.ndim != 2 or vals.shape[1] != len(parameters):
+    if vals.ndim != 2 or vals.shape[1] != len(slots):
         raise ValueError(
-            f"values must be (draws, {len(parameters)}) for {len(parameters)} parameters, "
-            f"got {vals.shape}"
+            f"values must be (draws, {len(slots)}) for {len(slots)} parameters, got {vals.shape}"
         )
     d = vals.shape[0]
     arrays: dict[Field, FloatArray] = {
@@ -216,9 +225,9 @@ def problem_from_base(
         "salience": np.repeat(base.salience, d, axis=0),
         "status_quo": np.repeat(base.status_quo, d, axis=0),
     }
-    for p, param in enumerate(parameters):
-        where: tuple[slice | int, ...] = (slice(None), *param.index)
-        arrays[param.field][where] = vals[:, p]
+    for p, (array, index) in enumerate(slots):
+        where: tuple[slice | int, ...] = (slice(None), *index)
+        arrays[array][where] = vals[:, p]
     return Problem(
         actors=base.actors,
         issues=base.issues,

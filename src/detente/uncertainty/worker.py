@@ -2,13 +2,13 @@
 
 A worker is a fresh interpreter (``python -c "from detente.uncertainty.worker import serve;
 serve(R, W)"``) that talks to the parent over two pipes (file descriptors ``R`` and ``W``). It
-imports only what running blocks needs — numpy, :mod:`detente.uncertainty.sampling`, the
-scenario's quantities (scipy, for the inverse CDFs), :mod:`detente.models.base` and the one model
-it runs — and never the command line, Rich, Typer, pyarrow or the other models (the multiprocessing
-*spawn* start method used before re-imported the parent's ``__main__``, i.e. the whole command
-line, in every worker). It receives a :class:`PreparedJob` once (the scenario already turned into a
-point-value Problem and its uncertain parameters, so it needs no schema), then lists of blocks,
-and answers each list with its :class:`~detente.uncertainty.runner.BlockResult`-like tuples.
+imports only what forecasting a block needs — numpy, :mod:`detente.models.base` (which brings
+pandas) and the one model it runs — and never the scenario schema, scipy, the command line,
+Rich or Typer (the multiprocessing *spawn* start method used before re-imported the parent's
+``__main__``, i.e. the whole command line, in every worker). It receives a :class:`PreparedJob`
+once (the scenario already turned into a point-value Problem, and where each uncertain value
+goes), then lists of ``(block, values)`` — the parent samples, which is cheap next to a model —
+and answers each list with the blocks' forecasts.
 
 The parent (:class:`LocalPool`) does all the waiting in its own thread with
 ``multiprocessing.connection.wait``: there is no feeder or manager thread that a worker killed
@@ -30,12 +30,7 @@ from typing import Any
 import numpy as np
 
 from detente.models.base import FloatArray, Problem
-from detente.uncertainty.sampling import (
-    BLOCK_SIZE,
-    Parameter,
-    problem_from_base,
-    sample_values,
-)
+from detente.uncertainty.sampling import Slot, problem_from_base
 
 #: seconds to wait for a worker to exit after its pipe is closed, before killing it
 EXIT_TIMEOUT = 2.0
@@ -43,51 +38,45 @@ EXIT_TIMEOUT = 2.0
 
 @dataclass(frozen=True)
 class PreparedJob:
-    """What a worker needs to run blocks of a job, without the scenario schema.
-
-    ``base`` is ``to_problem(scenario)`` (every quantity at its point value); ``parameters``
-    are the uncertain parameters in sampling order.
+    """What a worker needs to forecast blocks of a job, without the scenario or its
+    distributions: ``base`` is ``to_problem(scenario)`` (every quantity at its point value),
+    ``slots`` says where each uncertain value goes (:func:`~.sampling.slots`).
     """
 
     model: str
-    seed: int
-    draws: int
-    parameters: list[Parameter]
+    slots: list[Slot]
     base: Problem
     model_params: dict[str, Any] = field(default_factory=dict)
 
 
-#: one block's result: (block, inputs (n_b, P), outcome (n_b, k))
-BlockTuple = tuple[int, FloatArray, FloatArray]
+#: a task's block: (block, values (n_b, P)); its result: (block, outcome (n_b, k))
+BlockValues = tuple[int, FloatArray]
+BlockOutcome = tuple[int, FloatArray]
 
 
-def run_prepared_block(job: PreparedJob, block: int, model: Any = None) -> BlockTuple:
-    """Sample block ``block`` and forecast it in one ``forecast_batch`` call.
+def forecast_values(job: PreparedJob, values: FloatArray, model: Any = None) -> FloatArray:
+    """The forecasts ``(n_b, k)`` of one block's sampled ``values``, in one ``forecast_batch``.
 
-    The same arithmetic as :func:`detente.uncertainty.runner.run_block`, so the values are
+    The same arithmetic as :func:`detente.uncertainty.runner.run_block`, so the results are
     identical bit for bit.
     """
-    start = block * BLOCK_SIZE
-    stop = min(start + BLOCK_SIZE, job.draws)
-    if not 0 <= start < stop:
-        raise ValueError(f"block {block} is outside a run of {job.draws} draws")
-    values = sample_values(job.parameters, job.seed, start, stop)
-    problem = problem_from_base(job.base, job.parameters, values)
+    problem = problem_from_base(job.base, job.slots, values)
     if model is None:
         from detente.models import get_model
 
         model = get_model(job.model, **job.model_params)
     outcome = np.asarray(model.forecast_batch(problem).outcome, dtype=np.float64)
-    if outcome.shape != (stop - start, problem.n_issues):
+    if outcome.shape != (values.shape[0], problem.n_issues):
         raise RuntimeError(
             f"model {job.model!r} returned outcome of shape {outcome.shape}, "
-            f"expected {(stop - start, problem.n_issues)}"
+            f"expected {(values.shape[0], problem.n_issues)}"
         )
-    return block, values, outcome
+    return outcome
 
 
 def serve(read_fd: int, write_fd: int) -> None:
-    """A worker's main loop: a PreparedJob, then block lists until ``None`` (or end of pipe).
+    """A worker's main loop: a PreparedJob, then lists of ``(block, values)`` until ``None``
+    (or the end of the pipe), each answered with ``("ok", [(block, outcome), …])``.
 
     An exception while running blocks is sent back (the parent raises it); Ctrl-C, which a
     terminal sends to the whole process group, ends the worker quietly — the parent reports it.
@@ -99,11 +88,11 @@ def serve(read_fd: int, write_fd: int) -> None:
 
         model = get_model(job.model, **job.model_params)
         while True:
-            blocks = inbox.recv()
+            blocks: list[BlockValues] | None = inbox.recv()
             if blocks is None:
                 return
             try:
-                outbox.send(("ok", [run_prepared_block(job, b, model) for b in blocks]))
+                outbox.send(("ok", [(b, forecast_values(job, x, model)) for b, x in blocks]))
             except Exception as exc:  # sent to the parent, which raises it
                 outbox.send(("error", exc))
     except (KeyboardInterrupt, EOFError, BrokenPipeError):
@@ -173,18 +162,25 @@ class LocalPool:
         self,
         job: PreparedJob,
         chunks: Sequence[Sequence[int]],
-        on_result: Callable[[list[BlockTuple]], None],
+        sample: Callable[[int], FloatArray],
+        on_result: Callable[[list[BlockOutcome]], None],
     ) -> None:
-        """Run every chunk, one at a time per worker; ``on_result`` gets each chunk's blocks
-        as it arrives (in completion order)."""
+        """Forecast every chunk of blocks, one chunk at a time per worker: ``sample(block)``
+        gives a block's values (called here, just before the chunk is sent); ``on_result`` gets
+        each chunk's ``(block, outcome)`` as it arrives (in completion order)."""
         for w in self.workers:
             w.outbox.send(job)
         queue = [list(c) for c in reversed(chunks)]
         pending = 0
+
+        def feed(w: _Worker) -> None:
+            w.outbox.send([(b, sample(b)) for b in queue.pop()])
+            w.busy = True
+
         for w in self.workers:
             if queue:
-                w.outbox.send(queue.pop())
-                w.busy, pending = True, pending + 1
+                feed(w)
+                pending += 1
         by_conn = {w.inbox: w for w in self.workers}
         while pending:
             for conn in wait([w.inbox for w in self.workers if w.busy]):
@@ -200,8 +196,8 @@ class LocalPool:
                     raise payload
                 on_result(payload)
                 if queue:
-                    w.outbox.send(queue.pop())
-                    w.busy, pending = True, pending + 1
+                    feed(w)
+                    pending += 1
 
     def close(self, kill: bool = False) -> None:
         """Stop the workers: ask them to exit, or (``kill``, an interrupted run) kill them."""

@@ -3,8 +3,12 @@ summary, bad input (exit 2, no traceback), and interruption leaving nothing half
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import pty
+import re
+import select
 import signal
 import subprocess
 import sys
@@ -59,6 +63,7 @@ def test_byte_identical_across_worker_counts(small_yaml: Path, tmp_path: Path) -
         assert (outputs[0] / name).read_bytes() == (outputs[1] / name).read_bytes(), name
     runs = [json.loads((o / "run.json").read_text()) for o in outputs]
     assert [r["workers"] for r in runs] == [1, 2]
+    assert [r["workers_used"] for r in runs] == [1, 1]  # 2,100 median draws do not pay for one
     assert sorted(p.name for p in outputs[0].iterdir()) == sorted([*DETERMINISTIC, "run.json"])
 
 
@@ -181,6 +186,41 @@ def test_bad_scenario_is_located(tmp_path: Path) -> None:
     assert "bad.yaml" in err and "Traceback" not in stdout + err
 
 
+#: the child resets SIGINT to Python's own handler first: a shell starts background jobs (and
+#: some CI wrappers start everything) with SIGINT ignored, and a child inherits that
+_CHILD = (
+    "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "signal.signal(signal.SIGTERM, signal.SIG_DFL); "
+    "from detente.cli import main; main()"
+)
+#: the progress bar's count once a task has finished ("8192/200000"): the pool is working
+_STARTED = re.compile(rb"\b[1-9][0-9]*/200000\b")
+
+
+def _read_until(fd: int, buf: bytearray, deadline: float, until: re.Pattern[bytes] | None) -> bool:
+    """Append what the child writes to the terminal ``fd`` until ``until`` matches (True) or
+    end of output or ``deadline`` (False)."""
+    while time.monotonic() < deadline:
+        if until is not None and until.search(buf):
+            return True
+        ready, _, _ = select.select([fd], [], [], 0.1)
+        if ready:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:  # EIO: every writer (the run and its workers) has closed it
+                return False
+            if not chunk:
+                return False
+            buf.extend(chunk)
+    return until is not None and until.search(buf) is not None
+
+
+def _tail(buf: bytearray) -> str:
+    """The end of the terminal output, without the progress bar's escape codes."""
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", buf.decode(errors="replace"))
+    return text[-1500:]
+
+
 @pytest.mark.parametrize(
     ("sig", "workers"), [(signal.SIGTERM, "1"), (signal.SIGINT, "2")], ids=["term", "int-pool"]
 )
@@ -188,43 +228,47 @@ def test_interrupt_leaves_no_output(
     korea_yaml: Path, tmp_path: Path, sig: signal.Signals, workers: str
 ) -> None:
     out = tmp_path / "out"
-    cmd = [
-        sys.executable,
-        "-c",
-        "from detente.cli import main; main()",
-        "simulate",
-        str(korea_yaml),
-        "--model",
-        "exchange",
-        "--draws",
-        "200000",
-        "--workers",
-        workers,
-        "--out",
-        str(out),
-    ]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    partial = tmp_path / f".out.partial-{proc.pid}"
-    deadline = time.monotonic() + 30
-    while not partial.exists() and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.05)
-    assert partial.exists(), proc.communicate()[1].decode()
-    time.sleep(0.5 if workers == "1" else 2.0)  # mid-run (the pool has started working)
-    assert proc.poll() is None
-    children = _children(proc.pid)
-    if workers == "2":
-        assert len(children) >= 2  # the spawned workers are running
-    proc.send_signal(sig)
-    _, err = proc.communicate(timeout=30)
-    assert proc.returncode == 128 + int(sig), err.decode()
-    assert "no output written" in err.decode()
-    assert "Traceback" not in err.decode()
-    assert list(tmp_path.iterdir()) == []  # neither the out dir nor a temporary one
-    # no orphaned worker left computing
-    deadline = time.monotonic() + 10
-    while [c for c in children if _alive(c)] and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not [c for c in children if _alive(c)]
+    # spatial: a block takes ~0.3 s, so the first task (up to 8 blocks) is done within seconds
+    # and the whole run would take about a minute
+    cmd = [sys.executable, "-c", _CHILD, "simulate", str(korea_yaml), "--model", "spatial"]
+    cmd += ["--draws", "200000", "--workers", workers, "--out", str(out)]
+    # stderr is a terminal so that the progress bar (what a user sees) says when draws are done
+    master, slave = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
+    env.update(COLUMNS="120", LINES="40", TERM="xterm")
+    proc = subprocess.Popen(
+        cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=slave,
+        env=env, process_group=0,
+    )  # fmt: skip
+    os.close(slave)
+    buf = bytearray()
+    try:
+        started = _read_until(master, buf, time.monotonic() + 60, _STARTED)
+        assert started, _tail(buf)
+        assert proc.poll() is None
+        children = _children(proc.pid)
+        if workers == "2":
+            assert len(children) >= 2  # the spawned workers are running
+        proc.send_signal(sig)
+        _read_until(master, buf, time.monotonic() + 30, None)
+        proc.wait(timeout=30)
+        text = buf.decode(errors="replace")
+        assert proc.returncode == 128 + int(sig), _tail(buf)
+        assert "no output written" in text
+        assert "Traceback" not in text
+        assert list(tmp_path.iterdir()) == []  # neither the out dir nor a temporary one
+        # no orphaned worker left computing
+        deadline = time.monotonic() + 10
+        while [c for c in children if _alive(c)] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [c for c in children if _alive(c)]
+    finally:
+        # whatever happened, nothing of this run keeps computing (the run, its workers, the
+        # resource tracker all share its process group)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        os.close(master)
 
 
 def _children(pid: int) -> list[int]:

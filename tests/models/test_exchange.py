@@ -22,6 +22,9 @@ SHARED = ROOT.parent / "shared"
 EXCHANGE = SHARED / "reference" / "exchange"
 
 sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "tests" / "scenario"))
+from peer_texts import COPENHAGEN, ELECTION  # noqa: E402
+
 from bench_exchange import (  # noqa: E402
     NOISE,
     DecideRun,
@@ -302,6 +305,23 @@ def test_decide_cop21() -> None:
     reference, path = _decide("cop21.csv")
     assert len(reference.exchanges) == 126
     _compare(reference, path, iterations=1, use_replay=True)
+
+
+@pytest.mark.parametrize(
+    ("name", "text"), [("copenhagen.csv", COPENHAGEN), ("verkiezing 2012.csv", ELECTION)]
+)
+def test_decide_names_and_missing_records(tmp_path: Path, name: str, text: str) -> None:
+    # keys that are names ("EU (incl Norway)"), an actor without a #D record on one issue
+    # (salience 0 here; left out of that issue in Decide) and one without any (left out in
+    # both): the same exchanges, gains and outcomes as Decide, over three rounds
+    pytest.importorskip("decide.model.equalgain", reason="decide-exchange-model not installed")
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    data = read_decide_file(path)
+    assert not data.present.all()  # the case is there
+    reference = run_decide(path, 3)
+    assert len(reference.exchanges) > 0
+    _compare(reference, path, iterations=3, use_replay=True)
 
 
 @pytest.mark.slow

@@ -3,7 +3,11 @@ worker count, the point forecast exactly when nothing is uncertain, batch equal 
 
 from __future__ import annotations
 
+import pickle
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,8 +15,23 @@ import pytest
 from detente.models import get_model
 from detente.scenario.load import LoadedScenario, with_worldview
 from detente.scenario.problem import to_problem
-from detente.uncertainty.runner import Job, MonteCarloResult, simulate, spawn_pool
-from detente.uncertainty.sampling import BLOCK_SIZE, sample_problem
+from detente.uncertainty.runner import (
+    DEFAULT_MIN_DRAWS_PER_WORKER,
+    MIN_DRAWS_PER_WORKER,
+    Job,
+    MonteCarloResult,
+    prepare,
+    simulate,
+    spawn_pool,
+    workers_for,
+)
+from detente.uncertainty.sampling import (
+    BLOCK_SIZE,
+    sample_problem,
+    sample_values,
+    uncertain_parameters,
+)
+from detente.uncertainty.worker import LocalPool
 
 DRAWS = 2 * BLOCK_SIZE + 500  # three blocks, the last one short
 
@@ -48,9 +67,68 @@ def test_identical_across_chunks_and_workers(
 def test_process_pool_started_by_simulate(small: LoadedScenario) -> None:
     job = Job(small.scenario, "compromise", seed=1, draws=DRAWS)
     progress: list[int] = []
-    result = simulate(job, workers=2, progress=progress.append)
+    # min_draws_per_worker=0: a pool even for a run this small (the rule would run it here)
+    result = simulate(job, workers=2, progress=progress.append, min_draws_per_worker=0)
+    assert result.workers_used == 2
     _same(simulate(job), result)
     assert sorted(progress) == [500, BLOCK_SIZE, BLOCK_SIZE]
+
+
+@pytest.mark.parametrize("model", ["expected-utility", "spatial", "exchange"])
+def test_pool_identical_for_the_iterative_models(korea: LoadedScenario, model: str) -> None:
+    job = Job(korea.scenario, model, seed=5, draws=BLOCK_SIZE + 3 if model != "exchange" else 5)
+    _same(simulate(job), simulate(job, workers=2, min_draws_per_worker=0, chunk_blocks=1))
+
+
+def test_workers_the_work_pays_for(small: LoadedScenario) -> None:
+    # the rule: at most the workers asked for and the tasks there are, and enough draws each
+    assert MIN_DRAWS_PER_WORKER["exchange"] < MIN_DRAWS_PER_WORKER["compromise"]
+    per = MIN_DRAWS_PER_WORKER["spatial"]
+    assert workers_for("spatial", per - 1, 2, 100) == 1
+    assert workers_for("spatial", per, 2, 100) == 1
+    assert workers_for("spatial", 2 * per, 2, 100) == 2
+    assert workers_for("spatial", 100 * per, 4, 3) == 3
+    assert workers_for("spatial", 100 * per, 1, 100) == 1
+    assert workers_for("no-such-model", DEFAULT_MIN_DRAWS_PER_WORKER * 2, 8, 100) == 2
+    # a small run asked for 2 workers runs in this process, with the same result
+    job = Job(small.scenario, "compromise", seed=1, draws=DRAWS)
+    result = simulate(job, workers=2)
+    assert result.workers_used == 1
+    _same(simulate(job), result)
+
+
+def test_worker_imports_stay_lean(small: LoadedScenario, tmp_path: Path) -> None:
+    # what a worker imports to forecast a block of a prepared job (the pickles carry the rest)
+    job = Job(small.scenario, "median", seed=1, draws=10)
+    values = sample_values(uncertain_parameters(small.scenario), 1, 0, 10)
+    job_file = tmp_path / "job.pickle"
+    job_file.write_bytes(pickle.dumps((prepare(job), values)))
+    code = (
+        "import pickle, sys; from detente.uncertainty.worker import forecast_values; "
+        f"job, x = pickle.loads(open({str(job_file)!r}, 'rb').read()); forecast_values(job, x); "
+        "print(' '.join(sorted(sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    modules = set(done.stdout.split())
+    assert "detente.models.median" in modules
+    # (pandas, and with pandas 3 pyarrow, still come in: detente.models.base imports pandas)
+    heavy = {"typer", "rich", "click", "detente.cli", "detente.uncertainty.runner"}
+    others = {f"detente.models.{m}" for m in ("compromise", "exchange", "spatial")}
+    scenario = {"detente.scenario.schema", "detente.scenario.quantity", "pydantic", "scipy"}
+    for name in heavy | others | scenario | {"detente.strategy", "plotly"}:
+        assert name not in modules, name
+
+
+def test_failing_model_in_a_worker_raises_here(small: LoadedScenario) -> None:
+    # values of the wrong shape are refused inside the worker; the parent raises the same error
+    pool = LocalPool(1)
+    job = prepare(Job(small.scenario, "median", seed=1, draws=10))
+    try:
+        with pytest.raises(ValueError, match="values must be"):
+            pool.run(job, [[0]], lambda block: np.zeros((10, 1)), print)
+    finally:
+        pool.close(kill=True)
+    assert pool.workers == []
 
 
 def test_shorter_run_is_a_prefix(korea: LoadedScenario) -> None:

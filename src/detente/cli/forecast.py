@@ -87,12 +87,24 @@ def forecast(
     output_format: FormatOpt = Format.table,
 ) -> None:
     """Forecast the outcome of every issue with one model."""
+    from detente.scenario.importers import renamed_actors
+
     loaded = load_or_exit(file)
     with bad_input_exits():
         sc, fc = run_forecast(loaded, model, worldview)
+        renamed = renamed_actors(loaded.file)  # ids an importer derived from names: id -> name
     if output_format is Format.json:
-        emit(forecast_json(fc, sc.id, worldview), Format.json, indent=2)
+        doc = forecast_json(fc, sc.id, worldview)
+        emit(doc | ({"actors": renamed} if renamed else {}), Format.json, indent=2)
     elif output_format is Format.csv:
         emit(fc.to_frame(), Format.csv)
     else:
         _print_forecast_table(sc, fc, worldview)
+        if renamed:
+            from rich.text import Text
+
+            ids = Table("id", "actor", title="actor ids made from the file's names")
+            ids.title_justify = "left"
+            for ident, name in renamed.items():
+                ids.add_row(Text(ident), Text(name))
+            out.print(ids)

@@ -214,6 +214,7 @@ def simulate(
                 run_info = {
                     "backend": backend.value,
                     "workers": workers,
+                    "workers_used": result.workers_used,
                     "address": address,
                     "seconds": round(elapsed, 3),
                     "draws_per_second": round(draws / elapsed, 1) if elapsed > 0 else None,

@@ -15,7 +15,10 @@ character are detected from the first record. An issue's scale runs from the low
 highest ``#M`` position given for it, 0–100 when it has none (as in Decide). Salience and power
 are on [0, 1]. An actor may lack a ``#D`` record on an issue (in ``cop21.csv`` ALBA has none on
 ``amb2050``/``amb2100``): Decide then leaves the actor out of that issue altogether, and so do
-we (see :meth:`DecideScenario.to_problem`).
+we (see :meth:`DecideScenario.to_problem`). An actor with no ``#D`` record at all (``50+`` in
+Decide's ``verkiezing 2012.csv``) takes part in nothing: it is left out
+(:attr:`DecideScenario.left_out`). Keys and names may hold any text (``EU (incl Norway)``); the
+file may be UTF-8 (with or without BOM) or latin-1, with CRLF line ends and blank lines.
 
 Power ("capability") is given per actor *per issue*. :meth:`DecideScenario.to_problem` maps it to
 the per-actor ``Problem.capability`` when it is constant across an actor's issues (true of every
@@ -67,7 +70,10 @@ class DecideScenario:
     """The contents of a Decide input file.
 
     ``position``, ``salience`` and ``power`` are ``(n, k)`` in the order actors and issues are
-    defined in the file, NaN where the actor has no ``#D`` record on the issue.
+    defined in the file, NaN where the actor has no ``#D`` record on the issue; ``lines`` holds
+    the line of each ``#D`` record (0: none). ``left_out`` are the actors (with the line of
+    their ``#A``) that have no ``#D`` record at all, not in ``actors``. ``file`` is the path
+    read, for messages.
     """
 
     name: str
@@ -76,6 +82,9 @@ class DecideScenario:
     position: FloatArray
     salience: FloatArray
     power: FloatArray
+    lines: np.ndarray | None = None
+    left_out: tuple[tuple[DecideActor, int], ...] = ()
+    file: str = ""
 
     @property
     def present(self) -> np.ndarray:
@@ -89,22 +98,38 @@ class DecideScenario:
         instead (a lossy approximation; the exchange model then no longer reproduces Decide).
         """
         caps = np.empty(len(self.actors))
+        file = self.file or self.name
         for a, actor in enumerate(self.actors):
             row = self.power[a][self.present[a]]
             if row.size == 0:
                 raise DecideFormatError.single(
-                    self.name, f"actor {actor.id!r} has no #D record on any issue", field="#D"
+                    file, f"actor {actor.id!r} has no #D record on any issue", field="#D"
                 )
             if not average_varying_power and np.ptp(row) > 1e-12:
+                # the first record whose power differs from the actor's first one
+                columns = np.flatnonzero(self.present[a])
+                odd = columns[np.flatnonzero(np.abs(row - row[0]) > 1e-12)[0]]
+                line = int(self.lines[a, odd]) if self.lines is not None else 0
                 raise DecideFormatError.single(
-                    self.name,
+                    file,
                     f"actor {actor.id!r} has a power that varies across issues "
                     f"({row.min():g}..{row.max():g}); a detente Problem has one capability "
                     "per actor: use to_problem(per_issue_power=True), whose Problem.power the "
                     "exchange model reads",
                     field="#D.power",
+                    line=line or None,
                 )
             caps[a] = float(row[0]) if np.ptp(row) == 0 else float(row.mean())
+            if caps[a] <= 0:
+                first = int(np.flatnonzero(self.present[a])[0])
+                line = int(self.lines[a, first]) if self.lines is not None else 0
+                raise DecideFormatError.single(
+                    file,
+                    f"actor {actor.id!r} has power 0; a detente actor needs a capability > 0 "
+                    "(leave its #D records out to leave it out, as Decide then does)",
+                    field="#D.power",
+                    line=line or None,
+                )
         return caps
 
     def to_problem(
@@ -195,12 +220,18 @@ def read_decide_file(path: str | Path) -> DecideScenario:
             (unknown record, missing field, undefined actor or issue, duplicate definition,
             number not a number or out of range, position outside the issue's scale).
     """
+    from detente.scenario.importers import decode_peer_text
+
     path = Path(path)
     file = str(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DecideFormatError.single(file, f"cannot read file: {exc}") from exc
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DecideFormatError.single(file, f"cannot read file: {exc.strerror or exc}") from None
+    try:
+        text = decode_peer_text(data, file)
+    except InputError as exc:
+        raise DecideFormatError(exc.diagnostics) from None
     lines = text.splitlines()
     first = next((ln for ln in lines if ln.strip()), "")
     if not first:
@@ -336,15 +367,17 @@ def read_decide_file(path: str | Path) -> DecideScenario:
         issue_list.append(
             DecideIssue(key, name, description, lower, upper, tuple((v, d) for v, d, _ in marks))
         )
+    last = len(lines)  # a whole-file problem is reported at the end of the file
     if not actors:
-        errors.append(Diagnostic(file, None, "#A", "no actor defined"))
+        errors.append(Diagnostic(file, last, "#A", "no actor defined (no #A record)"))
     if not issues:
-        errors.append(Diagnostic(file, None, "#P", "no issue defined"))
+        errors.append(Diagnostic(file, last, "#P", "no issue defined (no #P record)"))
 
     actor_index = {key: a for a, key in enumerate(actors)}
     issue_index = {key: j for j, key in enumerate(issues)}
     shape = (len(actors), len(issues))
     pos, sal, pw = np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan)
+    where = np.zeros(shape, dtype=np.int64)
     for lineno, actor_key, issue_key, x, s, c in records:
         if actor_key not in actor_index:
             errors.append(
@@ -373,14 +406,32 @@ def read_decide_file(path: str | Path) -> DecideScenario:
             )
         a, j = actor_index[actor_key], issue_index[issue_key]
         pos[a, j], sal[a, j], pw[a, j] = x, s, c
+        where[a, j] = lineno
 
+    # an actor without any #D record takes part in no issue (Decide builds its issues from the
+    # #D records): it is left out, and said so
+    keep = [a for a in range(len(actors)) if (where[a] > 0).any()] if issues else []
+    defined = list(actors.values())
+    left_out = tuple(defined[a] for a in range(len(defined)) if a not in set(keep))
+    if actors and issues and len(keep) < 2:
+        errors.append(
+            Diagnostic(
+                file,
+                last,
+                "#D",
+                f"{len(keep)} actor(s) with #D records; a scenario needs at least 2",
+            )
+        )
     if errors:
         raise DecideFormatError(sorted(errors, key=lambda d: d.line or 0))
     return DecideScenario(
         name=path.stem,
-        actors=tuple(a for a, _ in actors.values()),
+        actors=tuple(defined[a][0] for a in keep),
         issues=tuple(issue_list),
-        position=pos,
-        salience=sal,
-        power=pw,
+        position=pos[keep],
+        salience=sal[keep],
+        power=pw[keep],
+        lines=where[keep],
+        left_out=left_out,
+        file=file,
     )

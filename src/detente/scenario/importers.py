@@ -6,17 +6,92 @@ and analysis works on it. Formats:
 * KTAB CSV (``Actor, Description, Influence, Pos1, Sal1, …``; 0–100 scales), see
   :mod:`detente.scenario.ktab`;
 * the Decide exchange-model format (``#A/#P/#M/#D`` records), see :mod:`detente.scenario.decide`.
+
+A peer names actors and issues by any text ("EU (incl Norway)", "Europäische Union"); a detente
+id is letters, digits, ``_``, ``-`` and ``.``. :func:`derive_ids` turns the peer's keys into ids
+(stable, unique; docs/formats.md, "Ids of imported actors and issues"); the names stay for
+display, and :func:`renamed_actors` says which id stands for which name when any was changed
+(``detente forecast`` shows it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from detente.scenario.yamlsafe import read_text
+from detente.scenario.errors import InputError
+from detente.scenario.yamlsafe import MAX_FILE_BYTES
 
 Importer = Callable[[Path], dict[str, Any]]
+
+_NOT_ID = re.compile(r"[^A-Za-z0-9_.-]+")
+_VALID_ID = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+def derive_id(key: str) -> str:
+    """The detente id for a peer's key, before making ids unique ("" when nothing is left).
+
+    A key that already is a valid id is kept as it is. Otherwise accents are dropped
+    (``Europäische`` → ``Europaische``), every run of other characters becomes ``-``, and
+    leading or trailing ``-``/``.`` are stripped: ``EU (incl Norway)`` → ``EU-incl-Norway``.
+    """
+    if _VALID_ID.fullmatch(key):
+        return key
+    ascii_text = unicodedata.normalize("NFKD", key).encode("ascii", "ignore").decode("ascii")
+    return _NOT_ID.sub("-", ascii_text).strip("-.")
+
+
+def derive_ids(keys: Sequence[str], fallback: str) -> list[str]:
+    """Unique detente ids for ``keys`` (in order), each from :func:`derive_id`.
+
+    Keys that already are valid ids keep them; a derived id that is taken, by such a key or by
+    an earlier derived one, gets the first free suffix ``-2``, ``-3``, … in file order; a key
+    with nothing usable left (``"—"``, ``"習近平"``) becomes ``<fallback>-<n>``, ``n`` its
+    1-based position. The same keys in the same order always give the same ids.
+    """
+    taken = {k for k in keys if _VALID_ID.fullmatch(k)}
+    out: list[str] = []
+    for n, key in enumerate(keys, start=1):
+        if _VALID_ID.fullmatch(key) and key not in out:
+            out.append(key)
+            continue
+        base = derive_id(key) or f"{fallback}-{n}"
+        candidate, suffix = base, 2
+        while candidate in taken or candidate in out:
+            candidate = f"{base}-{suffix}"
+            suffix += 1
+        out.append(candidate)
+        taken.add(candidate)
+    return out
+
+
+def decode_peer_text(data: bytes, name: str) -> str:
+    """A peer file's text: UTF-8 (with or without BOM), else latin-1 as KTAB's reader reads
+    bytes (every byte is a latin-1 character); NUL bytes mean a binary file."""
+    if b"\x00" in data:
+        raise InputError.single(name, "binary file (contains NUL bytes), expected text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def read_peer_text(path: Path) -> str:
+    """:func:`decode_peer_text` of the file, refusing what is too large to be a scenario."""
+    name = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError.single(
+                name, f"file too large (got {size} bytes, expected at most {MAX_FILE_BYTES})"
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError.single(name, f"cannot read file ({exc.strerror or exc})") from None
+    return decode_peer_text(data, name)
 
 
 def _looks_like_decide(text: str) -> bool:
@@ -31,7 +106,7 @@ def detect_importer(path: Path) -> Importer | None:
     """The importer for ``path``, or None for detente YAML."""
     if path.suffix.lower() in (".yaml", ".yml") or not path.is_file():
         return None
-    text = read_text(path)
+    text = read_peer_text(path)
     if _looks_like_decide(text):
         return decide_document
     if path.suffix.lower() == ".csv":
@@ -62,7 +137,7 @@ def ktab_document(path: Path) -> dict[str, Any]:
         for issue_id, label in zip(data.issue_ids, data.dimensions, strict=True)
     ]
     actors = []
-    for i, actor in enumerate(data.actors):
+    for i, (actor, actor_id) in enumerate(zip(data.actors, ktab_actor_ids(data), strict=True)):
         stances = {
             issue_id: {
                 "position": _fixed(data.positions[i, j], basis),
@@ -72,7 +147,7 @@ def ktab_document(path: Path) -> dict[str, Any]:
         }
         actors.append(
             {
-                "id": actor,
+                "id": actor_id,
                 "name": data.descriptions[i] or actor,
                 "capability": _fixed(data.influence[i], basis),
                 "stances": stances,
@@ -94,7 +169,9 @@ def decide_document(path: Path) -> dict[str, Any]:
 
     An actor without a ``#D`` record on an issue gets salience 0 there (it carries no weight
     and the exchange model leaves it out of that issue, as Decide does), at the weighted mean of
-    the others (see :meth:`detente.scenario.decide.DecideScenario.to_problem`).
+    the others (see :meth:`detente.scenario.decide.DecideScenario.to_problem`). An actor with no
+    ``#D`` record at all takes part in nothing, in Decide as here: it is left out, and the
+    scenario's description says so.
     """
     from detente.scenario.decide import read_decide_file
 
@@ -102,9 +179,10 @@ def decide_document(path: Path) -> dict[str, Any]:
     problem = data.to_problem()
     basis = f"imported from Decide file {path.name}"
     missing = f"no #D record in {path.name}: salience 0 at the others' weighted mean"
+    issue_ids = decide_issue_ids(data)
     issues = [
         {
-            "id": issue.id,
+            "id": issue_id,
             "label": issue.name or issue.id,
             "description": issue.description or None,
             "scale": {
@@ -113,27 +191,27 @@ def decide_document(path: Path) -> dict[str, Any]:
                 "anchors": {point: text for point, text in issue.anchors if text},
             },
         }
-        for issue in data.issues
+        for issue, issue_id in zip(data.issues, issue_ids, strict=True)
     ]
     actors = []
     present = data.present
-    for i, actor in enumerate(data.actors):
+    for i, (actor, actor_id) in enumerate(zip(data.actors, decide_actor_ids(data), strict=True)):
         stances = {}
-        for j, issue in enumerate(data.issues):
+        for j, issue_id in enumerate(issue_ids):
             why = basis if present[i, j] else missing
-            stances[issue.id] = {
+            stances[issue_id] = {
                 "position": _fixed(problem.position[0, i, j], why),
                 "salience": _fixed(problem.salience[0, i, j], why),
             }
         actors.append(
             {
-                "id": actor.id,
+                "id": actor_id,
                 "name": actor.name or actor.id,
                 "capability": _fixed(problem.capability[0, i], basis),
                 "stances": stances,
             }
         )
-    return {
+    document: dict[str, Any] = {
         "detente": 1,
         "id": _slug(data.name or path.stem),
         "title": data.name or path.stem,
@@ -141,6 +219,54 @@ def decide_document(path: Path) -> dict[str, Any]:
         "issues": issues,
         "actors": actors,
     }
+    if data.left_out:
+        names = ", ".join(f"{a.id!r} (line {line})" for a, line in data.left_out)
+        document["description"] = (
+            f"Left out, as Decide does, for having no #D record in {path.name}: {names}."
+        )
+    return document
+
+
+def ktab_actor_ids(data: Any) -> list[str]:
+    """The detente ids of a :class:`~detente.scenario.ktab.KtabScenario`'s actors."""
+    return derive_ids(list(data.actors), "actor")
+
+
+def decide_actor_ids(data: Any) -> list[str]:
+    """The detente ids of a :class:`~detente.scenario.decide.DecideScenario`'s actors."""
+    return derive_ids([a.id for a in data.actors], "actor")
+
+
+def decide_issue_ids(data: Any) -> list[str]:
+    """The detente ids of a :class:`~detente.scenario.decide.DecideScenario`'s issues."""
+    return derive_ids([i.id for i in data.issues], "issue")
+
+
+def renamed_actors(file: str | Path) -> dict[str, str]:
+    """``{id: name}`` of every actor of an imported file when an id differs from the peer's key
+    (an empty dict for detente YAML or when every key was a valid id, as before).
+
+    ``detente forecast`` shows it, so that a reader knows which id stands for which actor.
+    """
+    path = Path(file)
+    importer = detect_importer(path)
+    if importer is ktab_document:
+        from detente.scenario.ktab import read_ktab_csv
+
+        ktab = read_ktab_csv(path)
+        keys, ids = list(ktab.actors), ktab_actor_ids(ktab)
+        names = [d or a for a, d in zip(ktab.actors, ktab.descriptions, strict=True)]
+    elif importer is decide_document:
+        from detente.scenario.decide import read_decide_file
+
+        decide = read_decide_file(path)
+        keys, ids = [a.id for a in decide.actors], decide_actor_ids(decide)
+        names = [a.name or a.id for a in decide.actors]
+    else:
+        return {}
+    if keys == ids:
+        return {}
+    return dict(zip(ids, names, strict=True))
 
 
 def _slug(text: str) -> str:

@@ -15,7 +15,11 @@ whose saliences sum to 100 (the sum enters the challenge model as the actor's ov
 :meth:`KtabScenario.to_problem` does the same conversion.
 
 Trailing empty fields (KTAB files often end lines with a comma) and blank lines are ignored;
-fields are stripped of surrounding spaces and double quotes.
+fields are stripped of surrounding spaces and double quotes. The file may be UTF-8 (with or
+without BOM) or, failing that, latin-1 (KTAB reads bytes and decodes nothing); lines may end
+in CRLF. Like KTAB, exactly the declared number of actor lines is read: lines after them are
+ignored. Actor names may hold any text; the importer derives detente ids from them
+(:func:`detente.scenario.importers.derive_ids`).
 """
 
 from __future__ import annotations
@@ -110,14 +114,15 @@ def read_ktab_csv(path: str | Path) -> KtabScenario:
     Raises:
         InputError: (a ``ValueError``) listing every problem as ``file:line: field: problem``.
     """
+    from detente.scenario.importers import decode_peer_text
+
     p = Path(path)
     fname = str(p)
     try:
-        text = p.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        text = p.read_text(encoding="latin-1")
+        data = p.read_bytes()
     except OSError as exc:
         raise InputError.single(fname, f"cannot read file: {exc.strerror or exc}") from None
+    text = decode_peer_text(data, fname)
 
     rows: list[tuple[int, list[str]]] = []
     for lineno, row in enumerate(csv.reader(text.splitlines()), start=1):
@@ -169,8 +174,8 @@ def read_ktab_csv(path: str | Path) -> KtabScenario:
         )
     dimensions = tuple(header[3 + 2 * d] for d in range(n_dims))
 
-    # --- actor lines
-    actor_rows = rows[2:]
+    # --- actor lines: exactly the declared number, as KTAB reads them (later lines ignored)
+    actor_rows = rows[2 : 2 + n_actors]
     if len(actor_rows) != n_actors:
         where = actor_rows[-1][0] if actor_rows else line2
         err(

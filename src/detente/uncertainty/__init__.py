@@ -10,16 +10,44 @@
 
 from __future__ import annotations
 
-from detente.uncertainty.runner import Job, MonteCarloResult, simulate, spawn_pool
-from detente.uncertainty.sampling import (
-    BLOCK_SIZE,
-    Parameter,
-    problem_from_values,
-    sample_problem,
-    sample_values,
-    uncertain_parameters,
-)
-from detente.uncertainty.summary import IssueSummary, summarize
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from detente.uncertainty.runner import Job, MonteCarloResult, simulate, spawn_pool
+    from detente.uncertainty.sampling import (
+        BLOCK_SIZE,
+        Parameter,
+        problem_from_values,
+        sample_problem,
+        sample_values,
+        uncertain_parameters,
+    )
+    from detente.uncertainty.summary import IssueSummary, summarize
+
+# Names are imported when first used, so that a Monte Carlo worker, which imports
+# detente.uncertainty.worker, does not import the runner, the summaries or the scenario schema.
+_HOME = {
+    "Job": "runner",
+    "MonteCarloResult": "runner",
+    "simulate": "runner",
+    "spawn_pool": "runner",
+    "BLOCK_SIZE": "sampling",
+    "Parameter": "sampling",
+    "problem_from_values": "sampling",
+    "sample_problem": "sampling",
+    "sample_values": "sampling",
+    "uncertain_parameters": "sampling",
+    "IssueSummary": "summary",
+    "summarize": "summary",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)
+
 
 __all__ = [
     "BLOCK_SIZE",

@@ -9,8 +9,18 @@ byte-identical across backends even for models whose vectorised arithmetic (BLAS
 block order, so the output never depends on which task finished first.
 
 Task functions are top-level and take only picklable arguments, so they work with the *spawn*
-start method (used here: forking a process that holds threads — Rich's progress refresh, Ray's
-client — is unsafe) and as Ray tasks.
+start method (forking a process that holds threads — Rich's progress refresh, Ray's client — is
+unsafe), in an executor passed in (``executor=``) and as Ray tasks. The local pool of
+``workers > 1`` is :class:`detente.uncertainty.worker.LocalPool`: lean worker processes started
+for the run, fed one task at a time.
+
+How many workers a local run uses (:func:`workers_for`): a worker costs a start-up (a fresh
+interpreter importing numpy, scipy, pandas and the model: ~0.5 s on an idle core), so each one
+must get enough draws to pay for it. A run of ``draws`` draws of model ``m`` uses
+``min(workers, tasks, max(1, draws // MIN_DRAWS_PER_WORKER[m]))`` workers, and runs in this
+process when that is 1. The thresholds were measured on the EC emission-standards case (the
+smallest shipped scenario, so the most demanding one; ``bench/bench_workers.py``); on a larger
+scenario a draw costs more and parallel runs pay off sooner than this rule assumes.
 """
 
 from __future__ import annotations
@@ -33,12 +43,26 @@ from detente.uncertainty.sampling import (
     block_ranges,
     problem_from_values,
     sample_values,
+    slots,
     uncertain_parameters,
 )
+from detente.uncertainty.worker import LocalPool, PreparedJob
 
 Backend = Literal["local", "ray"]
 #: largest default task, in blocks (see ``simulate``'s ``chunk_blocks``)
 MAX_CHUNK_BLOCKS = 8
+#: fewest draws a local worker must get for a pool to pay for its start-up, per model
+#: (measured: see the module docstring and docs/montecarlo.md, "Workers")
+#: — the worker start-up (~1.5 s on a loaded 2-core machine) over the cost of one draw
+MIN_DRAWS_PER_WORKER: dict[str, int] = {
+    "compromise": 4_000_000,  # 0.4 µs a draw (EC case)
+    "median": 1_000_000,  # 1.7 µs
+    "expected-utility": 15_000,  # 100 µs
+    "spatial": 2_000,  # 740 µs
+    "exchange": 500,  # 2.5 ms (Korea case: the exchange model needs two issues)
+}
+#: the threshold for a model not in :data:`MIN_DRAWS_PER_WORKER`
+DEFAULT_MIN_DRAWS_PER_WORKER = 15_000
 #: called with the number of draws just finished
 ProgressFn = Callable[[int], None]
 
@@ -78,6 +102,8 @@ class MonteCarloResult:
         inputs: ``(D, P)`` sampled values.
         outcome: ``(D, k)`` forecasts on each issue's scale.
         model_parameters: the model's constructor parameters (``Model.get_params()``).
+        workers_used: local worker processes the run used (1: this process; see
+            :func:`workers_for`); for Ray, the CPUs asked for; for an ``executor``, its size.
     """
 
     job: Job
@@ -86,6 +112,26 @@ class MonteCarloResult:
     inputs: FloatArray
     outcome: FloatArray
     model_parameters: dict[str, Any]
+    workers_used: int = 1
+
+
+def workers_for(model: str, draws: int, workers: int, tasks: int) -> int:
+    """How many local workers a run uses: never more than asked for or than there are tasks,
+    and at least :data:`MIN_DRAWS_PER_WORKER` draws each (1 means: run in this process)."""
+    per_worker = MIN_DRAWS_PER_WORKER.get(model, DEFAULT_MIN_DRAWS_PER_WORKER)
+    return max(1, min(workers, tasks, draws // max(1, per_worker)))
+
+
+def prepare(job: Job) -> PreparedJob:
+    """The job as a worker receives it: the point-value Problem and the uncertain parameters."""
+    from detente.scenario.problem import to_problem
+
+    return PreparedJob(
+        model=job.model,
+        slots=slots(uncertain_parameters(job.scenario)),
+        base=to_problem(job.scenario),
+        model_params=dict(job.model_params),
+    )
 
 
 def run_block(job: Job, block: int) -> BlockResult:
@@ -122,23 +168,6 @@ def _draws_in(results: list[BlockResult]) -> int:
     return sum(r.outcome.shape[0] for r in results)
 
 
-def _terminate_pool(executor: cf.ProcessPoolExecutor) -> None:
-    """Stop the workers now (an interrupted run must not leave them computing).
-
-    ``ProcessPoolExecutor`` has no public way to kill running workers before Python 3.14
-    (``terminate_workers``); ``shutdown(cancel_futures=True)`` only drops queued tasks.
-    """
-    processes = getattr(executor, "_processes", None) or {}
-    for proc in list(processes.values()):
-        if proc.is_alive():
-            proc.terminate()
-    # wait for the pool's manager thread to see the dead workers and finish: left running, it
-    # can close its wake-up pipe while concurrent.futures' exit hook writes to it (the hook
-    # does not take the pool's lock), and "Bad file descriptor" is printed as a traceback
-    # after our clean "interrupted" message
-    executor.shutdown(wait=True, cancel_futures=True)
-
-
 def spawn_pool(workers: int) -> cf.ProcessPoolExecutor:
     """A process pool of ``workers`` spawned processes, for :func:`simulate` ``executor=``.
 
@@ -172,13 +201,29 @@ def _collect(
 def _run_pool(
     job: Job, chunks: list[list[int]], workers: int, progress: ProgressFn | None
 ) -> list[BlockResult]:
-    executor = spawn_pool(workers)
+    results: list[BlockResult] = []
+    params = uncertain_parameters(job.scenario)
+    sampled: dict[int, FloatArray] = {}
+
+    def sample(block: int) -> FloatArray:
+        start = block * BLOCK_SIZE
+        sampled[block] = sample_values(params, job.seed, start, min(start + BLOCK_SIZE, job.draws))
+        return sampled[block]
+
+    def collect(part: list[tuple[int, FloatArray]]) -> None:
+        blocks = [BlockResult(block=b, inputs=sampled.pop(b), outcome=y) for b, y in part]
+        results.extend(blocks)
+        if progress is not None:
+            progress(_draws_in(blocks))
+
+    prepared = prepare(job)
+    pool = LocalPool(workers)
     try:
-        results = _collect(executor, job, chunks, progress)
+        pool.run(prepared, chunks, sample, collect)
     except BaseException:
-        _terminate_pool(executor)
+        pool.close(kill=True)  # an interrupted or failed run leaves no worker computing
         raise
-    executor.shutdown(wait=True)
+    pool.close()
     return results
 
 
@@ -263,6 +308,7 @@ def simulate(
     chunk_blocks: int | None = None,
     progress: ProgressFn | None = None,
     executor: cf.Executor | None = None,
+    min_draws_per_worker: int | None = None,
 ) -> MonteCarloResult:
     """Run ``job``: ``job.draws`` draws of every uncertain judgment through ``job.model``.
 
@@ -270,7 +316,8 @@ def simulate(
         backend: ``local`` (this process when ``workers == 1``, else a spawn process pool) or
             ``ray`` (tasks on a local Ray started with ``num_cpus=workers``, or on the cluster at
             ``address``; an already initialised Ray is used as it is).
-        workers: worker processes (local) or CPUs of the local Ray.
+        workers: at most this many worker processes (local: see :func:`workers_for` for how
+            many are used) or CPUs of the local Ray.
         chunk_blocks: blocks per task; trades scheduling overhead against load balance and
             never changes results. Default: one block per task in this process; otherwise
             about two tasks per worker, at most :data:`MAX_CHUNK_BLOCKS` blocks each (so the
@@ -278,6 +325,8 @@ def simulate(
         progress: called with the number of draws finished, as tasks complete.
         executor: an existing pool (see :func:`spawn_pool`) for the local backend, used instead
             of starting one (``workers`` is then ignored) and left running.
+        min_draws_per_worker: overrides :data:`MIN_DRAWS_PER_WORKER` for this run (0: use
+            every worker asked for, whatever the number of draws).
 
     The result is the same, bit for bit, for every backend, worker count and chunk size.
     """
@@ -290,6 +339,11 @@ def simulate(
     model = get_model(job.model, **job.model_params)  # unknown model / bad params: fail early
     params = uncertain_parameters(job.scenario)
     n_blocks = len(block_ranges(job.draws))
+    if backend == "local" and executor is None and workers > 1:
+        if min_draws_per_worker is None:
+            workers = workers_for(job.model, job.draws, workers, n_blocks)
+        else:
+            workers = max(1, min(workers, n_blocks, job.draws // max(1, min_draws_per_worker)))
     if chunk_blocks is None:
         parallel = backend == "ray" or executor is not None or workers > 1
         slots = int(getattr(executor, "_max_workers", workers)) if executor else workers
@@ -303,6 +357,7 @@ def simulate(
     elif backend == "local" and workers > 1 and len(chunks) > 1:
         results = _run_pool(job, chunks, workers, progress)
     elif backend == "local":
+        workers = 1
         results = []
         for chunk in chunks:
             part = run_blocks(job, chunk)
@@ -328,4 +383,7 @@ def simulate(
         inputs=inputs,
         outcome=np.concatenate([r.outcome for r in results], axis=0),
         model_parameters=model.get_params(),
+        workers_used=(
+            int(getattr(executor, "_max_workers", 1)) if executor is not None else workers
+        ),
     )

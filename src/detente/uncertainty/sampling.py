@@ -31,16 +31,16 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 from detente.models.base import FloatArray, Problem
-from detente.scenario.paths import path_label
-from detente.scenario.problem import to_problem
-from detente.scenario.quantity import Quantity
-from detente.scenario.schema import Scenario
+
+if TYPE_CHECKING:  # a Monte Carlo worker imports this module: it stays free of the schema
+    from detente.scenario.quantity import Quantity
+    from detente.scenario.schema import Scenario
 
 #: draws per block; part of the sampling format (see module docstring), never tuned per run
 BLOCK_SIZE = 1024
@@ -96,6 +96,8 @@ def _all_quantities(scenario: Scenario) -> list[Parameter]:
     to be written in) position and then salience. A later edit that only reorders an actor's
     stances in the file therefore does not change any draw.
     """
+    from detente.scenario.paths import path_label  # not at module level: workers import this
+
     out: list[Parameter] = []
     for j, issue in enumerate(scenario.issues):
         if issue.status_quo is not None:
@@ -188,25 +190,47 @@ def problem_from_values(
     the scenario's quantities) in any order; values outside a parameter's support are accepted
     (a sensitivity design may probe them) — the caller decides what is meaningful.
     """
+    from detente.scenario.problem import to_problem
+
+    return problem_from_base(to_problem(scenario), slots(parameters), values)
+
+
+#: where a parameter's value goes: the Problem array and the index after the draw axis
+Slot = tuple[Field, tuple[int, ...]]
+
+
+def slots(parameters: list[Parameter]) -> list[Slot]:
+    """The :data:`Slot` of each parameter (all :func:`problem_from_base` needs of them)."""
+    out: list[Slot] = []
+    for p in parameters:
+        if p.field is None:
+            raise ValueError(f"not an uncertain number the models read: {p.path}")
+        out.append((p.field, p.index))
+    return out
+
+
+def problem_from_base(
+    base: Problem, slots: list[Slot], values: NDArray[np.floating] | FloatArray
+) -> Problem:
+    """:func:`problem_from_values` on the scenario's one-draw point-value Problem ``base``
+    (``to_problem(scenario)``), with the parameters given by their :data:`Slot`: what a
+    Monte Carlo worker receives, so that it needs neither the scenario nor its distributions.
+    """
     vals = np.asarray(values, dtype=np.float64)
-    if vals.ndim != 2 or vals.shape[1] != len(parameters):
+    if vals.ndim != 2 or vals.shape[1] != len(slots):
         raise ValueError(
-            f"values must be (draws, {len(parameters)}) for {len(parameters)} parameters, "
-            f"got {vals.shape}"
+            f"values must be (draws, {len(slots)}) for {len(slots)} parameters, got {vals.shape}"
         )
     d = vals.shape[0]
-    base = to_problem(scenario)
     arrays: dict[Field, FloatArray] = {
         "capability": np.repeat(base.capability, d, axis=0),
         "position": np.repeat(base.position, d, axis=0),
         "salience": np.repeat(base.salience, d, axis=0),
         "status_quo": np.repeat(base.status_quo, d, axis=0),
     }
-    for p, param in enumerate(parameters):
-        if param.field is None:
-            raise ValueError(f"not an uncertain number the models read: {param.path}")
-        where: tuple[slice | int, ...] = (slice(None), *param.index)
-        arrays[param.field][where] = vals[:, p]
+    for p, (array, index) in enumerate(slots):
+        where: tuple[slice | int, ...] = (slice(None), *index)
+        arrays[array][where] = vals[:, p]
     return Problem(
         actors=base.actors,
         issues=base.issues,

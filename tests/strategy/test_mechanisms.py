@@ -126,7 +126,7 @@ def test_the_old_cost_maps_to_signal_plus_costs(minimal_raw: Raw) -> None:
 
 def _pocketing(raw: Raw, persistence: str, half_life: float | None = None) -> GameSpec:
     """Four months; the partner never moves up and tests 20 % of the time; each aid it pockets
-    raises its later testing by one log-odds unit (``on: test``)."""
+    raises its later testing by one log-odds unit (``shifts: test``)."""
 
     def change(g: Raw) -> None:
         quiet(g)
@@ -137,7 +137,7 @@ def _pocketing(raw: Raw, persistence: str, half_life: float | None = None) -> Ga
             "id": "pocketed",
             "move": "aid",
             "when": "unreciprocated",
-            "on": "test",
+            "shifts": "test",
             "value": q(1.0),
             "persistence": persistence,
         }
@@ -167,7 +167,7 @@ def test_pocketed_concessions_raise_later_testing(
 
 def _progress_effect(raw: Raw, **effect: object) -> GameSpec:
     def change(g: Raw) -> None:
-        typ(g, "partner")["effects"] = [{"id": "e", "move": "aid", "on": "progress", **effect}]
+        typ(g, "partner")["effects"] = [{"id": "e", "move": "aid", "shifts": "progress", **effect}]
 
     return edit(raw, change)
 
@@ -461,11 +461,11 @@ def test_a_response_can_change_at_a_named_month(minimal_raw: Raw) -> None:
             {
                 "id": "after",
                 "month": "2030-07",
-                "on": "up",
+                "shifts": "up",
                 "value": q(1.0),
                 "persistence": "lasting",
             },
-            {"id": "blip", "month": "2030-10", "on": "up", "value": q(-2.0)},
+            {"id": "blip", "month": "2030-10", "shifts": "up", "value": q(-2.0)},
         ]
 
     spec = edit(minimal_raw, change)

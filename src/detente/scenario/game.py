@@ -144,7 +144,7 @@ class ResponseEffect(_Strict):
     Trigger: ``move`` made (``when: made``), ``move`` made as a concession the target did not
     reciprocate (``when: unreciprocated``; moral hazard, lost leverage), or the calendar
     (``month``: from that month on, e.g. an election elsewhere). ``value`` shifts the log-odds
-    of ``on`` — ``up`` (every rung), ``talk`` (rungs up to talks), ``progress`` (rungs above),
+    of what ``shifts`` names — ``up`` (every rung), ``talk`` (rungs up to talks), ``progress`` (rungs above),
     ``test`` — and may have either sign. A move-triggered shift applies from the month after
     the trigger; ``one_off`` for one month, ``decaying`` with ``half_life`` months, ``lasting``
     for good; repeated triggers add up.
@@ -156,7 +156,7 @@ class ResponseEffect(_Strict):
         default="made", description="`made`, or `unreciprocated` (a concession pocketed)"
     )
     month: str | None = Field(default=None, description="YYYY-MM: triggered by the calendar")
-    on: ResponsePart = Field(description="up | talk | progress | test (log-odds)")
+    shifts: ResponsePart = Field(description="up | talk | progress | test (log-odds)")
     value: Quantity = Field(description="log-odds shift (either sign)")
     persistence: Persistence = Field(default="one_off")
     half_life: Quantity | None = Field(default=None, description="months (for `decaying`)")

@@ -592,7 +592,7 @@ def _check_mechanisms(
                     report(f"{path}.when", "a calendar trigger takes no `when`")
             if e.persistence == "decaying":
                 if e.half_life is None:
-                    report(f"{path}.half_life", "a decaying effect needs a half_life (months)")
+                    report(f"{path}.persistence", "a decaying effect needs a half_life (months)")
                 else:
                     positive(f"{path}.half_life", e.half_life)
             elif e.half_life is not None:

@@ -383,7 +383,7 @@ class CoalitionGame:
                 m.effects.append(
                     _ResponseEffect(
                         k=k,
-                        part=e.on,
+                        part=e.shifts,
                         value=d(f"{base}.value"),
                         decay=decay,
                         move=ci[e.move] if e.move is not None else -1,

@@ -54,11 +54,11 @@ from detente.scenario.game import (
     quantities,
 )
 from detente.strategy.engine import (
-    BoolArray,
     COOPERATIVE,
     HOSTILE,
     NEUTRAL,
     NO_MOVE,
+    BoolArray,
     FloatArray,
     IntArray,
     TiledUniforms,
@@ -106,6 +106,11 @@ class _CompiledEffect:
     value: FloatArray
     probability: FloatArray | None
     once: bool
+
+
+_Shift = tuple[FloatArray, FloatArray]  # the response effects' (up, test) log-odds shifts
+#: a month's move-independent response terms: base, talk stage, lasting lifts, pre-election, shifts
+_Terms = tuple[FloatArray, BoolArray, list[FloatArray], FloatArray | float, _Shift | None]
 
 
 @dataclass
@@ -314,8 +319,12 @@ class CoalitionGame:
             self.successor = STRATEGIES[ref.strategy](**params)
         self._view0: View | None = None
         self._cache_t = -1
+        self._terms: dict[tuple[int, int], _Terms] = {}
         z = np.zeros(0)
-        self._cache: tuple[FloatArray, FloatArray, FloatArray, FloatArray] = (z, z, z, z)
+        self._cache: tuple[FloatArray, FloatArray] = (z, z)
+        self._believed: tuple[
+            IntArray, tuple[FloatArray, FloatArray], tuple[FloatArray, FloatArray]
+        ]
         # the coalition's observation model: mis[b, o] = 1 when b can be misread as o
         mt = len(self.t_ids)
         self.t_has_mis = self.t_mis != np.arange(mt)
@@ -472,6 +481,7 @@ class CoalitionGame:
         self.arsenal_at_checkpoint = self.arsenal0.copy()
         self.last_a = np.full(n, NO_MOVE, dtype=np.int64)
         self._cache_t = -1
+        self._terms.clear()
 
     def _stream(self, root: np.random.SeedSequence, key: int) -> Uniforms:
         gen = np.random.default_rng(
@@ -557,41 +567,77 @@ class CoalitionGame:
 
     # ------------------------------------------------------------------ the target's response
 
-    def response(self, t: int, c: IntArray, model: _Model | None = None) -> FloatArray:
+    def response(
+        self,
+        t: int,
+        c: IntArray,
+        model: _Model | None = None,
+        rung: IntArray | None = None,
+        cached: bool = False,
+    ) -> FloatArray:
         """P(target move | type, perceived last coalition move ``c``): shape ``(n, K, Mt)``,
         from the state at the start of month ``t``, under ``model``'s parameters (default: the
-        episode's own, what the target is)."""
+        episode's own, what the target is). ``cached``: reuse this month's move-independent
+        terms (only within :meth:`_month_responses`, where the state cannot change between
+        calls)."""
         m = self.truth if model is None else model
         n, k = self.n, len(self.type_ids)
-        rung = self._rung()
-        talk_stage = (rung <= self.talks_rung)[:, None]
-        base = np.where(talk_stage, m.logit_talk, m.logit_progress)
-        lift = np.where((c >= 0)[:, None], m.lift[np.arange(n), :, np.maximum(c, 0)], 0.0)
-        if self.repeat is not None:
-            # the k-th repeat of the move read as ``c`` lifts r^k as much (issue 15 §3)
-            cc = np.maximum(c, 0)
-            times = np.maximum(self.count[np.arange(n), cc] - 1.0, 0.0)
-            lift = lift * (self.repeat[np.arange(n), cc] ** times)[:, None]
-        lift = lift + m.reassurance * (m.cost * self.state["declared"])[:, None]
-        if m.signal is not None and m.signal_weight is not None:
-            sent = (m.signal * (self.count > 0)).sum(axis=1)
-            lift = lift + m.signal_weight * sent[:, None]
-        for var, coef in m.state_lift:
-            lift = lift + coef * self._level(var)[:, None]
-        up = base + lift + (m.pre_election if t < self.election_t else 0.0)
-        test = m.logit_test - lift
-        if m.effects:
-            shift = self._shifts(t, m)
-            up = up + shift["up"] + np.where(talk_stage, shift["talk"], shift["progress"])
-            test = test + shift["test"]
-        p_up = _sigmoid(up)
-        p_test = _sigmoid(test)
+        rung = self._rung() if rung is None else rung
+        if not cached:
+            self._terms.clear()
+        p_up, p_test = self._up_test(t, c, m, rung)
         probs = np.zeros((n, k, len(self.t_ids)))
         rows, kk = np.arange(n)[:, None], np.arange(k)[None, :]
         probs[rows, kk, self.ladder[rung][:, None]] += p_up
         probs[:, :, self.test_move] += (1.0 - p_up) * p_test
         probs[:, :, self.idle_move] += (1.0 - p_up) * (1.0 - p_test)
         return probs
+
+    def _month_terms(self, t: int, m: _Model, rung: IntArray) -> _Terms:
+        """What does not depend on the coalition's last move, once a month per model: the
+        base log-odds, the lasting lifts (declaration, signals, state), the pre-election lift
+        and the response effects' shifts."""
+        key = (t, id(m))
+        cached = self._terms.get(key)
+        if cached is not None:
+            return cached
+        talk_stage: BoolArray = (rung <= self.talks_rung)[:, None]
+        base: FloatArray = np.where(talk_stage, m.logit_talk, m.logit_progress)
+        lasting = [m.reassurance * (m.cost * self.state["declared"])[:, None]]
+        if m.signal is not None and m.signal_weight is not None:
+            sent = (m.signal * (self.count > 0)).sum(axis=1)
+            lasting.append(m.signal_weight * sent[:, None])
+        for var, coef in m.state_lift:
+            lasting.append(coef * self._level(var)[:, None])
+        pre = m.pre_election if t < self.election_t else 0.0
+        shift: _Shift | None = None
+        if m.effects:
+            sh = self._shifts(t, m)
+            shift = (sh["up"] + np.where(talk_stage, sh["talk"], sh["progress"]), sh["test"])
+        out: _Terms = (base, talk_stage, lasting, pre, shift)
+        self._terms[key] = out
+        return out
+
+    def _up_test(
+        self, t: int, c: IntArray, m: _Model, rung: IntArray
+    ) -> tuple[FloatArray, FloatArray]:
+        """P(move up) and P(test | not up), ``(n, K)``, after the perceived move ``c``."""
+        n = self.n
+        base, _stage, lasting, pre, shift = self._month_terms(t, m, rung)
+        lift = np.where((c >= 0)[:, None], m.lift[np.arange(n), :, np.maximum(c, 0)], 0.0)
+        if self.repeat is not None:
+            # the k-th repeat of the move read as ``c`` lifts r^k as much (issue 15 §3)
+            cc = np.maximum(c, 0)
+            times = np.maximum(self.count[np.arange(n), cc] - 1.0, 0.0)
+            lift = lift * (self.repeat[np.arange(n), cc] ** times)[:, None]
+        for term in lasting:
+            lift = lift + term
+        up = base + lift + pre
+        test = m.logit_test - lift
+        if shift is not None:
+            up = up + shift[0]
+            test = test + shift[1]
+        return _sigmoid(up), _sigmoid(test)
 
     def _shifts(self, t: int, m: _Model) -> dict[str, FloatArray]:
         """The response effects' log-odds shifts this month, per part: ``(n, K)`` each."""
@@ -605,21 +651,26 @@ class CoalitionGame:
                 out[e.part][:, e.k] += acc
         return out
 
-    def _month_responses(self, t: int) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    def _month_responses(self, t: int) -> tuple[FloatArray, FloatArray]:
         """The response to the coalition's actual last move and to its misreading, under the
-        episode's parameters (the target draws from one of them) and under the coalition's
-        (its Bayes update needs both); cached per month."""
+        episode's parameters (the target draws from one of them; the coalition's Bayes update
+        needs both); cached per month. Under prior-mean beliefs, the coalition's P(up) and
+        P(test) for the same two moves are kept too (:attr:`_believed`)."""
         if self._cache_t != t:
             a = self.last_a
             mis_a = np.where(a >= 0, self.c_mis[np.maximum(a, 0)], a)
-            true = (self.response(t, a), self.response(t, mis_a))
-            if self.believed is self.truth:
-                self._cache = (*true, *true)
-            else:
-                self._cache = (
-                    *true,
-                    self.response(t, a, self.believed),
-                    self.response(t, mis_a, self.believed),
+            rung = self._rung()
+            self._terms.clear()
+            self._cache = (
+                self.response(t, a, rung=rung, cached=True),
+                self.response(t, mis_a, rung=rung, cached=True),
+            )
+            if self.believed is not self.truth:
+                bm = self.believed
+                self._believed = (
+                    self.ladder[rung],
+                    self._up_test(t, a, bm, rung),
+                    self._up_test(t, mis_a, bm, rung),
                 )
             self._cache_t = t
         return self._cache
@@ -638,7 +689,7 @@ class CoalitionGame:
     def target_move(self, t: int, c_seen: IntArray) -> IntArray:
         """Draw the target's move (one uniform per episode per month, whatever the strategy)."""
         u = self.rng.random(self.n)
-        p_true, p_mis, _, _ = self._month_responses(t)
+        p_true, p_mis = self._month_responses(t)
         rows = np.arange(self.n)
         probs = np.where(
             (c_seen == self.last_a)[:, None], p_true[rows, self.types], p_mis[rows, self.types]
@@ -652,15 +703,43 @@ class CoalitionGame:
     def _likelihood(self, t: int, observed: IntArray) -> FloatArray:
         """P(coalition observes ``observed`` | type), marginalising both sides' misreadings,
         under the parameters the coalition holds (:attr:`believed`)."""
-        _, _, p_true, p_mis = self._month_responses(t)
-        bm = self.believed
-        e_t = bm.e_target[:, None, None]
-        p_move = (1.0 - e_t) * p_true + e_t * p_mis
+        p_true, p_mis = self._month_responses(t)
         rows = np.arange(self.n)
-        stay = 1.0 - bm.e_coalition[:, None] * self.t_has_mis[observed][:, None]
-        direct = p_move[rows, :, observed] * stay
-        via = (p_move @ self.mis_matrix)[rows, :, observed] * bm.e_coalition[:, None]
-        return np.asarray(direct + via)
+        if self.believed is self.truth:
+            e_t = self.e_target[:, None, None]
+            p_move = (1.0 - e_t) * p_true + e_t * p_mis
+            stay = 1.0 - self.e_coalition[:, None] * self.t_has_mis[observed][:, None]
+            direct = p_move[rows, :, observed] * stay
+            via = (p_move @ self.mis_matrix)[rows, :, observed] * self.e_coalition[:, None]
+            return np.asarray(direct + via)
+        # the coalition's own parameters: only the columns the observation needs
+        bm = self.believed
+        up_move, (pu_a, pt_a), (pu_m, pt_m) = self._believed
+        e_t, e_c = bm.e_target[:, None], bm.e_coalition[:, None]
+
+        def column(move: IntArray) -> FloatArray:
+            """P(the target makes ``move`` | type), its misreading of our move mixed in."""
+            mv = move[:, None]
+
+            def one(pu: FloatArray, pt: FloatArray) -> FloatArray:
+                return np.where(
+                    mv == up_move[:, None],
+                    pu,
+                    np.where(
+                        mv == self.test_move,
+                        (1.0 - pu) * pt,
+                        np.where(mv == self.idle_move, (1.0 - pu) * (1.0 - pt), 0.0),
+                    ),
+                )
+
+            return np.asarray((1.0 - e_t) * one(pu_a, pt_a) + e_t * one(pu_m, pt_m))
+
+        stay = 1.0 - e_c * self.t_has_mis[observed][:, None]
+        out = column(observed) * stay
+        for b in np.flatnonzero(self.t_has_mis):
+            into = (self.t_mis[b] == observed)[:, None]
+            out = out + np.where(into, column(np.full(self.n, b, dtype=np.int64)) * e_c, 0.0)
+        return np.asarray(out)
 
     def step(self, t: int, a: IntArray, b: IntArray, a_seen: IntArray, b_seen: IntArray) -> None:
         n = self.n

@@ -712,33 +712,34 @@ class CoalitionGame:
             direct = p_move[rows, :, observed] * stay
             via = (p_move @ self.mis_matrix)[rows, :, observed] * self.e_coalition[:, None]
             return np.asarray(direct + via)
-        # the coalition's own parameters: only the columns the observation needs
+        # the coalition's own parameters: only the columns the observation needs. The target
+        # moves up, tests or idles: each as P under our move and under its misreading, mixed
         bm = self.believed
         up_move, (pu_a, pt_a), (pu_m, pt_m) = self._believed
         e_t, e_c = bm.e_target[:, None], bm.e_coalition[:, None]
+        m_up = (1.0 - e_t) * pu_a + e_t * pu_m
+        m_test = (1.0 - e_t) * ((1.0 - pu_a) * pt_a) + e_t * ((1.0 - pu_m) * pt_m)
+        m_idle = (1.0 - e_t) * ((1.0 - pu_a) * (1.0 - pt_a)) + e_t * ((1.0 - pu_m) * (1.0 - pt_m))
 
-        def column(move: IntArray) -> FloatArray:
-            """P(the target makes ``move`` | type), its misreading of our move mixed in."""
-            mv = move[:, None]
-
-            def one(pu: FloatArray, pt: FloatArray) -> FloatArray:
-                return np.where(
-                    mv == up_move[:, None],
-                    pu,
-                    np.where(
-                        mv == self.test_move,
-                        (1.0 - pu) * pt,
-                        np.where(mv == self.idle_move, (1.0 - pu) * (1.0 - pt), 0.0),
-                    ),
-                )
-
-            return np.asarray((1.0 - e_t) * one(pu_a, pt_a) + e_t * one(pu_m, pt_m))
+        def column(move: int) -> FloatArray:
+            """P(the target makes ``move`` | type), ``(n, K)``."""
+            if move == self.test_move:
+                return m_test
+            if move == self.idle_move:
+                return m_idle
+            return np.where((up_move == move)[:, None], m_up, 0.0)
 
         stay = 1.0 - e_c * self.t_has_mis[observed][:, None]
-        out = column(observed) * stay
+        obs = observed[:, None]
+        seen = np.where(
+            obs == up_move[:, None],
+            m_up,
+            np.where(obs == self.test_move, m_test, np.where(obs == self.idle_move, m_idle, 0.0)),
+        )
+        out = seen * stay
         for b in np.flatnonzero(self.t_has_mis):
             into = (self.t_mis[b] == observed)[:, None]
-            out = out + np.where(into, column(np.full(self.n, b, dtype=np.int64)) * e_c, 0.0)
+            out = out + np.where(into, column(int(b)) * e_c, 0.0)
         return np.asarray(out)
 
     def step(self, t: int, a: IntArray, b: IntArray, a_seen: IntArray, b_seen: IntArray) -> None:

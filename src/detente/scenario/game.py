@@ -144,10 +144,10 @@ class ResponseEffect(_Strict):
     Trigger: ``move`` made (``when: made``), ``move`` made as a concession the target did not
     reciprocate (``when: unreciprocated``; moral hazard, lost leverage), or the calendar
     (``month``: from that month on, e.g. an election elsewhere). ``value`` shifts the log-odds
-    of what ``shifts`` names — ``up`` (every rung), ``talk`` (rungs up to talks), ``progress`` (rungs above),
-    ``test`` — and may have either sign. A move-triggered shift applies from the month after
-    the trigger; ``one_off`` for one month, ``decaying`` with ``half_life`` months, ``lasting``
-    for good; repeated triggers add up.
+    of what ``shifts`` names — ``up`` (every rung), ``talk`` (rungs up to talks), ``progress``
+    (rungs above), ``test`` — and may have either sign. A move-triggered shift applies from
+    the month after the trigger; ``one_off`` for one month, ``decaying`` with ``half_life``
+    months, ``lasting`` for good; repeated triggers add up.
     """
 
     id: str

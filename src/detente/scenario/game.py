@@ -77,6 +77,16 @@ class Effect(_Strict):
     )
 
 
+class MoveCost(_Strict):
+    """One named cost of a coalition move to the mover: ``amount`` is taken off ``state`` each
+    time the move is made (only the first time when ``once``). A cost is not a signal: it says
+    nothing to the target about the coalition's type unless the move's ``signal`` says so."""
+
+    state: StateVar = Field(default="cohesion", description="the state variable that pays")
+    amount: Quantity = Field(description="taken off `state` each time the move is made")
+    once: bool = Field(default=False, description="paid only the first time the move is made")
+
+
 class CoalitionMove(_Strict):
     """A move of the initiating coalition."""
 
@@ -88,6 +98,25 @@ class CoalitionMove(_Strict):
     )
     effects: list[Effect] = Field(default_factory=list)
     note: str | None = None
+    # -- issue 15: cost and credibility apart (mechanism 1), repetition (mechanism 3)
+    costs: dict[str, MoveCost] = Field(
+        default_factory=dict,
+        description="named costs to the mover (alliance, legal, domestic…): a cost, not a signal",
+    )
+    signal: Quantity | None = Field(
+        default=None,
+        description="log-odds reassurance the move carries, lasting once sent (Kydd 2005); each"
+        " type reads it with its `signal_weight`",
+    )
+    repeat_factor: Quantity | None = Field(
+        default=None,
+        description="the k-th repeat's response effects (one-month lift, `made` effects) × r^k",
+    )
+    repeat_is_new_concession: bool | None = Field(
+        default=None,
+        description="whether a repeat counts as a new concession for `unreciprocated` (default:"
+        " when some effect of the move is not `once`)",
+    )
 
 
 class TargetMove(_Strict):
@@ -101,6 +130,36 @@ class TargetMove(_Strict):
     )
     effects: list[Effect] = Field(default_factory=list)
     note: str | None = None
+
+
+Persistence = Literal["one_off", "decaying", "lasting"]
+ResponsePart = Literal["up", "talk", "progress", "test"]
+#: what a type's ``state_lift`` may read besides the state variables
+FEEDBACK_VARS: tuple[str, ...] = (*STATE_VARS, "declared", "arsenal")
+
+
+class ResponseEffect(_Strict):
+    """A shift of one type's response, triggered by a coalition move or a month.
+
+    Trigger: ``move`` made (``when: made``), ``move`` made as a concession the target did not
+    reciprocate (``when: unreciprocated``; moral hazard, lost leverage), or the calendar
+    (``month``: from that month on, e.g. an election elsewhere). ``value`` shifts the log-odds
+    of what ``shifts`` names — ``up`` (every rung), ``talk`` (rungs up to talks), ``progress``
+    (rungs above), ``test`` — and may have either sign. A move-triggered shift applies from
+    the month after the trigger; ``one_off`` for one month, ``decaying`` with ``half_life``
+    months, ``lasting`` for good; repeated triggers add up.
+    """
+
+    id: str
+    move: str | None = Field(default=None, description="coalition move that triggers it")
+    when: Literal["made", "unreciprocated"] = Field(
+        default="made", description="`made`, or `unreciprocated` (a concession pocketed)"
+    )
+    month: str | None = Field(default=None, description="YYYY-MM: triggered by the calendar")
+    shifts: ResponsePart = Field(description="up | talk | progress | test (log-odds)")
+    value: Quantity = Field(description="log-odds shift (either sign)")
+    persistence: Persistence = Field(default="one_off")
+    half_life: Quantity | None = Field(default=None, description="months (for `decaying`)")
 
 
 class TargetType(_Strict):
@@ -133,6 +192,20 @@ class TargetType(_Strict):
             "Kydd's (2005) trustworthy type: prefers mutual cooperation to exploiting a"
             " cooperator; strategies that use the belief read P(trustworthy)"
         ),
+    )
+    # -- issue 15: signals (1), lasting effects and time (2, 7), state feedback (4)
+    signal_weight: Quantity | None = Field(
+        default=None,
+        description="how this type reads a move's `signal` (log-odds per unit; default 1 for a"
+        " trustworthy type, 0 otherwise)",
+    )
+    effects: list[ResponseEffect] = Field(
+        default_factory=list,
+        description="one-off, decaying or lasting shifts of this type's responses (any sign)",
+    )
+    state_lift: dict[str, Quantity] = Field(
+        default_factory=dict,
+        description="state variable (or `declared`, `arsenal`) -> log-odds lift per unit level",
     )
 
 
@@ -171,6 +244,11 @@ class Election(_Strict):
         default_factory=list, description="moves no longer available after a change"
     )
     fallback_move: str = Field(description="what the coalition does instead of a withdrawn move")
+    successor_strategy: str | None = Field(
+        default=None,
+        description="id of a strategy in `game.strategies` the successor plays after a change"
+        " (issue 15; default: the incumbent's, minus the withdrawn moves)",
+    )
 
 
 class Veto(_Strict):
@@ -190,6 +268,66 @@ class Veto(_Strict):
     )
     fallback_move: str = Field(description="what the coalition does instead")
     cohesion_cost: Quantity = Field(description="cohesion lost per block")
+
+
+class Limit(_Strict):
+    """An institutional limit (Putnam 1988; Tsebelis 2002): ``move`` played while ``state`` is
+    at or below ``below`` (or at or above ``above``) needs ``actor`` — a legislature, the UN
+    Security Council — which refuses with ``p_refuse`` per attempt; refused, the coalition plays
+    ``fallback_move``."""
+
+    id: str
+    actor: str = Field(description="who must consent, e.g. `congress`, `unsc`")
+    move: str
+    state: str = Field(description="the state variable (or `declared`, `arsenal`) compared")
+    below: Quantity | None = Field(default=None, description="the limit binds at or below")
+    above: Quantity | None = Field(default=None, description="the limit binds at or above")
+    p_refuse: Quantity = Field(description="chance the actor refuses each attempt")
+    fallback_move: str
+
+
+class Trigger(_Strict):
+    """When a third party may act: after a coalition move was made, and/or while a state
+    variable is at or below ``below`` / at or above ``above`` (all given conditions hold)."""
+
+    after_move: str | None = Field(default=None, description="a coalition move made before")
+    state: str | None = None
+    below: Quantity | None = None
+    above: Quantity | None = None
+
+
+class ThirdPartyVeto(_Strict):
+    """A coalition member's veto of a third party's act (e.g. a permanent member's in the UN
+    Security Council): with ``probability`` the act is blocked, and ``effects`` apply instead."""
+
+    member: str
+    probability: Quantity
+    effects: list[Effect] = Field(default_factory=list)
+
+
+class ThirdParty(_Strict):
+    """An actor outside coalition and target acting on its own rule: while ``trigger`` holds,
+    it acts with ``probability`` a month (at most once when ``once``); its act applies
+    ``effects`` to the state, unless a coalition member's ``veto`` blocks it."""
+
+    id: str
+    label: str
+    trigger: Trigger
+    probability: Quantity
+    once: bool = True
+    effects: list[Effect] = Field(default_factory=list)
+    veto: ThirdPartyVeto | None = None
+
+
+class Belief(_Strict):
+    """What the coalition's Bayes update over types assumes about the response parameters.
+
+    ``prior_mean`` (default): the coalition knows each parameter's distribution, not the
+    episode's draw, and uses its mean — it learns only from what it observes. ``episode``: the
+    update uses the episode's true draws (the behaviour before issue 15).
+    """
+
+    parameters: Literal["prior_mean", "episode"] = "prior_mean"
 
 
 class Party(_Strict):
@@ -308,6 +446,15 @@ class GameSpec(_Strict):
     vetoes: list[Veto] = Field(
         default_factory=list, description="moves a coalition member may block (see Veto)"
     )
+    # -- issue 15: institutional limits (4), third parties (5), the coalition's belief (6)
+    limits: list[Limit] = Field(
+        default_factory=list, description="moves that need an outside actor's consent"
+    )
+    third_parties: list[ThirdParty] = Field(
+        default_factory=list, description="actors outside coalition and target (see ThirdParty)"
+    )
+    belief: Belief = Field(default_factory=Belief)
+    # -- end issue 15
     cohesion_cost_unreciprocated: Quantity = Field(
         description="cohesion lost per concession the target does not reciprocate next month"
     )

@@ -25,9 +25,11 @@ from pydantic import ValidationError
 
 from detente.scenario.errors import Diagnostic, Severity
 from detente.scenario.game import (
+    FEEDBACK_VARS,
     ROLES,
     RULE_EVENTS,
     UNIT_STATE_VARS,
+    Effect,
     GameSpec,
     month_number,
     quantities,
@@ -398,6 +400,7 @@ def _unit_paths(game: GameSpec) -> set[str]:
             "freeze_factor",
             "step_factor",
             "generosity",
+            "repeat_factor",
         }:
             out.add(path)
     return out
@@ -510,6 +513,7 @@ def check_game(game: GameSpec, report: Callable[[str, str], None]) -> None:
             report(f"game.vetoes.{v.id}.member", f"{v.member!r} is not a coalition member")
         need(f"game.vetoes.{v.id}.move", v.move, c_set, "coalition")
         need(f"game.vetoes.{v.id}.fallback_move", v.fallback_move, c_set, "coalition")
+    _check_mechanisms(game, report, need, c_set)
     if game.metrics.checkpoint is not None:
         try:
             k = game.month_index(game.metrics.checkpoint)
@@ -581,6 +585,112 @@ def _check_scorecards_and_rules(game: GameSpec, report: Callable[[str, str], Non
                 report(path, f"unknown role {role!r} (known: {', '.join(ROLES)})")
             elif role not in game.roles:
                 report(path, f"role {role!r} is not bound in game.roles")
+
+
+def _check_mechanisms(
+    game: GameSpec,
+    report: Callable[[str, str], None],
+    need: Callable[[str, str, set[str], str], None],
+    c_set: set[str],
+) -> None:
+    """The issue-15 mechanisms' references and ranges (costs, signals, repeats, response
+    effects, state feedback, limits, third parties, the successor strategy)."""
+    feedback = set(FEEDBACK_VARS)
+    strategy_ids = {s.id for s in game.strategies}
+    members = set(game.coalition.members)
+    concessions = {m.id for m in game.coalition_moves if m.kind == "concession"}
+
+    def month_in_game(path: str, month: str) -> None:
+        try:
+            k = game.month_index(month)
+        except ValueError as exc:
+            report(path, str(exc))
+            return
+        if not 0 <= k < game.n_months:
+            report(path, f"{month} lies outside {game.start}..{game.end}")
+
+    def state_var(path: str, var: str) -> None:
+        if var not in feedback:
+            report(path, f"unknown state variable {var!r} (known: {', '.join(FEEDBACK_VARS)})")
+
+    def positive(path: str, q: Quantity) -> None:
+        lo, _hi = _safe_support(q)
+        if not lo > 0:
+            report(path, f"must be positive (got {lo:g})")
+
+    for tt in game.types:
+        base = f"game.types.{tt.id}"
+        for var in tt.state_lift:
+            state_var(f"{base}.state_lift.{var}", var)
+        eids = [e.id for e in tt.effects]
+        for eid in {x for x in eids if eids.count(x) > 1}:
+            report(f"{base}.effects.{eid}", f"duplicate effect id {eid!r}")
+        for e in tt.effects:
+            path = f"{base}.effects.{e.id}"
+            if (e.move is None) == (e.month is None):
+                report(path, "needs exactly one trigger: `move` or `month`")
+            if e.move is not None:
+                need(f"{path}.move", e.move, c_set, "coalition")
+                if e.when == "unreciprocated" and e.move in c_set and e.move not in concessions:
+                    report(
+                        f"{path}.when", f"{e.move!r} is not a concession, so never unreciprocated"
+                    )
+            if e.month is not None:
+                month_in_game(f"{path}.month", e.month)
+                if e.when != "made":
+                    report(f"{path}.when", "a calendar trigger takes no `when`")
+            if e.persistence == "decaying":
+                if e.half_life is None:
+                    report(f"{path}.persistence", "a decaying effect needs a half_life (months)")
+                else:
+                    positive(f"{path}.half_life", e.half_life)
+            elif e.half_life is not None:
+                report(
+                    f"{path}.half_life",
+                    f"only a decaying effect has a half_life (this one is {e.persistence})",
+                )
+    for lm in game.limits:
+        path = f"game.limits.{lm.id}"
+        need(f"{path}.move", lm.move, c_set, "coalition")
+        need(f"{path}.fallback_move", lm.fallback_move, c_set, "coalition")
+        state_var(f"{path}.state", lm.state)
+        if (lm.below is None) == (lm.above is None):
+            report(path, "needs exactly one bound: `below` or `above`")
+    for tp in game.third_parties:
+        path = f"game.third_parties.{tp.id}"
+        trig = tp.trigger
+        if trig.after_move is None and trig.state is None:
+            report(f"{path}.trigger", "needs `after_move` or `state`")
+        if trig.after_move is not None:
+            need(f"{path}.trigger.after_move", trig.after_move, c_set, "coalition")
+        if trig.state is not None:
+            state_var(f"{path}.trigger.state", trig.state)
+            if trig.below is None and trig.above is None:
+                report(f"{path}.trigger", "a state trigger needs `below` or `above`")
+        elif trig.below is not None or trig.above is not None:
+            report(f"{path}.trigger", "`below`/`above` need a `state`")
+        groups: list[tuple[str, list[Effect]]] = [("effects", tp.effects)]
+        if tp.veto is not None:
+            groups.append(("veto.effects", tp.veto.effects))
+            if tp.veto.member not in members:
+                report(f"{path}.veto.member", f"{tp.veto.member!r} is not a coalition member")
+        for where, effects in groups:
+            eids = [e.id for e in effects]
+            for eid in {x for x in eids if eids.count(x) > 1}:
+                report(f"{path}.{where}.{eid}", f"duplicate effect id {eid!r}")
+            for fx in effects:
+                if fx.once or fx.scale_by_cost:
+                    report(
+                        f"{path}.{where}.{fx.id}",
+                        "a third party's effect takes no `once`/`scale_by_cost`",
+                    )
+    el = game.election
+    if el is not None and el.successor_strategy not in (None, *strategy_ids):
+        known = ", ".join(sorted(strategy_ids))
+        report(
+            "game.election.successor_strategy",
+            f"unknown strategy id {el.successor_strategy!r} (known: {known})",
+        )
 
 
 def _dotted_reporter(report: _Report) -> Callable[[str, str], None]:

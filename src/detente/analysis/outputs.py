@@ -24,14 +24,21 @@ if TYPE_CHECKING:
 
 OutputKind = Literal["forecast", "strategy", "ranking"]
 
-# The two defaults below are the Korea debate's headline question (does "peace first" beat
-# "reciprocal trade" at opening talks within a year?), kept here in one place. They belong in the
-# scenario's `game:` section (its `metrics:` could name the headline comparison); the game schema
-# is moving to scenario/game.py in a parallel change, so that step is left for after the merge.
-#: the default pair of strategies a game metric compares (the debate's two answers)
-DEFAULT_PAIR = ("peace_first", "reciprocal_trade")
-#: the default game metric of ``strategy:`` and ``strategies`` outputs
-DEFAULT_METRIC = "p_talks_12m"
+
+
+def headline_metric(game: GameSpec) -> str:
+    """The game's headline metric (``game.metrics.headline.metric``), else its first metric."""
+    if game.metrics.headline is not None:
+        return game.metrics.headline.metric
+    return metric_names(game)[0]
+
+
+def headline_pair(game: GameSpec) -> tuple[str, str] | None:
+    """The two strategies the game's headline compares (A − B), or None when it names none."""
+    if game.metrics.headline is None:
+        return None
+    a, b = game.metrics.headline.compare
+    return a, b
 
 
 @dataclass(frozen=True)
@@ -66,8 +73,8 @@ class OutputSpec:
 def parse_output(text: str, scenario: Scenario) -> OutputSpec:
     """Parse ``forecast:ISSUE``, ``strategy:METRIC[:A[-B]][@TYPE]`` or ``strategies[:METRIC]``.
 
-    ``strategy:METRIC`` alone compares :data:`DEFAULT_PAIR` (PeaceFirst minus ReciprocalTrade)
-    when the game has both; a missing METRIC is :data:`DEFAULT_METRIC`. Raises ValueError with a
+    ``strategy:METRIC`` alone compares the game's headline pair (``game.metrics.headline``);
+    a missing METRIC is the headline metric (:func:`headline_metric`). Raises ValueError with a
     message naming what is known.
     """
     kind, _, rest = text.partition(":")
@@ -88,7 +95,7 @@ def parse_output(text: str, scenario: Scenario) -> OutputSpec:
     if type_id != MIX and type_id not in types:
         raise ValueError(f"unknown target type {type_id!r} (known: {', '.join(types)}, {MIX})")
     metric, _, pair = rest.partition(":")
-    metric = metric or DEFAULT_METRIC
+    metric = metric or headline_metric(game)
     known_metrics = metric_names(game)
     if metric not in known_metrics:
         raise ValueError(f"unknown metric {metric!r} (known: {', '.join(known_metrics)})")
@@ -96,12 +103,13 @@ def parse_output(text: str, scenario: Scenario) -> OutputSpec:
         return OutputSpec("ranking", metric=metric, type_id=type_id)
     sids = [s.id for s in game.strategies]
     if not pair:
-        if not all(s in sids for s in DEFAULT_PAIR):
+        default = headline_pair(game)
+        if default is None:
             raise ValueError(
-                f"strategy:{metric} needs strategies, e.g. strategy:{metric}:{sids[0]}"
-                + (f"-{sids[1]}" if len(sids) > 1 else "")
+                f"strategy:{metric} needs strategies (the game names no headline pair), e.g. "
+                f"strategy:{metric}:{sids[0]}" + (f"-{sids[1]}" if len(sids) > 1 else "")
             )
-        a, b = DEFAULT_PAIR
+        a, b = default
         return OutputSpec("strategy", metric=metric, strategy_a=a, strategy_b=b, type_id=type_id)
     if pair in sids:
         return OutputSpec("strategy", metric=metric, strategy_a=pair, type_id=type_id)

@@ -229,7 +229,7 @@ def strategy_heats(
     """The headline metric and each ``p_step_{year}`` metric, per strategy × (worldview, type);
     None without a game."""
     from detente.analysis.compare import compare_strategies
-    from detente.analysis.outputs import DEFAULT_METRIC
+    from detente.analysis.outputs import headline_metric
     from detente.strategy.metrics import metric as game_metric
 
     game = loaded.scenario.game
@@ -243,7 +243,7 @@ def strategy_heats(
     else:
         df, _ = compare_strategies(scenarios, worldviews, opts.seed, opts.episodes)
     out = []
-    for metric in [m for m in (DEFAULT_METRIC,) if m in set(df.metric)] + [
+    for metric in [m for m in (headline_metric(game),) if m in set(df.metric)] + [
         m for m in dict.fromkeys(df.metric) if game_metric(m).key == "p_step_{year}"
     ]:
         sub = df[df.metric == metric]
@@ -311,19 +311,19 @@ def game_sensitivity(
     sc: Scenario, wv: str | None, opts: ReportOptions, output: str | None
 ) -> Sobol | None:
     """Sobol indices of a strategy-game output of ``sc`` (worldview ``wv`` applied): the crux
-    output when it is one, else the metric ``p_talks_12m`` (or the game's first) for the
-    default strategy pair; None without a game or with fewer than 2 samples."""
-    from detente.analysis.outputs import DEFAULT_METRIC, parse_output
+    output when it is one, else the game's headline comparison (``game.metrics.headline``);
+    None without a game, without either, or with fewer than 2 samples."""
+    from detente.analysis.outputs import headline_metric, headline_pair, parse_output
     from detente.analysis.sensitivity import run_sensitivity
-    from detente.strategy.metrics import metric_names
 
     if sc.game is None or opts.game_sensitivity_n < 2:
         return None
     if output and output.startswith("strategy:"):
         spec_text = output
+    elif headline_pair(sc.game) is not None:
+        spec_text = "strategy:" + headline_metric(sc.game)
     else:
-        metrics = metric_names(sc.game)
-        spec_text = "strategy:" + (DEFAULT_METRIC if DEFAULT_METRIC in metrics else metrics[0])
+        return None
     spec = parse_output(spec_text, sc)
     res = run_sensitivity(
         sc,

@@ -415,10 +415,24 @@ class StrategyRef(_Strict):
     )
 
 
+class Headline(_Strict):
+    """The comparison a game's readers ask first: one metric, strategy A minus strategy B.
+
+    It is what ``strategy:METRIC`` (no pair) compares and what the report's game-sensitivity
+    chart analyses by default; it names no winner (a strategy wins only on a scorecard)."""
+
+    metric: str = Field(description="a metric name, as `detente strategies` reports it")
+    compare: list[str] = Field(description="two strategy ids: A, then B (the output is A − B)")
+    description: str | None = None
+
+
 class Metrics(_Strict):
     talks_within: list[int] = Field(default_factory=lambda: [6, 12], description="months")
     checkpoint: str | None = Field(
         default=None, description="YYYY-MM for 'by …' metrics (default: `end`)"
+    )
+    headline: Headline | None = Field(
+        default=None, description="the default comparison of `strategy:` outputs and the report"
     )
 
 

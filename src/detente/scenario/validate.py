@@ -569,6 +569,17 @@ def _check_scorecards_and_rules(game: GameSpec, report: Callable[[str, str], Non
             total += max(_safe_point(entry.weight), 0.0)
         if total <= 0:
             report(f"{base}.metrics", "the weights are all 0: at least one must be positive")
+    headline = game.metrics.headline
+    if headline is not None:
+        sids = [s.id for s in game.strategies]
+        if len(headline.compare) != 2 or headline.compare[0] == headline.compare[1]:
+            report("game.metrics.headline.compare", "name two different strategies: [A, B]")
+        for i, sid in enumerate(headline.compare):
+            if sid not in sids:
+                report(
+                    f"game.metrics.headline.compare.{i}",
+                    f"unknown strategy {sid!r} (known: {', '.join(sids)})",
+                )
     for s in game.strategies:
         if s.rules is None:
             continue

@@ -52,6 +52,12 @@ def check_scorecards(game: GameSpec, report: Callable[[str, str], None]) -> None
     """Report every scorecard metric the registry does not know or the game does not report
     (called by :func:`check_strategies`, so every front door runs it)."""
     reported = metric_names(game)
+    headline = game.metrics.headline
+    if headline is not None and headline.metric not in reported:
+        report(
+            "game.metrics.headline.metric",
+            f"unknown metric {headline.metric!r} (known: {', '.join(reported)})",
+        )
     for card in game.scorecards:
         for name in card.metrics:
             path = f"game.scorecards.{card.id}.metrics.{name}"

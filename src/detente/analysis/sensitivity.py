@@ -284,7 +284,10 @@ def analyze(
             calc_second_order=False,
             num_resamples=num_resamples,
             conf_level=conf_level,
-            seed=design.seed,
+            # a Generator, not the int: SALib's Sobol analysis reads ``if seed:`` and so takes
+            # seed 0 as "no seed" (the global RNG: bootstrap intervals that change run to run).
+            # default_rng(Generator) is that generator, so seeds >= 1 draw exactly as before.
+            seed=np.random.default_rng(design.seed),
         )
         frame = pd.DataFrame(
             {
@@ -414,16 +417,17 @@ def rank_correlations(inputs: FloatArray, outcome: FloatArray) -> FloatArray:
     (``(N, k)``): a ``(P, k)`` array.
 
     Rows with a non-finite output are left out. Ranks are :func:`scipy.stats.rankdata` with
-    ``method="ordinal"`` (tied values ranked in draw order), then the Pearson correlation of the
-    ranks: without ties this is :func:`scipy.stats.spearmanr`; with ties (a median model's
-    forecast takes few values) the draw order breaks them, where ``spearmanr`` averages them.
-    The web explorer's Monte Carlo job shows it (which inputs move each forecast most).
+    ties averaged (``method="average"``), then the Pearson correlation of the ranks: exactly
+    :func:`scipy.stats.spearmanr`, ties included (a median model's forecast takes few values;
+    ranking ties in draw order would give a constant forecast spurious correlations). A
+    constant column has no rank correlation: NaN. The web explorer's Monte Carlo job shows it
+    (which inputs move each forecast most).
     """
     from scipy.stats import rankdata
 
     ok = np.all(np.isfinite(outcome), axis=1)
-    x = rankdata(inputs[ok], method="ordinal", axis=0).astype(np.float64)
-    y = rankdata(outcome[ok], method="ordinal", axis=0).astype(np.float64)
+    x = rankdata(inputs[ok], method="average", axis=0).astype(np.float64)
+    y = rankdata(outcome[ok], method="average", axis=0).astype(np.float64)
     x = x - x.mean(axis=0)
     y = y - y.mean(axis=0)
     xs = np.sqrt((x**2).sum(axis=0))

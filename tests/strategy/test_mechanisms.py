@@ -30,9 +30,16 @@ from .mechanisms import (
 
 
 def _same_game_outputs(a: GameSpec, b: GameSpec) -> None:
+    """Every metric of ``a`` identical in ``b``, bit for bit; a metric only ``b`` reports (its
+    mechanism's own count, e.g. ``refused``) reads 0 in every episode."""
     for sid in STRATEGIES:
         for tid in ("mix", "partner", "spoiler"):
-            assert same_bits(outcomes(a, sid, tid), outcomes(b, sid, tid)), (sid, tid)
+            out_a, out_b = outcomes(a, sid, tid), outcomes(b, sid, tid)
+            extra = set(out_b) - set(out_a)
+            assert set(out_a) <= set(out_b)
+            assert same_bits(out_a, {k: out_b[k] for k in out_a}), (sid, tid)
+            for k in extra:
+                assert np.all(out_b[k] == 0.0), (sid, tid, k)
 
 
 def _differ(a: GameSpec, b: GameSpec) -> bool:
@@ -310,6 +317,7 @@ def test_relief_beyond_a_level_needs_consent(minimal_raw: Raw) -> None:
     assert np.allclose(g.state["sanctions"], 0.5)
     assert np.all(rec.moves[0][:, 2:5] == g.c_index["wait"])
     assert np.all(g.refused == 3)
+    assert np.all(g.outcomes()["refused"] == 3)  # the registry's metric reads the same count
 
 
 def test_a_limit_that_never_refuses_changes_no_episode(minimal_raw: Raw) -> None:
@@ -346,14 +354,19 @@ def test_a_third_party_acts_on_its_trigger(minimal_raw: Raw) -> None:
     g, _ = run(_unsc(minimal_raw, 1.0, None), "spoiler", ["wait", "declare", "wait"])
     assert np.all(g.state["unc_challenge"] == 1.0)
     assert np.all(g.outcomes()["p_unc_challenge"] == 1.0)
+    assert np.all(g.outcomes()["p_third_party_acted"] == 1.0)
+    assert np.all(g.outcomes()["p_third_party_vetoed"] == 0.0)
     g, _ = run(_unsc(minimal_raw, 1.0, None), "spoiler", ["wait"])
     assert np.all(g.state["unc_challenge"] == 0.0)  # no trigger, no act
+    assert np.all(g.outcomes()["p_third_party_acted"] == 0.0)
 
 
 def test_a_member_may_veto_a_third_party(minimal_raw: Raw) -> None:
     g, _ = run(_unsc(minimal_raw, 1.0, 1.0), "spoiler", ["declare", "wait"])
     assert np.all(g.state["unc_challenge"] == 0.0)
     assert np.allclose(g.state["cohesion"], 0.9)  # vetoed once (`once`), the split costs 0.1
+    assert np.all(g.outcomes()["p_third_party_vetoed"] == 1.0)
+    assert np.all(g.outcomes()["p_third_party_acted"] == 0.0)
 
 
 def test_a_third_party_that_never_acts_changes_no_episode(minimal_raw: Raw) -> None:

@@ -3,6 +3,8 @@ outcome of some game; labels, kinds, directions and the table's format come from
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -11,6 +13,8 @@ from detente.strategy.engine import play
 from detente.strategy.game import CoalitionGame, TypedTarget
 from detente.strategy.metrics import METRICS, game_metrics, label, metric, metric_names
 from detente.strategy.simulate import build_episodes, make_strategy
+
+MECHANISMS = Path(__file__).resolve().parent / "data" / "mechanisms-game.yaml"
 
 
 def _outcomes(game: GameSpec) -> dict[str, np.ndarray]:
@@ -26,8 +30,12 @@ def _outcomes(game: GameSpec) -> dict[str, np.ndarray]:
 def test_every_outcome_has_an_entry_and_every_entry_is_an_outcome(
     minimal_game: GameSpec, korea_game: GameSpec, scorecard_game: GameSpec
 ) -> None:
+    import yaml
+
+    mechanisms_raw = yaml.safe_load(MECHANISMS.read_text(encoding="utf-8"))
+    mechanisms_game = GameSpec.model_validate(mechanisms_raw["game"])  # limits, third parties
     used: set[str] = set()
-    for game in (minimal_game, korea_game, scorecard_game):
+    for game in (minimal_game, korea_game, scorecard_game, mechanisms_game):
         out = _outcomes(game)
         assert list(out) == metric_names(game)
         for name, values in out.items():

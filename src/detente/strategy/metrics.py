@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 Kind = Literal["probability", "count", "level"]
 Better = Literal["higher", "lower"]
 #: which parameter of the game's ``metrics:`` section a template takes (None: no parameter)
-Per = Literal["talks_within", "checkpoint", "vetoes"] | None
+Per = Literal["talks_within", "checkpoint", "vetoes", "limits", "third_parties"] | None
 Compute = Callable[["CoalitionGame", "Metric"], "FloatArray"]
 
 #: the ``type`` of the rows whose target type is drawn from the worldview's priors
@@ -132,6 +132,21 @@ def _vetoes(g: CoalitionGame, m: Metric) -> FloatArray:
     return np.asarray(g.blocked.copy())
 
 
+def _refused(g: CoalitionGame, m: Metric) -> FloatArray:
+    return np.asarray(g.refused.copy())
+
+
+def _any_third(field: str) -> Compute:
+    def compute(g: CoalitionGame, m: Metric) -> FloatArray:
+        flags = getattr(g, field)
+        out = np.zeros(g.n, dtype=bool)
+        for acted in flags.values():
+            out |= acted
+        return out.astype(np.float64)
+
+    return compute
+
+
 def _moves(g: CoalitionGame, side: int) -> IntArray:
     """Side ``side``'s moves in months ``0..checkpoint`` (as played, after vetoes)."""
     if g.record is None:
@@ -196,6 +211,12 @@ METRICS: tuple[Metric, ...] = (
     Metric("p_unc_challenge", "P(UNC challenged)", "probability", "lower", _unc_challenge),
     Metric("p_type_correct", "P(type learnt)", "probability", "higher", _type_correct),
     Metric("vetoes", "vetoes", "count", "lower", _vetoes, unit="blocks", per="vetoes"),
+    Metric("refused", "refused by outside actors", "count", "lower", _refused, unit="moves",
+           per="limits"),
+    Metric("p_third_party_acted", "P(third party acted)", "probability", "lower",
+           _any_third("third_acted"), per="third_parties"),
+    Metric("p_third_party_vetoed", "P(third party vetoed)", "probability", "lower",
+           _any_third("third_vetoed"), per="third_parties"),
     # reported only where a scorecard names them (issue 15: the articles' points of view)
     Metric("steps_per_concession", "steps per concession", "level", "higher",
            _steps_per_concession, unit="steps", always=False),
@@ -234,6 +255,12 @@ def game_metrics(game: GameSpec) -> list[Metric]:
             out.append(m.bind(year))
         elif m.per == "vetoes":
             if game.vetoes:
+                out.append(m)
+        elif m.per == "limits":
+            if game.limits:
+                out.append(m)
+        elif m.per == "third_parties":
+            if game.third_parties:
                 out.append(m)
         else:
             out.append(m)

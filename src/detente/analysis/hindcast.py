@@ -1,4 +1,4 @@
-"""The hindcast: how likely each worldview finds what the target actually did (``docs/hindcast.md``).
+"""The hindcast: how likely each worldview finds what the target did (``docs/hindcast.md``).
 
 With the coalition's moves forced to the record's (:mod:`detente.scenario.hindcast` maps the
 record to move ids), the game (:class:`~detente.strategy.game.CoalitionGame`) is played forward

@@ -188,7 +188,7 @@ def map_record(
                     add(where, f"unknown column {col!r} of {path.name}")
                     continue
                 cb = record.basis[col]
-                if isinstance(cond, Range) or isinstance(cond, int):
+                if isinstance(cond, (Range, int)):
                     if cb.type != "int":
                         add(where, f"column {col!r} is {cb.type}: compare it with a value")
                 elif cb.type != "str":

@@ -157,7 +157,7 @@ def map_record(
     problems: list[Diagnostic] = []
 
     def add(path: PathKey, message: str) -> None:
-        field = ".".join(str(p) for p in path)
+        field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
         problems.append(Diagnostic(name, line_of(path), field, message))
 
     path = record_file(spec, scenario_file)

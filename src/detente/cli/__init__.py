@@ -9,6 +9,7 @@ imports (Typer's "one file per command"):
 * :mod:`.strategies` — ``strategies`` (the strategy game);
 * :mod:`.analysis` — ``compare``, ``sensitivity``, ``cruxes``;
 * :mod:`.backtest` — ``backtest deu``;
+* :mod:`.hindcast` — ``hindcast`` (the game held against the record);
 * :mod:`.report` — ``report``;
 * :mod:`.serve` — ``serve`` (the web explorer).
 
@@ -29,7 +30,17 @@ from typing import Annotated
 import typer
 
 from detente import __version__
-from detente.cli import analysis, backtest, forecast, report, scenario, serve, simulate, strategies
+from detente.cli import (
+    analysis,
+    backtest,
+    forecast,
+    hindcast,
+    report,
+    scenario,
+    serve,
+    simulate,
+    strategies,
+)
 
 app = typer.Typer(
     name="detente",
@@ -64,6 +75,7 @@ app.command("simulate")(simulate.simulate)
 app.command("compare")(analysis.compare)
 app.command("sensitivity")(analysis.sensitivity)
 app.command("cruxes")(analysis.cruxes)
+app.command("hindcast")(hindcast.hindcast)
 app.command("report")(report.report)
 app.command("serve")(serve.serve)
 

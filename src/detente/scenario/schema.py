@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from detente.scenario.game import GameSpec
+from detente.scenario.hindcast import RecordSpec
 from detente.scenario.quantity import Based, Quantity
 
 
@@ -126,6 +127,10 @@ class Scenario(_Strict):
     game: Annotated[GameSpec | None, WithJsonSchema({})] = Field(
         default=None,
         description="optional strategy game (see docs/models/strategy-game.md)",
+    )
+    record: RecordSpec | None = Field(
+        default=None,
+        description="optional record the game is held against (see docs/hindcast.md)",
     )
 
     def issue(self, issue_id: str) -> Issue:

@@ -34,6 +34,7 @@ from detente.scenario.game import (
     month_number,
     quantities,
 )
+from detente.scenario.hindcast import check_record
 from detente.scenario.paths import apply_overrides, display_path, resolve_path, walk_quantities
 from detente.scenario.quantity import DIST_PARAMS, Quantity
 from detente.scenario.schema import Scenario
@@ -748,6 +749,8 @@ def _validate(
             return None
         sc = sc.model_copy(update={"game": game})
     _check_meaning(sc, report)
+    if sc.record is not None:
+        check_record(sc.record, sc.game, report.add)
     if sc.game is not None:
         add = _dotted_reporter(report)
         for check in game_checks:

@@ -1,0 +1,317 @@
+"""The hindcast: how likely each worldview finds what the target did (``docs/hindcast.md``).
+
+With the coalition's moves forced to the record's (:mod:`detente.scenario.hindcast` maps the
+record to move ids), the game (:class:`~detente.strategy.game.CoalitionGame`) is played forward
+with the target's moves forced to the record's too, and each month adds
+``log P(recorded target move | type, state, forced history)`` from the engine's own response
+probabilities, mixed over the target's misreading of the coalition's last move::
+
+    P_t = (1 − e)·P(b_t | type, c_{t−1}) + e·P(b_t | type, misread(c_{t−1}))
+
+Episodes are the batch every command plays (:func:`~detente.strategy.simulate.build_episodes`,
+same seed and count: the same draws of every uncertain judgment). Within an episode the types
+are summed exactly, weighted by the episode's (normalised) priors, rather than drawn, so::
+
+    L_e = Σ_k π_{e,k} Π_t P_{e,k,t},        L = (1/n) Σ_e L_e,
+
+computed in logs (``log mean exp``), with the delta-method Monte Carlo standard error
+``se(log L) = sd(L_e) / (√n · L)``. The posterior over worldviews from equal prior odds is
+``L_w / Σ L_w``; over types within a worldview ``Σ_e π_{e,k} L_{e,k} / Σ_e L_e``.
+
+The probability of no talks is the product of the monthly hazards of *opening* talks from a
+standstill along the recorded path, ``Π_t (1 − h_t)``, with ``h_t`` the probability of a move
+that sets ``talks`` while talks are closed (0 in a month that starts with talks open), averaged
+over episodes and types like ``L``.
+
+Vetoes and institutional limits change only what the coalition intended; the record gives the
+move that was made, so they are not applied (nor their cohesion costs charged). Every other
+chance of the game (probabilistic effects, third parties) is drawn from the game's own streams
+in the pattern of a played episode and so integrated over by the average over episodes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from detente.scenario.game import GameSpec
+from detente.scenario.hindcast import MappedRecord, RecordSpec, map_record
+from detente.scenario.yamlsafe import PathKey
+from detente.strategy.engine import FloatArray
+from detente.strategy.game import CoalitionGame
+from detente.strategy.simulate import build_episodes
+
+#: months listed as the most surprising, per worldview
+N_SURPRISING = 5
+
+
+@dataclass(frozen=True)
+class MonthFit:
+    """One month of the record under one worldview."""
+
+    month: str
+    coalition: str
+    target: str
+    #: the mean over episodes and types (prior weights) of P(what the target did)
+    p_mean: float
+    #: the one-step-ahead predictive P(this month | the record before it): the factors of L
+    p_sequential: float
+
+
+@dataclass(frozen=True)
+class TypeFit:
+    type: str
+    prior: float  #: the mean over episodes of the normalised prior
+    posterior: float
+    log_likelihood: float  #: log mean_e Π_t P_{e,k,t} (the record if the target were this type)
+
+
+@dataclass(frozen=True)
+class Hindcast:
+    """The record under one worldview (``None``: the base scenario)."""
+
+    worldview: str | None
+    months: tuple[str, ...]
+    episodes: int
+    seed: int
+    log_likelihood: float
+    mc_se: float  #: delta-method Monte Carlo standard error of ``log_likelihood``
+    ess: float  #: effective number of episodes, (Σ L_e)² / Σ L_e²
+    p_no_talks: float
+    p_no_talks_se: float
+    types: tuple[TypeFit, ...]
+    month_fits: tuple[MonthFit, ...]
+
+    def surprising(self, n: int = N_SURPRISING) -> list[MonthFit]:
+        """The ``n`` months whose recorded move had the lowest mean probability (ties by date)."""
+        order = sorted(range(len(self.month_fits)), key=lambda i: (self.month_fits[i].p_mean, i))
+        return [self.month_fits[i] for i in order[:n]]
+
+
+@dataclass(frozen=True)
+class _Paths:
+    """Per (episode, type) log-probabilities: ``logp[e, k, t]`` of the recorded move, and
+    ``log_stay[e, k, t]`` of not opening talks in month t."""
+
+    prior: FloatArray  # (n, K)
+    logp: FloatArray  # (n, K, T)
+    log_stay: FloatArray  # (n, K, T)
+
+
+def _lme(x: FloatArray, axis: int = 0) -> FloatArray:
+    """log mean exp along ``axis`` (stable; −inf where every term is −inf)."""
+    m = np.max(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    with np.errstate(divide="ignore"):
+        out = np.log(np.mean(np.exp(x - m), axis=axis, keepdims=True)) + m
+    return np.asarray(np.squeeze(out, axis=axis))
+
+
+def record_paths(game: GameSpec, mapped: MappedRecord, seed: int, episodes: int) -> _Paths:
+    """Play the game forced to the record, every episode × every type (one block each)."""
+    if mapped.months[0] != game.start:
+        raise ValueError(
+            f"the record's window starts in {mapped.months[0]}, the game in {game.start}: "
+            "a hindcast plays the game from its first month, so they must agree"
+        )
+    eps = build_episodes(game, seed, episodes)
+    k_types = len(game.types)
+    n = episodes
+    big = n * k_types
+    draws = {p: np.tile(v, k_types) for p, v in eps.draws.items()}
+    types = np.repeat(np.arange(k_types, dtype=np.int64), n)
+    # every type's block of n episodes shares the game's chance (the chance a played episode j
+    # of each type sees: TiledUniforms with the batch's period)
+    g = CoalitionGame(game, draws, types, eps.game_seed, chance_period=n)
+    g.reset(big)
+    ci, ti = g.c_index, g.t_index
+    opens = np.array(
+        [
+            any(e.state == "talks" and e.op == "set" and e.value.point() > 0.5 for e in m.effects)
+            for m in game.target_moves
+        ]
+    )
+    rows = np.arange(big)
+    n_months = len(mapped.months)
+    logp = np.zeros((big, n_months))
+    log_stay = np.zeros((big, n_months))
+    for t in range(n_months):
+        a = np.full(big, ci[mapped.coalition[t]], dtype=np.int64)
+        b = np.full(big, ti[mapped.target[t]], dtype=np.int64)
+        p_true, p_mis = g._month_responses(t)
+        last = g.last_a
+        misread = (last >= 0) & (g.c_mis[np.maximum(last, 0)] != last)
+        e = g.e_target
+        pt, pm = p_true[rows, types], p_mis[rows, types]  # (big, Mt)
+        mixed = np.where(misread[:, None], (1.0 - e)[:, None] * pt + e[:, None] * pm, pt)
+        talks_open = g.state["talks"] > 0.5
+        with np.errstate(divide="ignore"):
+            logp[:, t] = np.log(mixed[rows, b])
+            h = np.where(talks_open, 0.0, mixed[:, opens].sum(axis=1))
+            log_stay[:, t] = np.log1p(-np.minimum(h, 1.0))
+        # the game's chance in a played episode's pattern: the target's draw, the vetoes' and
+        # limits' (not applied: the record gives the move made), both perceptions
+        g.rng.random(big)
+        for _ in g.vetoes:
+            g.veto_rng.random(big)
+        for _ in g.limits:
+            g.limit_rng.random(big)
+        g.rng.random((2, big))
+        g.step(t, a, b, a, b)
+    prior = np.asarray(g.truth.prior[:n], dtype=np.float64)
+
+    def by_type(x: FloatArray) -> FloatArray:
+        return np.asarray(x.reshape(k_types, n, n_months).transpose(1, 0, 2))
+
+    return _Paths(prior=prior, logp=by_type(logp), log_stay=by_type(log_stay))
+
+
+def hindcast(
+    game: GameSpec,
+    mapped: MappedRecord,
+    seed: int,
+    episodes: int,
+    worldview: str | None = None,
+) -> Hindcast:
+    """The record's likelihood, the types' posterior and the months' fit under one game."""
+    paths = record_paths(game, mapped, seed, episodes)
+    n = episodes
+    with np.errstate(divide="ignore"):
+        log_prior = np.log(paths.prior)
+    ll_ek = paths.logp.sum(axis=2)  # (n, K)
+    ll_e = _lme(ll_ek + log_prior, axis=1) + np.log(ll_ek.shape[1])  # log Σ_k π L_ek
+    ll = float(_lme(ll_e))
+    se, ess = _mc_error(ll_e)
+    stay_e = np.exp(_lme(paths.log_stay.sum(axis=2) + log_prior, axis=1) + np.log(len(game.types)))
+    p_no_talks = float(stay_e.mean())
+    p_no_talks_se = float(stay_e.std(ddof=1) / np.sqrt(n)) if n > 1 else 0.0
+    types = []
+    for k, t in enumerate(game.types):
+        joint = _lme(ll_ek[:, k] + log_prior[:, k])
+        post = float(np.exp(joint - ll)) if np.isfinite(ll) else float("nan")
+        types.append(
+            TypeFit(
+                type=t.id,
+                prior=float(paths.prior[:, k].mean()),
+                posterior=post,
+                log_likelihood=float(_lme(ll_ek[:, k])),
+            )
+        )
+    # months: the prior-weighted mean probability, and the one-step-ahead predictive
+    p = np.exp(paths.logp)  # (n, K, T)
+    p_mean = (p * paths.prior[:, :, None]).sum(axis=1).mean(axis=0)
+    cum = np.cumsum(paths.logp, axis=2)
+    before = np.concatenate([np.zeros((*cum.shape[:2], 1)), cum[:, :, :-1]], axis=2)
+    lw = before + log_prior[:, :, None]  # log weight of (e, k) given the months before t
+    num = _lme(_lme(lw + paths.logp, axis=1), axis=0)
+    den = _lme(_lme(lw, axis=1), axis=0)
+    with np.errstate(invalid="ignore"):
+        p_seq = np.exp(num - den)
+    fits = tuple(
+        MonthFit(
+            month=m,
+            coalition=mapped.coalition[i],
+            target=mapped.target[i],
+            p_mean=float(p_mean[i]),
+            p_sequential=float(p_seq[i]),
+        )
+        for i, m in enumerate(mapped.months)
+    )
+    return Hindcast(
+        worldview=worldview,
+        months=mapped.months,
+        episodes=episodes,
+        seed=seed,
+        log_likelihood=ll,
+        mc_se=se,
+        ess=ess,
+        p_no_talks=p_no_talks,
+        p_no_talks_se=p_no_talks_se,
+        types=tuple(types),
+        month_fits=fits,
+    )
+
+
+def _mc_error(ll_e: FloatArray) -> tuple[float, float]:
+    """Delta-method standard error of log mean(L_e) and the effective sample size."""
+    n = ll_e.shape[0]
+    m = float(np.max(ll_e))
+    if not np.isfinite(m):
+        return float("nan"), 0.0
+    w = np.exp(ll_e - m)
+    mean = float(w.mean())
+    se = float(w.std(ddof=1) / (np.sqrt(n) * mean)) if n > 1 else 0.0
+    ess = float(w.sum() ** 2 / (w**2).sum())
+    return se, ess
+
+
+def worldview_posterior(results: Sequence[Hindcast]) -> dict[str, float]:
+    """P(worldview | record) from equal prior odds, keyed by worldview id (``base`` for None)."""
+    ll = np.array([r.log_likelihood for r in results])
+    if not np.isfinite(ll).any():
+        return {_name(r): float("nan") for r in results}
+    w = np.exp(ll - ll.max())
+    w = w / w.sum()
+    return {_name(r): float(x) for r, x in zip(results, w, strict=True)}
+
+
+def _name(r: Hindcast) -> str:
+    return r.worldview or "base"
+
+
+def payload(
+    scenario_id: str,
+    spec: RecordSpec,
+    mapped: MappedRecord,
+    results: Sequence[Hindcast],
+    seed: int,
+    episodes: int,
+) -> dict[str, object]:
+    """The JSON of ``detente hindcast``."""
+    post = worldview_posterior(results)
+    return {
+        "scenario": scenario_id,
+        "seed": seed,
+        "episodes": episodes,
+        "record": {
+            "file": spec.file,
+            "start": spec.start,
+            "end": spec.end,
+            "months": [
+                {
+                    "month": m,
+                    "coalition": mapped.coalition[i],
+                    "target": mapped.target[i],
+                    "coalition_basis": spec.coalition[mapped.coalition_rule[i]].basis,
+                    "target_basis": spec.target[mapped.target_rule[i]].basis,
+                }
+                for i, m in enumerate(mapped.months)
+            ],
+        },
+        "posterior": post,
+        "worldviews": [
+            {
+                "worldview": _name(r),
+                "log_likelihood": r.log_likelihood,
+                "mc_se": r.mc_se,
+                "ess": r.ess,
+                "p_no_talks": r.p_no_talks,
+                "p_no_talks_se": r.p_no_talks_se,
+                "posterior": post[_name(r)],
+                "types": [t.__dict__ for t in r.types],
+                "surprising": [m.__dict__ for m in r.surprising()],
+                "months": [m.__dict__ for m in r.month_fits],
+            }
+            for r in results
+        ],
+    }
+
+
+def load_mapped(
+    spec: RecordSpec, scenario_file: str | Path, lines: dict[PathKey, int] | None = None
+) -> MappedRecord:
+    """:func:`detente.scenario.hindcast.map_record` (re-exported for the command's use)."""
+    return map_record(spec, scenario_file, lines)

@@ -17,24 +17,17 @@ from detente.cli import app
 from detente.cli.common import Format, accept, emit, fail
 from detente.models.base import finite, jsonable
 
-USA_CAPABILITY = """    capability:
-      dist: triangular
-      low: 0.9
-      mode: 1.0
-      high: 1.0
-      source:
-        doc: cato
-        quote: "deploys significant military forces throughout the region to back that commitment"
-"""
-
 
 @pytest.fixture(scope="module")
 def warned(korea_yaml: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """Korea with the USA's capability a bare number (no basis): valid, with one warning."""
-    text = korea_yaml.read_text(encoding="utf-8")
-    assert text.count(USA_CAPABILITY) == 1
+    import yaml
+
+    doc = yaml.safe_load(korea_yaml.read_text(encoding="utf-8"))
+    (usa,) = [a for a in doc["actors"] if a["id"] == "usa"]
+    usa["capability"] = 1.0
     path = tmp_path_factory.mktemp("warned") / "korea.yaml"
-    path.write_text(text.replace(USA_CAPABILITY, "    capability: 1.0\n"), encoding="utf-8")
+    path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
     result = CliRunner().invoke(app, ["validate", str(path)])
     assert result.exit_code == 0, result.output
     warnings = [line for line in result.stderr.splitlines() if "warning:" in line]

@@ -114,7 +114,8 @@ def test_worldviews_give_different_declaration_forecasts(korea_yaml: Path) -> No
     assert skeptic["worldview"] == "skeptic"
     # Engagement: Pyongyang would welcome a declaration; skeptic: it would not.
     assert declaration(skeptic) < declaration(base) < declaration(engagement)
-    assert declaration(engagement) - declaration(skeptic) > 5.0
+    # (the re-audited readings, scenarios/korea-audit.md, put the gap at about 4 points)
+    assert declaration(engagement) - declaration(skeptic) > 3.0
 
 
 def test_unknown_model_is_a_usage_error(korea_yaml: Path) -> None:

@@ -260,7 +260,7 @@ def test_render_rich_prints_user_text_literally() -> None:
 # --------------------------------------------------------------------------- the Korea scenario
 
 # The Korea judgments the fragment rule flags (path or override target -> the kinds).
-KOREA_FLAGGED = {
+KOREA_FLAGGED_BEFORE_THE_AUDIT = {
     "issues.armistice.status_quo": {"reported"},
     "actors.usa.stances.declaration.position": {"hypothetical"},
     "actors.usa.stances.armistice.salience": {"reported"},
@@ -284,7 +284,7 @@ def _key(c: CitedContext) -> str:
 
 def test_korea_every_quote_has_its_sentence(korea_yaml: Path, sources_dir: Path) -> None:
     items = cite_contexts(load_scenario(korea_yaml), sources_dir)
-    assert len(items) >= 70
+    assert len(items) >= 50  # 65 quotes after the re-audit (scenarios/korea-audit.md)
     for c in items:
         assert c.found, c.field
         assert normalise(c.quote) in c.sentence
@@ -298,22 +298,21 @@ def test_korea_every_quote_has_its_sentence(korea_yaml: Path, sources_dir: Path)
 def test_korea_flags(korea_yaml: Path, sources_dir: Path) -> None:
     items = cite_contexts(load_scenario(korea_yaml), sources_dir)
     got = {_key(c): {f.kind for f in c.flagged} for c in items if c.flagged}
-    assert got == KOREA_FLAGGED
-    # the review's fragment that "reads the wrong way" (worst-15 #6)
-    bad = next(c for c in items if _key(c) == "skeptic:game.types.enmity_dependent.lift.declare")
-    assert bad.sentence.startswith("First, there is no evidence that North Korea actually wants it")
+    # issue 16: the re-audited scenario flags no fragment (before it, the 12 judgments of
+    # KOREA_FLAGGED_BEFORE_THE_AUDIT, among them the review's worst-15 #6, read the wrong way)
+    assert got == {}
+    assert not any(_key(c) in KOREA_FLAGGED_BEFORE_THE_AUDIT for c in items if c.flagged)
 
 
 def test_cli_context_json_and_exit_status(korea_yaml: Path, sources_dir: Path) -> None:
     args = ["cite", str(korea_yaml), "--sources", str(sources_dir), "--context"]
     result = runner.invoke(app, [*args, "--format", "json"])
-    assert result.exit_code == 1  # flags remain in the shipped scenario
+    assert result.exit_code == 0, result.stdout  # every quote found, no fragment flagged
     data = json.loads(result.stdout)
     assert data["quotes"] == data["found"] == len(data["judgments"])
-    assert data["flagged"] == len(KOREA_FLAGGED)
+    assert data["flagged"] == 0
     first = data["judgments"][0]
     assert {"field", "number", "doc", "quote", "sentence", "offsets", "flags"} <= set(first)
     text = runner.invoke(app, args)
-    assert text.exit_code == 1
-    assert "FLAG alternative" in text.stdout
-    assert "Pyongyang would have accepted it when it was offered before" in text.stdout
+    assert text.exit_code == 0
+    assert "FLAG" not in text.stdout

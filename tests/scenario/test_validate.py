@@ -97,7 +97,9 @@ def test_korea_worldviews_differ(korea_yaml: Path) -> None:
         sc_id: sc.actor("dprk").stances["declaration"].position.point()
         for sc_id, sc in (("eng", eng), ("skp", skp))
     }
-    assert pos["eng"] == pytest.approx((70 + 90 + 100) / 3)
+    # the re-audited readings (scenarios/korea-audit.md): engagement triangular(40, 65, 90),
+    # skeptic triangular(0, 15, 40); a triangular's point is its mean
+    assert pos["eng"] == pytest.approx((40 + 65 + 90) / 3)
     assert pos["skp"] == pytest.approx((0 + 15 + 40) / 3)
 
 

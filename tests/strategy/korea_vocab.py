@@ -5,7 +5,7 @@ from __future__ import annotations
 from detente.strategy.engine import COOPERATIVE, HOSTILE, NEUTRAL
 
 # the coalition's moves and the target's moves, in the Korea game's order
-COALITION = ["declare", "relief", "scale_down", "comms", "hold", "pressure"]
+COALITION = ["declare", "treaty", "relief", "scale_down", "comms", "hold", "pressure"]
 TARGET = ["hotline", "engage", "freeze", "step", "test", "stall"]
 ROLES = {
     "cooperate": COALITION.index("comms"),

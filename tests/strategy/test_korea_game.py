@@ -53,12 +53,21 @@ def test_kydd_costly_declaration_separates_types(korea_raw: dict[str, Any]) -> N
 
 
 def test_costly_declaration_costs_cohesion(korea_raw: dict[str, Any]) -> None:
+    # Issue 16: the UN Command challenge hangs on the treaty (a third party with the US veto),
+    # not on the declaration, whatever its cost; the declaration's alliance cost is in `costs`.
     cheap, costly = _with_cost(korea_raw, 0.0), _with_cost(korea_raw, 1.0)
-    c0 = metric_values(
-        cheap, build_episodes(cheap, 1, 500), "p_unc_challenge", "peace_first"
-    ).mean()
-    c1 = metric_values(
-        costly, build_episodes(costly, 1, 500), "p_unc_challenge", "peace_first"
-    ).mean()
-    assert c0 == 0.0 < c1
-    assert np.isfinite(c1)
+    for game in (cheap, costly):
+        eps = build_episodes(game, 1, 500)
+        assert metric_values(game, eps, "p_unc_challenge", "peace_first").mean() == 0.0
+        with_decl = metric_values(game, eps, "cohesion", "peace_first").mean()
+        without = metric_values(game, eps, "cohesion", "peace_first_no_declaration").mean()
+        assert np.isfinite(with_decl) and with_decl < without
+    assert korea_raw["game"]["third_parties"][0]["trigger"] == {"after_move": "treaty"}
+
+
+def test_the_scripted_vocabulary_is_the_korea_games(korea_game: GameSpec) -> None:
+    """tests/strategy/korea_vocab.py scripts Korea's moves by index: it must follow the game."""
+    from .korea_vocab import COALITION, TARGET
+
+    assert [m.id for m in korea_game.coalition_moves] == COALITION
+    assert [m.id for m in korea_game.target_moves] == TARGET

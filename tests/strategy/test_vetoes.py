@@ -70,7 +70,9 @@ def test_a_divided_alliance_costs_peace_first_its_declaration(korea_raw: dict[st
     blocked = half.outcomes()["vetoes"].mean()
     assert 0.45 < blocked < 0.55
     assert half.state["declared"].mean() < free.state["declared"].mean() - 0.3
-    assert half.outcomes()["p_unc_challenge"].mean() < free.outcomes()["p_unc_challenge"].mean()
+    # a blocked declaration is no concession made: fewer go unreciprocated (the UN Command
+    # challenge hangs on the treaty, not the declaration, since the decision-frame re-audit)
+    assert half.outcomes()["unreciprocated"].mean() < free.outcomes()["unreciprocated"].mean()
 
 
 def test_unknown_member_and_moves_are_reported(korea_raw: dict[str, Any]) -> None:

@@ -133,7 +133,7 @@ def test_korea_whatif_round_trip(
     assert "hill" in (salience.locator("button").get_attribute("title") or "")
     salience.locator("button").click()
     expect(pg.locator("#editor")).to_be_visible()
-    expect(pg.locator("#ed-basis")).to_contain_text("civic religion")
+    expect(pg.locator("#ed-basis")).to_contain_text("more than North Korea needs one")
     # an incoherent distribution is refused with the validator's message
     pg.fill("#ed-low", "0.9")
     pg.fill("#ed-mode", "0.5")

@@ -43,6 +43,10 @@ def influence(problem: Problem) -> FloatArray:
     return np.where(dead, fallback, w)
 
 
+#: below this total weight a weighted mean rescales its weights (see :func:`weighted_mean`)
+_TINY = 1e-280
+
+
 def weighted_mean(x: FloatArray, w: FloatArray, axis: int = -1) -> FloatArray:
     """``Σ w x / Σ w`` along ``axis``; NaN where the weights sum to 0 or less.
 
@@ -50,6 +54,14 @@ def weighted_mean(x: FloatArray, w: FloatArray, axis: int = -1) -> FloatArray:
     array gets a result independent of ``D``).
     """
     total = w.sum(axis=axis)
+    tiny = (total > 0.0) & (total < _TINY)
+    if np.any(tiny):
+        # weights near the subnormal range lose x·w to underflow (a weight of 5e-324 times 0.5
+        # is 0): rescale those slices by their largest weight first; every other slice is
+        # computed exactly as before, bit for bit
+        peak = np.max(w, axis=axis, keepdims=True)
+        w = np.where(np.expand_dims(tiny, axis), w / np.where(peak > 0.0, peak, 1.0), w)
+        total = w.sum(axis=axis)
     num = (x * w).sum(axis=axis)
     out: FloatArray = np.where(total > 0.0, num / np.where(total > 0.0, total, 1.0), np.nan)
     return out

@@ -61,7 +61,6 @@ from detente.strategy.engine import (
     BoolArray,
     FloatArray,
     IntArray,
-    Record,
     TiledUniforms,
     Uniforms,
     View,
@@ -152,9 +151,6 @@ class _Model:
 
 class CoalitionGame:
     """The stage game of a ``GameSpec`` for ``n`` episodes with the given draws and types."""
-
-    #: the moves of the last play, when :func:`detente.strategy.simulate.simulate` played it
-    record: Record | None = None
 
     def __init__(
         self,
@@ -484,6 +480,12 @@ class CoalitionGame:
         self.steps_at_checkpoint = np.zeros(n)
         self.arsenal_at_checkpoint = self.arsenal0.copy()
         self.last_a = np.full(n, NO_MOVE, dtype=np.int64)
+        #: the moves played so far (after vetoes and limits), per side: the metrics that count
+        #: moves read them, however the game was played (simulate, play, a scripted drive)
+        self.played = (
+            np.full((n, self.n_turns), NO_MOVE, dtype=np.int64),
+            np.full((n, self.n_turns), NO_MOVE, dtype=np.int64),
+        )
         self._cache_t = -1
         self._terms.clear()
 
@@ -748,6 +750,7 @@ class CoalitionGame:
 
     def step(self, t: int, a: IntArray, b: IntArray, a_seen: IntArray, b_seen: IntArray) -> None:
         n = self.n
+        self.played[0][:, t], self.played[1][:, t] = a, b
         # 1. Bayes: the coalition's belief over types from the move it perceived
         lik = self._likelihood(t, b_seen)
         post = self.belief * lik

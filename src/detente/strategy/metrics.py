@@ -13,9 +13,8 @@ and every label the CLI, the report and the web explorer show. Adding a metric i
 
 An entry with ``always=False`` is reported only by a game whose scorecards name it
 (``game.scorecards``, :mod:`detente.strategy.scorecards`), so adding one leaves every other
-game's tables as they were. Metrics that count moves (concessions made, tests) read the played
-moves, :attr:`CoalitionGame.record <detente.strategy.game.CoalitionGame.record>`, which
-:func:`detente.strategy.simulate.simulate` sets.
+game's tables as they were. Metrics that count moves (concessions made, tests) read the moves
+the game recorded as it was played (``CoalitionGame.played``).
 """
 
 from __future__ import annotations
@@ -149,9 +148,7 @@ def _any_third(field: str) -> Compute:
 
 def _moves(g: CoalitionGame, side: int) -> IntArray:
     """Side ``side``'s moves in months ``0..checkpoint`` (as played, after vetoes)."""
-    if g.record is None:
-        raise ValueError("this metric counts moves: play the game through simulate()")
-    return g.record.moves[side][:, : g.checkpoint + 1]
+    return g.played[side][:, : g.checkpoint + 1]
 
 
 def concessions_made(g: CoalitionGame) -> FloatArray:

@@ -122,7 +122,7 @@ def play_strategy(
         return TiledUniforms(gen, eps.period) if eps.period else gen
 
     rngs = (player_rng(), player_rng())
-    g.record = play(g, (coalition, TypedTarget(g)), n, rngs)
+    play(g, (coalition, TypedTarget(g)), n, rngs)
     return g.outcomes()
 
 

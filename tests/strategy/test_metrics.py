@@ -21,9 +21,7 @@ def _outcomes(game: GameSpec) -> dict[str, np.ndarray]:
     eps = build_episodes(game, 1, 40)
     g = CoalitionGame(game, eps.draws, eps.mix_types, eps.game_seed)
     rng = np.random.default_rng(0)
-    play(
-        g, (make_strategy(game.strategies[0], eps.draws), TypedTarget(g)), 40, (rng, rng)
-    )
+    play(g, (make_strategy(game.strategies[0], eps.draws), TypedTarget(g)), 40, (rng, rng))
     return g.outcomes()
 
 

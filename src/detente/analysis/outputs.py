@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 OutputKind = Literal["forecast", "strategy", "ranking"]
 
 
-
 def headline_metric(game: GameSpec) -> str:
     """The game's headline metric (``game.metrics.headline.metric``), else its first metric."""
     if game.metrics.headline is not None:

@@ -136,3 +136,52 @@ def test_cruxes_of_a_scorecard_difference(loaded: LoadedScenario) -> None:
     assert hopeful is not None
     y = game_output_values(hopeful, spec, build_episodes(hopeful, 0, 300))
     assert r.score_a == pytest.approx(float(y.mean()), abs=1e-12)
+
+
+def test_compare_scores_every_scorecard_per_worldview(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from detente.cli import app
+
+    path = tmp_path / "scorecard-game.yaml"
+    path.write_text(yaml.safe_dump(_doc(), sort_keys=False), encoding="utf-8")
+    args = ["compare", str(path), "--worldviews", "hopeful,wary", "--strategies", "-n", "120"]
+    res = CliRunner().invoke(app, [*args, "-f", "json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    rows = {(r["scorecard"], r["strategy"], r["worldview"]): r for r in data["scorecards"]}
+    diffs = {(r["scorecard"], r["strategy"]): r for r in data["scorecard_differences"]}
+    loaded = parse_document(_doc(), str(path))
+    for wv in ("hopeful", "wary"):
+        game = with_worldview(loaded, wv).game
+        assert game is not None
+        table = scorecard_table(game, build_episodes(game, 0, 120), "hawk")
+        for r in table[table["metric"] == SCORE].itertuples():
+            got = rows[("hawk", r.strategy, wv)]
+            assert got["mean"] == pytest.approx(r.mean, abs=1e-12)
+            assert got["rank"] == r.rank
+    for key, d in diffs.items():
+        assert d["a"] == "hopeful" and d["b"] == "wary"
+        expected = rows[(*key, "wary")]["mean"] - rows[(*key, "hopeful")]["mean"]
+        assert d["mean"] == pytest.approx(expected, abs=1e-12)
+    assert len(diffs) == 2 * 9
+    text = CliRunner().invoke(app, args)
+    assert text.exit_code == 0
+    assert "scorecard hawk (type mix)" in text.stdout and "scorecard dove" in text.stdout
+
+
+def test_compare_without_scorecards_has_no_scorecard_key() -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from detente.cli import app
+
+    args = ["compare", str(MINIMAL), "--worldviews", "hopeful,wary", "--strategies", "-n", "50"]
+    res = CliRunner().invoke(app, [*args, "-f", "json"])
+    assert res.exit_code == 0
+    data = json.loads(res.stdout)
+    assert "scorecards" not in data and "scorecard_differences" not in data
+    assert list(data)[-1] == "notes"

@@ -10,7 +10,13 @@ model):
   per-draw difference of paired draws;
 * ``strategies`` (when the scenario has a ``game:`` and ``strategies=True``):
   ``strategy, type, metric, worldview, mean, lo, hi``;
-* ``strategy_differences``: ``strategy, type, metric, a, b, mean, lo, hi`` for ``b − a``.
+* ``strategy_differences``: ``strategy, type, metric, a, b, mean, lo, hi`` for ``b − a``;
+* ``scorecards`` (with ``strategies=True``, when the game names scorecards; else empty):
+  ``scorecard, strategy, worldview, rank, mean, lo, hi`` — each strategy's score on each
+  scorecard against the type mix (:mod:`detente.strategy.scorecards`: normalised by each
+  metric's range across all the game's strategies *within* the worldview), ranked per worldview;
+* ``scorecard_differences``: ``scorecard, strategy, a, b, mean, lo, hi`` for ``b − a``, the mean
+  of the paired per-episode score differences.
 
 Common random numbers
 ---------------------
@@ -73,6 +79,8 @@ class Comparison:
     forecast_differences: pd.DataFrame
     strategies: pd.DataFrame = field(default_factory=pd.DataFrame)
     strategy_differences: pd.DataFrame = field(default_factory=pd.DataFrame)
+    scorecards: pd.DataFrame = field(default_factory=pd.DataFrame)
+    scorecard_differences: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: list[str] = field(default_factory=list)
 
 
@@ -197,6 +205,64 @@ def compare_strategies(
     return pd.DataFrame(rows), pd.DataFrame(diffs)
 
 
+def compare_scorecards(
+    scenarios: Mapping[str, Scenario],
+    worldviews: Sequence[str],
+    seed: int,
+    episodes: int,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every strategy's score on each of the game's scorecards (type mix) per worldview, ranked,
+    and the paired differences to the first worldview (empty frames when there are none)."""
+    from detente.strategy.scorecards import scorecard_scores
+    from detente.strategy.simulate import build_episodes
+
+    rows: list[dict[str, object]] = []
+    per: dict[str, dict[tuple[str, str], FloatArray]] = {}
+    for wv in worldviews:
+        game = scenarios[wv].game
+        if game is None:
+            raise ValueError(f"scenario {scenarios[wv].id!r} has no `game:` section")
+        eps = build_episodes(game, seed, episodes)
+        per[wv] = {}
+        for card in game.scorecards:
+            ids, scores = scorecard_scores(game, eps, card)
+            means = scores.mean(axis=1)
+            for k, sid in enumerate(ids):
+                per[wv][(card.id, sid)] = scores[k]
+                mean, lo, hi = _interval(scores[k])
+                rows.append(
+                    {
+                        "scorecard": card.id,
+                        "strategy": sid,
+                        "worldview": wv,
+                        "rank": 1 + int((means > means[k]).sum()),
+                        "mean": mean,
+                        "lo": lo,
+                        "hi": hi,
+                    }
+                )
+    diffs: list[dict[str, object]] = []
+    a = worldviews[0]
+    for b in worldviews[1:]:
+        for key, values in per[a].items():
+            other = per[b].get(key)
+            if other is None:
+                continue
+            mean, lo, hi = _interval(np.asarray(other - values, dtype=np.float64))
+            diffs.append(
+                {
+                    "scorecard": key[0],
+                    "strategy": key[1],
+                    "a": a,
+                    "b": b,
+                    "mean": mean,
+                    "lo": lo,
+                    "hi": hi,
+                }
+            )
+    return pd.DataFrame(rows), pd.DataFrame(diffs)
+
+
 def compare(
     loaded: LoadedScenario,
     worldviews: list[str],
@@ -223,4 +289,7 @@ def compare(
         else:
             st, sd = compare_strategies(scenarios, worldviews, seed, episodes or draws)
             result.strategies, result.strategy_differences = st, sd
+            if loaded.scenario.game.scorecards:
+                sc, scd = compare_scorecards(scenarios, worldviews, seed, episodes or draws)
+                result.scorecards, result.scorecard_differences = sc, scd
     return result

@@ -11,6 +11,9 @@ those judgments, re-evaluates the output and asks whether the **conclusion** fli
   random numbers (``mode="mc"``; the same per-path streams in every subset, see
   :mod:`detente.analysis.compare`);
 * ``strategy:METRIC:A-B``: the sign of (metric under A − under B) − X (X = 0 by default);
+* ``scorecard:ID:A-B``: the sign of (A's score − B's on scorecard ID) − X, the scores
+  normalised across all the game's strategies (:mod:`detente.strategy.scorecards`);
+* ``scorecard:ID``: the ranking of strategies by their score on scorecard ID, as below;
 * ``strategies[:METRIC]``: the ranking of strategies — the conclusion is A's best strategy,
   and the score is its margin over the best other one (negative once another strategy beats it;
   for metrics where less is better — arsenal, unreciprocated concessions, UN Command challenged —
@@ -209,13 +212,20 @@ class _Scorer:
         eps = build_episodes(game, self.seed, self.episodes)
         if self.output.kind == "strategy":
             return float(game_output_values(game, self.output, eps).mean()) - self.threshold
-        sign = -1.0 if metric(self.output.metric).lower_is_better else 1.0
-        means = {
-            ref.id: float(
-                simulate(game, eps, ref.id, self.output.type_id)[self.output.metric].mean()
-            )
-            for ref in game.strategies
-        }
+        if self.output.scorecard:
+            from detente.strategy.scorecards import scorecard_scores
+
+            sign = 1.0
+            ids, scores = scorecard_scores(game, eps, self.output.scorecard, self.output.type_id)
+            means = {sid: float(row.mean()) for sid, row in zip(ids, scores, strict=True)}
+        else:
+            sign = -1.0 if metric(self.output.metric).lower_is_better else 1.0
+            means = {
+                ref.id: float(
+                    simulate(game, eps, ref.id, self.output.type_id)[self.output.metric].mean()
+                )
+                for ref in game.strategies
+            }
         ranking = sorted(means.items(), key=lambda kv: -sign * kv[1])
         if self.top is None:
             self.top = ranking[0][0]

@@ -110,9 +110,19 @@ def to_values(params: list[Parameter], unit: FloatArray) -> FloatArray:
 
 
 def game_output_values(game: GameSpec, output: OutputSpec, eps: Episodes) -> FloatArray:
-    """Per-episode values of a ``strategy`` output (A's metric, minus B's when given)."""
+    """Per-episode values of a ``strategy`` output (A's metric, minus B's when given; for a
+    scorecard output A's score, minus B's, normalised across all the game's strategies and per
+    design row of a sensitivity batch: :func:`~detente.strategy.scorecards.scorecard_scores`)."""
     from detente.strategy.simulate import metric_values
 
+    if output.scorecard:
+        from detente.strategy.scorecards import scorecard_scores
+
+        ids, scores = scorecard_scores(game, eps, output.scorecard, output.type_id)
+        y = scores[ids.index(output.strategy_a)]
+        if output.strategy_b:
+            y = y - scores[ids.index(output.strategy_b)]
+        return np.asarray(y, dtype=np.float64)
     return metric_values(
         game, eps, output.metric, output.strategy_a, output.strategy_b, output.type_id
     )

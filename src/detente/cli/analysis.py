@@ -112,6 +112,13 @@ def compare(
             "strategy_differences": _records(result.strategy_differences),
             "notes": result.notes,
         }
+        if not result.scorecards.empty:  # only a game with scorecards: other JSON unchanged
+            payload = {
+                **{k: v for k, v in payload.items() if k != "notes"},
+                "scorecards": _records(result.scorecards),
+                "scorecard_differences": _records(result.scorecard_differences),
+                "notes": result.notes,
+            }
         emit(payload, Format.json, indent=1)
         return
     fc = result.forecasts
@@ -168,9 +175,41 @@ def compare(
                     cells.append(f"{r['mean']:+.3f} [{r.lo:+.3f}, {r.hi:+.3f}]")
                 t.add_row(sid, *cells)
             out.print(t)
+        if not result.scorecards.empty:
+            _print_scorecards(result.scorecards, result.scorecard_differences, wvs)
         out.print("all strategies, types and metrics: --format json", markup=False)
     for note in result.notes:
         out.print(f"note: {note}", markup=False)
+
+
+def _print_scorecards(sc: pd.DataFrame, sd: pd.DataFrame, wvs: list[str]) -> None:
+    """One table per scorecard: rank and score per worldview, and the paired differences."""
+    for card in dict.fromkeys(sc.scorecard):
+        t = Table(
+            title=f"scorecard {card} (type mix): rank, score [90 % interval of the mean]",
+            title_justify="left",
+        )
+        t.add_column("strategy")
+        for wv in wvs:
+            t.add_column(wv, justify="right")
+        for b in wvs[1:]:
+            t.add_column(f"{b} − {wvs[0]}", justify="right")
+        rows = sc[sc.scorecard == card]
+        for sid in dict.fromkeys(rows.strategy):
+            cells = []
+            for wv in wvs:
+                r = rows[(rows.strategy == sid) & (rows.worldview == wv)].iloc[0]
+                cells.append(f"#{int(r['rank'])} {r['mean']:.3f} [{r.lo:.3f}, {r.hi:.3f}]")
+            for b in wvs[1:]:
+                r = sd[(sd.scorecard == card) & (sd.strategy == sid) & (sd.b == b)].iloc[0]
+                cells.append(f"{r['mean']:+.3f} [{r.lo:+.3f}, {r.hi:+.3f}]")
+            t.add_row(sid, *cells)
+        out.print(t)
+    out.print(
+        "score: weighted mean of the metrics normalised by their range across the strategies "
+        "(0 worst … 1 best), within each worldview; docs/models/strategy-game.md#scorecards",
+        markup=False,
+    )
 
 
 def sensitivity(

@@ -5,7 +5,9 @@ once into a ``dict[str, Scenario]``, the models chosen — and computes every se
 as plain data (frozen dataclasses and data frames): the actors' and issues' tables, the position
 maps, the forecasts per model × worldview with their Monte Carlo 5–95 % intervals, the dynamic
 models' rounds, the strategy × type × worldview table, the Sobol indices of a forecast and of a
-strategy-game output, the default crux threshold and the cruxes. Nothing here writes HTML:
+strategy-game output, the default crux threshold and the cruxes, each scorecard's ranking per
+worldview (:func:`detente.analysis.compare.compare_scorecards`) and, when the scenario has a
+``record:`` section, the hindcast (:mod:`detente.analysis.hindcast`). Nothing here writes HTML:
 :mod:`detente.report.html` renders this data.
 """
 
@@ -18,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from detente.analysis.cruxes import CruxResult
+from detente.analysis.hindcast import Hindcast
 from detente.analysis.outputs import OutputSpec
 from detente.analysis.sensitivity import SensitivityResult
 from detente.models.base import Model
@@ -419,6 +422,89 @@ def _cruxes(
     return Cruxes(a, b, output, threshold, blocks)
 
 
+# ----------------------------------------------------------------------- scorecards, hindcast
+
+
+@dataclass(frozen=True)
+class ScorecardBlock:
+    """One scorecard: each strategy's rank and score per worldview, and the paired b − a."""
+
+    id: str
+    heading: str
+    #: the strategies in the first worldview's order of rank
+    strategies: list[str]
+    #: ``strategy, worldview, rank, mean, lo, hi`` (90 % interval of the mean)
+    frame: pd.DataFrame
+    #: ``strategy, a, b, mean, lo, hi``
+    differences: pd.DataFrame
+
+    def cell(self, strategy: str, worldview: str) -> tuple[int, float, float, float]:
+        r = self.frame[(self.frame.strategy == strategy) & (self.frame.worldview == worldview)]
+        row = r.iloc[0]
+        return int(row["rank"]), float(row["mean"]), float(row["lo"]), float(row["hi"])
+
+    def difference(self, strategy: str, b: str) -> tuple[float, float, float]:
+        d = self.differences
+        row = d[(d.strategy == strategy) & (d.b == b)].iloc[0]
+        return float(row["mean"]), float(row["lo"]), float(row["hi"])
+
+
+def scorecard_blocks(
+    scenarios: Mapping[str, Scenario], views: Sequence[str], opts: ReportOptions
+) -> list[ScorecardBlock]:
+    """Every scorecard of the game (none: an empty list), on ``opts.episodes`` episodes."""
+    from detente.analysis.compare import compare_scorecards
+    from detente.strategy.scorecards import scorecard_heading
+
+    game = scenarios[views[0]].game
+    if game is None or not game.scorecards:
+        return []
+    frame, diffs = compare_scorecards(scenarios, views, opts.seed, opts.episodes)
+    out: list[ScorecardBlock] = []
+    for card in game.scorecards:
+        rows = frame[frame.scorecard == card.id]
+        first = rows[rows.worldview == views[0]].sort_values("rank", kind="stable")
+        d = diffs[diffs.scorecard == card.id] if not diffs.empty else diffs
+        out.append(ScorecardBlock(card.id, scorecard_heading(card), list(first.strategy), rows, d))
+    return out
+
+
+@dataclass(frozen=True)
+class HindcastSection:
+    """The hindcast of each worldview compared (or the base scenario) against the record."""
+
+    record: str
+    months: int
+    results: list[Hindcast]
+    posterior: dict[str, float]
+
+
+def hindcast_section(
+    loaded: LoadedScenario,
+    scenarios: Mapping[str, Scenario],
+    views: Sequence[str],
+    opts: ReportOptions,
+) -> HindcastSection | None:
+    """The hindcast (``docs/hindcast.md``) when the scenario has ``game:`` and ``record:``."""
+    from detente.analysis.hindcast import hindcast, load_mapped, worldview_posterior
+
+    spec = loaded.scenario.record
+    if spec is None or loaded.scenario.game is None:
+        return None
+    mapped = load_mapped(spec, loaded.file, loaded.lines)
+    results = []
+    for wv in views:
+        game = scenarios[wv].game
+        assert game is not None
+        results.append(hindcast(game, mapped, opts.seed, opts.episodes, None if wv == BASE else wv))
+    return HindcastSection(
+        f"{spec.file} {spec.start}..{spec.end}",
+        len(mapped.months),
+        results,
+        worldview_posterior(results),
+    )
+
+
 # ----------------------------------------------------------------------------- the report
 
 
@@ -443,6 +529,10 @@ class ReportData:
     sensitivity: Sensitivity
     #: None: fewer than two worldviews
     cruxes: Cruxes | None
+    #: one per scorecard of the game (none: empty)
+    scorecards: list[ScorecardBlock] = field(default_factory=list)
+    #: None: no ``record:`` section
+    hindcast: HindcastSection | None = None
 
 
 def report_data(loaded: LoadedScenario, opts: ReportOptions) -> ReportData:
@@ -482,4 +572,6 @@ def report_data(loaded: LoadedScenario, opts: ReportOptions) -> ReportData:
             by_view[first] if first is not None else sc, first, opts, models[0], crux_output
         ),
         cruxes=cruxes,
+        scorecards=scorecard_blocks(scenarios, views, opts),
+        hindcast=hindcast_section(loaded, scenarios, views, opts),
     )

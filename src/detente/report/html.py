@@ -61,6 +61,27 @@ SECTIONS = (
     ("cruxes", "Cruxes"),
 )
 
+#: sections shown only when the scenario has what they need (scorecards; a ``record:``)
+EXTRA_SECTIONS = (
+    ("scorecards", "Scorecards"),
+    ("hindcast", "Hindcast against the record"),
+)
+
+
+def sections(d: ReportData) -> list[tuple[str, str]]:
+    """The report's sections in order: the scorecards after the strategies and the hindcast
+    before the cruxes, each only when there is something to show (so a report without them
+    is unchanged)."""
+    extra = dict(EXTRA_SECTIONS)
+    out: list[tuple[str, str]] = []
+    for sid, title in SECTIONS:
+        if sid == "cruxes" and d.hindcast is not None:
+            out.append(("hindcast", extra["hindcast"]))
+        out.append((sid, title))
+        if sid == "strategies" and d.scorecards:
+            out.append(("scorecards", extra["scorecards"]))
+    return out
+
 
 def _fmt(value: Any, spec: str) -> str:
     return format(value, spec)
@@ -382,8 +403,8 @@ def render_report(d: ReportData) -> str:
         .render(
             d=d,
             figs=rendered,
-            sections=SECTIONS,
-            titles=dict(SECTIONS),
+            sections=sections(d),
+            titles=dict((*SECTIONS, *EXTRA_SECTIONS)),
             points=[
                 (i, m, list(r)) for (i, m), r in zip(points.index, points.to_numpy(), strict=True)
             ],

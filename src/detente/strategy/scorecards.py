@@ -181,6 +181,50 @@ def scorecard_table(
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
+def scorecard_scores(
+    game: GameSpec,
+    episodes: Episodes,
+    card: str | Scorecard,
+    type_id: str = MIX,
+    strategies: Sequence[str] | None = None,
+) -> tuple[list[str], np.ndarray]:
+    """The strategies' per-episode scores on one scorecard: ``(ids, scores)`` with ``scores``
+    of shape ``(strategies, episodes)``, by the rule of :func:`scorecard_table` (its score rows'
+    means are these rows' means).
+
+    ``strategies`` defaults to all of the game's, and the range normalisation is across them:
+    a strategy's score, and so a difference of two strategies' scores, depends on which others
+    are compared. When ``episodes`` is a sensitivity batch (``period`` set and several blocks of
+    ``period`` episodes, one design row each), each block is normalised by its own range, as if
+    each row were a separate run.
+    """
+    sc = scorecard(game, card)
+    names = list(sc.metrics)
+    ids = list(strategies) if strategies is not None else [s.id for s in game.strategies]
+    if len(ids) < 1:
+        raise ValueError("a scorecard compares at least one strategy")
+    runs = [simulate(game, episodes, sid, type_id) for sid in ids]
+    missing = [m for m in names if m not in runs[0]]
+    if missing:
+        raise KeyError(f"the game reports no metric {', '.join(missing)}")
+    raw_w = np.stack([episodes.draws[weight_path(sc, m)] for m in names])  # (metrics, n)
+    total = raw_w.sum(axis=0)
+    w = np.divide(raw_w, total, out=np.zeros_like(raw_w), where=total > 0)
+    n = raw_w.shape[1]
+    period = episodes.period or n
+    blocks = n // period if n % period == 0 else 1
+    size = n // blocks
+    score = np.zeros((len(ids), n))
+    for i, name in enumerate(names):
+        values = np.stack([np.asarray(r[name], dtype=np.float64) for r in runs])
+        better = direction(sc, name)
+        for b in range(blocks):
+            part = values[:, b * size : (b + 1) * size]
+            z, _, _ = normalise(part, [float(v.mean()) for v in part], better)
+            score[:, b * size : (b + 1) * size] += w[i, b * size : (b + 1) * size] * z
+    return ids, score
+
+
 def scorecard_tables(
     game: GameSpec, episodes: Episodes, type_id: str = MIX
 ) -> dict[str, pd.DataFrame]:

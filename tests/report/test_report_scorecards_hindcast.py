@@ -95,3 +95,21 @@ def test_the_hindcast_section_has_the_library_s_numbers() -> None:
         for m in r.surprising():
             assert f"<td>{m.month}</td><td>{m.coalition}</td><td>{m.target}</td>" in html
     assert sum(post.values()) == pytest.approx(1.0)
+
+
+def test_the_default_report_runs_on_a_two_actor_game_with_its_default_crux() -> None:
+    """Regressions: the default crux output (the first issue's forecast) reads none of the
+    judgments the worldviews differ on (every effect None), and the default models leave out
+    those whose ``min_actors`` tag the scenario does not meet (spatial needs 3)."""
+    from detente.report.data import default_models
+
+    loaded = load_scenario(MINIMAL)
+    assert len(loaded.scenario.actors) == 2
+    assert "spatial" not in {m.name for m in default_models(2)}
+    assert "spatial" in {m.name for m in default_models(3)}
+    opts = ReportOptions(
+        worldviews=["hopeful", "wary"], draws=20, episodes=40, sensitivity_n=8,
+        game_sensitivity_n=0,
+    )  # fmt: skip
+    html = render_report(report_data(loaded, opts))
+    assert "hopeful" in html and "wary" in html

@@ -324,7 +324,9 @@ class CruxResult:
             )
         frame = pd.DataFrame(rows)
         if not frame.empty:
-            order = frame["effect"].abs().fillna(-1.0)
+            # an effect is None for a judgment the output does not read (an object column
+            # when every row is None): order by |effect|, those last
+            order = pd.to_numeric(frame["effect"], errors="coerce").abs().fillna(-1.0)
             frame = frame.iloc[np.argsort(-order.to_numpy(), kind="stable")].reset_index(drop=True)
         return frame
 

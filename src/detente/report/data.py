@@ -52,13 +52,19 @@ class ReportOptions:
     threshold: float | None = None
 
 
-def default_models() -> list[Model]:
+def default_models(n_actors: int | None = None) -> list[Model]:
     """The per-issue models (a multi-issue model's forecast of one issue comes from trades
-    across all of them, see :attr:`Model.multi_issue`; it is shown when asked for), or the
-    compromise model when none is installed."""
+    across all of them, see :attr:`Model.multi_issue`; it is shown when asked for) that can
+    run a scenario of ``n_actors`` actors (their ``min_actors`` tag), or the compromise model
+    when none is installed."""
     from detente.models import available_models, get_model, model_class
 
-    per_issue = [m for m in available_models() if not model_class(m).multi_issue]
+    per_issue = [
+        m
+        for m in available_models()
+        if not model_class(m).multi_issue
+        and (n_actors is None or n_actors >= model_class(m).min_actors)
+    ]
     return [get_model(m) for m in per_issue or ["compromise"]]
 
 
@@ -540,7 +546,7 @@ def report_data(loaded: LoadedScenario, opts: ReportOptions) -> ReportData:
     a bad crux output or a model that cannot forecast the crux)."""
     sc = loaded.scenario
     worldviews = list(opts.worldviews)
-    models = list(opts.models) or default_models()
+    models = list(opts.models) or default_models(len(loaded.scenario.actors))
     by_view = {wv: with_worldview(loaded, wv) for wv in worldviews}  # unknown: InputError
     # forecasts run per worldview, or on the base scenario when none is chosen
     scenarios: dict[str, Scenario] = by_view if by_view else {BASE: sc}

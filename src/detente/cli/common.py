@@ -36,8 +36,21 @@ if TYPE_CHECKING:
     from detente.scenario.game import GameSpec
     from detente.scenario.load import LoadedScenario
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+def console(**options: Any) -> Console:
+    """A rich console on which scenario text always prints literally (issue 21, item 2).
+
+    Every console of the command line is made here: Rich markup (``[bold]``, ``[/]``,
+    ``[link=…]``) and emoji codes (``:100:`` in ``file.yaml:100:``) are never interpreted, in
+    ``print`` arguments, table titles and cells alike, so a label, a name or a location prints as
+    it is written. Styling is done with :class:`rich.text.Text` and ``style=``, never markup.
+    ``options`` are the other :class:`~rich.console.Console` arguments (``stderr``, ``width``…).
+    """
+    return Console(markup=False, emoji=False, **options)
+
+
+out = console(highlight=False, soft_wrap=True)
+err = console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class Format(StrEnum):

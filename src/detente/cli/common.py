@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
     from detente.scenario.game import GameSpec
     from detente.scenario.load import LoadedScenario
+    from detente.scenario.schema import Scenario
 
 
 def console(**options: Any) -> Console:
@@ -144,6 +145,29 @@ def load_or_exit(file: Path, *, strict: bool = False) -> LoadedScenario:
     for warning in loaded.warnings:
         err.print(str(warning), markup=False)
     return loaded
+
+
+def require_finite(file: Path, sc: Scenario, model: str, outcome: Any) -> None:
+    """Exit 2 with a located message when a forecast is NaN or infinite (issue 21, item 3).
+
+    ``outcome`` holds one value per issue (a point forecast) or one row per draw (Monte Carlo).
+    Validation bounds every number (:data:`detente.scenario.quantity.MAX_MAGNITUDE`); this last
+    check guarantees that no command prints a non-finite number as a forecast even so.
+    """
+    import numpy as np
+
+    values = np.asarray(outcome, dtype=float).reshape(-1, len(sc.issues))
+    bad = ~np.isfinite(values)
+    if not bad.any():
+        return
+    row, j = (int(k) for k in np.argwhere(bad)[0])
+    where = f" in {int(bad.any(axis=1).sum())} of {len(values)} draws" if len(values) > 1 else ""
+    fail(
+        f"{file}: issues.{sc.issues[j].id}: model {model} gave a non-finite forecast "
+        f"({values[row, j]}){where}: the scenario's numbers are too large or too extreme to "
+        "compute with",
+        located=True,
+    )
 
 
 def emit(payload: Any, fmt: Format, *, indent: int = 2, console: Console | None = None) -> None:

@@ -90,6 +90,31 @@ def fail(message: str, *, located: bool = False) -> NoReturn:
     raise typer.Exit(2)
 
 
+def installed(module: str) -> bool:
+    """Whether ``module`` can be imported (without importing it)."""
+    import importlib.util
+
+    if module in sys.modules:
+        return sys.modules[module] is not None  # None: an import of it is refused
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def require(command: str, extra: str, *modules: str) -> None:
+    """Exit 2 naming the extra to install when one of ``modules`` is missing (issue 21, item 8).
+
+    Called by a command before it imports what it needs from an optional extra
+    (``pyproject.toml``'s ``[project.optional-dependencies]``), so a missing package is one line
+    (``error: detente report needs plotly: pip install 'detente[report]'``), not a
+    ``ModuleNotFoundError`` traceback.
+    """
+    missing = [m for m in modules if not installed(m)]
+    if missing:
+        fail(f"{command} needs {', '.join(missing)}: pip install 'detente[{extra}]'")
+
+
 def accept(fmt: Format, *allowed: Format) -> Format:
     """``fmt`` when the command offers it, else a usage error naming the formats it offers."""
     if fmt not in allowed:

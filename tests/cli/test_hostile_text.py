@@ -177,3 +177,17 @@ def test_line_100_is_not_an_emoji(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert f"long.yaml:{line}:" in result.stderr
     assert "💯" not in result.stderr
+
+
+def test_hindcast_prints_a_hostile_record_name_literally(tmp_path: Path) -> None:
+    data = TESTS / "analysis" / "data"
+    name = "rec [bold]x [link=y] :100:"  # a file name cannot hold a slash
+    (tmp_path / f"{name}.csv").write_text((data / "hindcast-record.csv").read_text())
+    (tmp_path / f"{name}.basis.json").write_text((data / "hindcast-record.basis.json").read_text())
+    game = (data / "hindcast-game.yaml").read_text(encoding="utf-8")
+    assert "file: hindcast-record.csv" in game
+    path = tmp_path / "g.yaml"
+    path.write_text(game.replace("file: hindcast-record.csv", f"file: {json.dumps(name + '.csv')}"))
+    table = _ok(["hindcast", str(path), "-n", "9", "-s", "5"])
+    assert f"{name}.csv" in table
+    assert "💯" not in table

@@ -3,6 +3,7 @@ the body limit, and path traversal refused."""
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -572,3 +573,21 @@ def test_sensitivity_job_errors(client: TestClient) -> None:
     emission = {"scenario": "ec-emission-standards-1994", "kind": "sensitivity"}
     body = assert_problem(client.post("/api/jobs", json={**emission, "output": "strategy:x"}), 422)
     assert "no `game:` section" in body["detail"]
+
+
+def test_hostile_text_comes_back_literally(client: TestClient) -> None:
+    """Issue 21, item 2: scenario text is data in the API (the pages build text nodes only)."""
+    hostile = "<script>alert(1)</script> {{ 7 * 7 }} [/] :100: \u202eevil"
+    text = (Path(__file__).resolve().parents[1] / "scenario" / "data" / "minimal.yaml").read_text()
+    text = text.replace("label: Talks", f"label: {json.dumps(hostile)}")
+    doc = client.post("/api/validate", json={"yaml": text, "name": "hostile.yaml"}).json()
+    assert doc["valid"], doc
+    assert hostile in json.dumps(doc["view"], ensure_ascii=False)
+    r = client.post("/api/forecast", json={"yaml": text, "models": ["compromise"]})
+    assert r.status_code == 200
+    r = client.post(
+        "/api/validate", json={"yaml": text.replace("name: Alpha", 'name: "A\\u001bx"')}
+    )
+    assert r.status_code == 200 and r.json()["valid"] is False
+    for page in ("/", "/explore"):
+        assert "alert(1)" not in client.get(page).text  # no server-side interpolation

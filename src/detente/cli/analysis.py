@@ -24,6 +24,7 @@ from detente.cli.common import (
     fail,
     load_or_exit,
     out,
+    require,
 )
 
 if TYPE_CHECKING:
@@ -231,6 +232,7 @@ def sensitivity(
     fmt: TableJsonOpt = Format.table,
 ) -> None:
     """Global sensitivity (Sobol S1/ST or Morris mu*) of one output to every uncertain input."""
+    require("detente sensitivity", "sensitivity", "SALib")
     from detente.analysis.outputs import parse_output
     from detente.analysis.sensitivity import run_sensitivity
     from detente.models import get_model

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-from detente.cli.common import Format, SeedOpt, TableJsonOpt, accept, emit, fail
+from detente.cli.common import Format, SeedOpt, TableJsonOpt, accept, console, emit, fail
 
 if TYPE_CHECKING:
     from detente.analysis.backtest import BacktestResult
@@ -51,11 +52,13 @@ def _print_tables(result: BacktestResult, console: Console) -> None:
     d = result.to_dict()
     info = d["data"]
     console.print(
-        f"[bold]{d['file']}[/bold]: {info['issues_scored']} issues in {info['proposals']} "
+        Text(str(d["file"]), style="bold"),
+        f": {info['issues_scored']} issues in {info['proposals']} "
         f"proposals scored, {info['issues_excluded']} left out "
         f"({', '.join(f'{k}: {v}' for k, v in info['exclusion_reasons'].items()) or 'none'}); "
         f"capability {d['capability']}, {result.n_boot} proposal-clustered bootstrap resamples, "
-        f"seed {d['seed']}"
+        f"seed {d['seed']}",
+        sep="",
     )
     t = Table(title="Forecast error against the decision outcome (0–100 scale)")
     for col in ("model", "MAE", "95 % CI", "RMSE", "95 % CI", "n", "proposals", "excluded"):
@@ -182,4 +185,4 @@ def deu(
     if fmt is Format.json:
         emit(result.to_dict(), Format.json, indent=2)
     else:
-        _print_tables(result, Console())
+        _print_tables(result, console())

@@ -35,9 +35,23 @@ if TYPE_CHECKING:
 
     from detente.scenario.game import GameSpec
     from detente.scenario.load import LoadedScenario
+    from detente.scenario.schema import Scenario
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+def console(**options: Any) -> Console:
+    """A rich console on which scenario text always prints literally (issue 21, item 2).
+
+    Every console of the command line is made here: Rich markup (``[bold]``, ``[/]``,
+    ``[link=…]``) and emoji codes (``:100:`` in ``file.yaml:100:``) are never interpreted, in
+    ``print`` arguments, table titles and cells alike, so a label, a name or a location prints as
+    it is written. Styling is done with :class:`rich.text.Text` and ``style=``, never markup.
+    ``options`` are the other :class:`~rich.console.Console` arguments (``stderr``, ``width``…).
+    """
+    return Console(markup=False, emoji=False, **options)
+
+
+out = console(highlight=False, soft_wrap=True)
+err = console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class Format(StrEnum):
@@ -74,6 +88,31 @@ def fail(message: str, *, located: bool = False) -> NoReturn:
     """
     err.print(message if located else f"error: {message}", markup=False)
     raise typer.Exit(2)
+
+
+def installed(module: str) -> bool:
+    """Whether ``module`` can be imported (without importing it)."""
+    import importlib.util
+
+    if module in sys.modules:
+        return sys.modules[module] is not None  # None: an import of it is refused
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def require(command: str, extra: str, *modules: str) -> None:
+    """Exit 2 naming the extra to install when one of ``modules`` is missing (issue 21, item 8).
+
+    Called by a command before it imports what it needs from an optional extra
+    (``pyproject.toml``'s ``[project.optional-dependencies]``), so a missing package is one line
+    (``error: detente report needs plotly: pip install 'detente[report]'``), not a
+    ``ModuleNotFoundError`` traceback.
+    """
+    missing = [m for m in modules if not installed(m)]
+    if missing:
+        fail(f"{command} needs {', '.join(missing)}: pip install 'detente[{extra}]'")
 
 
 def accept(fmt: Format, *allowed: Format) -> Format:
@@ -131,6 +170,29 @@ def load_or_exit(file: Path, *, strict: bool = False) -> LoadedScenario:
     for warning in loaded.warnings:
         err.print(str(warning), markup=False)
     return loaded
+
+
+def require_finite(file: Path, sc: Scenario, model: str, outcome: Any) -> None:
+    """Exit 2 with a located message when a forecast is NaN or infinite (issue 21, item 3).
+
+    ``outcome`` holds one value per issue (a point forecast) or one row per draw (Monte Carlo).
+    Validation bounds every number (:data:`detente.scenario.quantity.MAX_MAGNITUDE`); this last
+    check guarantees that no command prints a non-finite number as a forecast even so.
+    """
+    import numpy as np
+
+    values = np.asarray(outcome, dtype=float).reshape(-1, len(sc.issues))
+    bad = ~np.isfinite(values)
+    if not bad.any():
+        return
+    row, j = (int(k) for k in np.argwhere(bad)[0])
+    where = f" in {int(bad.any(axis=1).sum())} of {len(values)} draws" if len(values) > 1 else ""
+    fail(
+        f"{file}: issues.{sc.issues[j].id}: model {model} gave a non-finite forecast "
+        f"({values[row, j]}){where}: the scenario's numbers are too large or too extreme to "
+        "compute with",
+        located=True,
+    )
 
 
 def emit(payload: Any, fmt: Format, *, indent: int = 2, console: Console | None = None) -> None:

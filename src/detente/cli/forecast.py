@@ -16,6 +16,7 @@ from detente.cli.common import (
     emit,
     load_or_exit,
     out,
+    require_finite,
 )
 
 if TYPE_CHECKING:
@@ -93,6 +94,7 @@ def forecast(
     with bad_input_exits():
         sc, fc = run_forecast(loaded, model, worldview)
         renamed = renamed_actors(loaded.file)  # ids an importer derived from names: id -> name
+    require_finite(file, sc, fc.model, fc.outcome)
     if output_format is Format.json:
         doc = forecast_json(fc, sc.id, worldview)
         emit(doc | ({"actors": renamed} if renamed else {}), Format.json, indent=2)

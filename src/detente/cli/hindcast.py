@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from detente.cli.common import (
@@ -24,6 +23,7 @@ from detente.cli.common import (
     TableJsonOpt,
     accept,
     bad_input_exits,
+    console,
     emit,
     fail,
     load_or_exit,
@@ -79,7 +79,7 @@ def hindcast(
     if fmt is Format.json:
         emit(data, Format.json, indent=1)
         return
-    _render(data, Console(width=160, highlight=False), sc.id)
+    _render(data, console(width=160, highlight=False), sc.id)
 
 
 def _f(x: object, spec: str) -> str:
@@ -95,12 +95,12 @@ def _render(data: dict[str, object], console: Console, scenario_id: str) -> None
     )
     rows = data["worldviews"]
     assert isinstance(rows, list)
-    summary = Table(title=escape(head), title_justify="left")
+    summary = Table(title=head, title_justify="left")
     for col in ("worldview", "log-lik", "± MC", "ESS", "P(no talks)", "P(worldview)"):
         summary.add_column(col, justify="left" if col == "worldview" else "right")
     for r in rows:
         summary.add_row(
-            escape(r["worldview"]),
+            r["worldview"],
             _f(r["log_likelihood"], ".2f"),
             _f(r["mc_se"], ".3f"),
             _f(r["ess"], ".0f"),
@@ -109,29 +109,27 @@ def _render(data: dict[str, object], console: Console, scenario_id: str) -> None
         )
     console.print(summary, markup=False)
     for r in rows:
-        types = Table(title=escape(f"{r['worldview']}: types"), title_justify="left")
+        types = Table(title=f"{r['worldview']}: types", title_justify="left")
         for col in ("type", "prior", "posterior", "log-lik if this type"):
             types.add_column(col, justify="left" if col == "type" else "right")
         for t in r["types"]:
             types.add_row(
-                escape(t["type"]),
+                t["type"],
                 _f(t["prior"], ".3f"),
                 _f(t["posterior"], ".3f"),
                 _f(t["log_likelihood"], ".2f"),
             )
         console.print(types, markup=False)
-        months = Table(
-            title=escape(f"{r['worldview']}: most surprising months"), title_justify="left"
-        )
+        months = Table(title=f"{r['worldview']}: most surprising months", title_justify="left")
         for col in ("month", "coalition", "target", "P (mean)", "P (given the record before)"):
             months.add_column(
                 col, justify="left" if col in ("month", "coalition", "target") else "right"
             )
         for m in r["surprising"]:
             months.add_row(
-                escape(m["month"]),
-                escape(m["coalition"]),
-                escape(m["target"]),
+                m["month"],
+                m["coalition"],
+                m["target"],
                 _f(m["p_mean"], ".3f"),
                 _f(m["p_sequential"], ".3f"),
             )

@@ -15,7 +15,15 @@ from typing import Annotated
 
 import typer
 
-from detente.cli.common import FileArg, SeedOpt, bad_input_exits, err, fail, load_or_exit
+from detente.cli.common import (
+    FileArg,
+    SeedOpt,
+    bad_input_exits,
+    err,
+    fail,
+    load_or_exit,
+    require,
+)
 
 
 class ReportFormat(StrEnum):
@@ -65,6 +73,8 @@ def report(
     ] = 32,
 ) -> None:
     """One self-contained HTML report (or PDF) of the scenario and its cruxes."""
+    require("detente report", "report", "plotly", "jinja2")
+    require("detente report", "sensitivity", "SALib")  # its Sobol charts
     from detente.models import get_model
     from detente.report.html import ReportOptions, build_report
     from detente.report.pdf import find_chromium, html_to_pdf

@@ -1,22 +1,20 @@
 """``detente serve [--host 127.0.0.1] [--port 8000] [--scenarios DIR]``.
 
 Importable without the web dependencies: FastAPI and uvicorn are imported inside the command,
-which says "install detente[web]" and exits 2 when they are missing.
+which says "pip install 'detente[web]'" and exits 2 when they are missing.
 """
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from detente.cli.common import err, fail
+from detente.cli.common import err, fail, require
 
-
-def _missing_web_deps() -> list[str]:
-    return [m for m in ("fastapi", "uvicorn") if importlib.util.find_spec(m) is None]
+#: what the explorer imports from the ``web`` extra
+WEB_MODULES = ("fastapi", "uvicorn")
 
 
 def serve(
@@ -32,12 +30,7 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the web explorer: scenario pages, what-if editing, jobs, JSON API."""
-    missing = _missing_web_deps()
-    if missing:
-        fail(
-            f"detente serve needs {', '.join(missing)}: install detente[web] "
-            "(pip install 'detente[web]')"
-        )
+    require("detente serve", "web", *WEB_MODULES)
     from detente.web.store import ScenarioStoreError, find_scenarios_dir
 
     try:

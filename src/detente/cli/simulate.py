@@ -35,6 +35,7 @@ from detente.cli.common import (
     fail,
     load_or_exit,
     out,
+    require_finite,
 )
 
 if TYPE_CHECKING:
@@ -209,6 +210,7 @@ def simulate(
         try:
             started = time.perf_counter()
             result = _run_with_progress(job, backend.value, workers, address)
+            require_finite(file, sc, model, result.outcome)
             elapsed = time.perf_counter() - started
             if atomic is not None:
                 run_info = {

@@ -32,6 +32,7 @@ from detente.cli.common import (
     fail,
     load_or_exit,
 )
+from detente.cli.common import console as make_console
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -60,7 +61,7 @@ def render_table(df: pd.DataFrame, console: Console, title: str) -> None:
                 ),
             )
         console.print(table)
-    console.print("[dim]mean [95% Monte Carlo interval]; see docs/models/strategy-game.md[/dim]")
+    console.print("mean [95% Monte Carlo interval]; see docs/models/strategy-game.md", style="dim")
 
 
 def _print_rows(console: Console, title: str, header: list[str], rows: list[list[str]]) -> None:
@@ -79,9 +80,10 @@ def render_scorecards(frames: dict[str, pd.DataFrame], game: GameSpec, console: 
         header, rows = scorecard_rows(frame)
         _print_rows(console, scorecard_heading(scorecard(game, card_id)), header, rows)
     console.print(
-        "[dim]score: weighted mean of the metrics, each normalised by its range across the "
+        "score: weighted mean of the metrics, each normalised by its range across the "
         "strategies (0 worst … 1 best) [95% interval]; gap: paired difference to the next; "
-        "docs/models/strategy-game.md#scorecards[/dim]"
+        "docs/models/strategy-game.md#scorecards",
+        style="dim",
     )
 
 
@@ -137,7 +139,7 @@ def strategies(
             payload["scorecards"] = {k: f.to_dict(orient="records") for k, f in frames.items()}
         emit(payload, Format.json, indent=1)
         return
-    console = Console(width=200)
+    console = make_console(width=200)
     render_table(df, console, title)
     if frames:
         render_scorecards(frames, game, console)
@@ -173,7 +175,7 @@ def _ablation(
         emit(payload, Format.json, indent=1)
         return
     header, rows = ablation_rows(df)
-    console = Console(width=200)
+    console = make_console(width=200)
     _print_rows(
         console,
         f"{title} — ablation of {strategy_id}: effect of each rule (with − without) "

@@ -38,6 +38,7 @@ import numpy as np
 
 from detente.models.base import FloatArray, Problem
 from detente.scenario.errors import Diagnostic, InputError
+from detente.scenario.quantity import MAX_MAGNITUDE
 
 RECORD_KINDS = ("#A", "#P", "#M", "#D", "#0", "#/", "#O")
 
@@ -207,6 +208,10 @@ def _number(
         return math.nan, Diagnostic(file, line, field, f"{raw!r} is not a number")
     if not math.isfinite(value):
         return math.nan, Diagnostic(file, line, field, f"{raw!r} is not a finite number")
+    if abs(value) > MAX_MAGNITUDE:
+        return math.nan, Diagnostic(
+            file, line, field, f"{raw!r} is too large to compute with (|x| <= {MAX_MAGNITUDE:g})"
+        )
     if (lo is not None and value < lo) or (hi is not None and value > hi):
         return value, Diagnostic(file, line, field, f"{value:g} is outside [{lo:g}, {hi:g}]")
     return value, None

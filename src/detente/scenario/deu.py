@@ -42,6 +42,7 @@ from numpy.typing import NDArray
 
 from detente.models._weights import weighted_mean
 from detente.models.base import FloatArray, Problem
+from detente.scenario.quantity import MAX_MAGNITUDE
 
 #: Metadata columns of the DEU layout; never taken for actor columns even if a ``p``/``s`` pair
 #: happened to match (``prnr`` vs a hypothetical ``srnr``).
@@ -312,7 +313,7 @@ def _number(
         value = float(t.replace(",", ".")) if t.count(",") == 1 and "." not in t else float(t)
     except ValueError:
         raise DeuFormatError(path, line, column, f"{t!r} is not {expectation}") from None
-    if not math.isfinite(value):
+    if not math.isfinite(value) or abs(value) > MAX_MAGNITUDE:
         raise DeuFormatError(path, line, column, f"{t!r} is not {expectation}")
     if lo is not None and hi is not None and not lo <= value <= hi:
         raise DeuFormatError(path, line, column, f"{t} is out of range, expected {expectation}")

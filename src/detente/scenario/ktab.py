@@ -33,6 +33,7 @@ import numpy as np
 
 from detente.models.base import FloatArray, Problem
 from detente.scenario.errors import Diagnostic, InputError
+from detente.scenario.quantity import MAX_MAGNITUDE
 
 #: KTAB's salience and position scale.
 KTAB_SCALE = 100.0
@@ -217,6 +218,9 @@ def read_ktab_csv(path: str | Path) -> KtabScenario:
                 return None
             if not np.isfinite(value):
                 err(lineno, field, f"expected a finite number, got {raw!r}")
+                return None
+            if abs(value) > MAX_MAGNITUDE:
+                err(lineno, field, f"too large to compute with: {raw!r} (|x| <= {MAX_MAGNITUDE:g})")
                 return None
             return value
 

@@ -30,6 +30,11 @@ if TYPE_CHECKING:
 
 DistName = Literal["triangular", "uniform", "truncnormal", "beta"]
 
+#: the largest magnitude a number of a scenario may have (issue 21, item 3): the models multiply
+#: a capability by a salience by a (squared) distance on the scale and sum over the actors, so
+#: with every input within 1e100 no product or sum of theirs overflows a float (≈ 1.8e308)
+MAX_MAGNITUDE = 1e100
+
 #: parameters each distribution requires (and the only ones it accepts)
 DIST_PARAMS: dict[str, tuple[str, ...]] = {
     "triangular": ("low", "mode", "high"),

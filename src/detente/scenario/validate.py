@@ -36,7 +36,7 @@ from detente.scenario.game import (
 )
 from detente.scenario.hindcast import check_record
 from detente.scenario.paths import apply_overrides, display_path, resolve_path, walk_quantities
-from detente.scenario.quantity import DIST_PARAMS, Quantity
+from detente.scenario.quantity import DIST_PARAMS, MAX_MAGNITUDE, Quantity
 from detente.scenario.schema import Scenario
 from detente.scenario.yamlsafe import PathKey
 
@@ -145,6 +145,12 @@ def _check_quantity(q: Quantity, path: PathKey, report: _Report, source_ids: set
         if value is not None and not math.isfinite(value):
             report.add((*path, name), f"must be a finite number (got {value})")
             ok = False
+        elif value is not None and abs(value) > MAX_MAGNITUDE:
+            report.add(
+                (*path, name),
+                f"too large to compute with (got {value:g}, expected |x| <= {MAX_MAGNITUDE:g})",
+            )
+            ok = False
     if q.dist is None:
         if q.value is None:
             report.add(path, "needs a `value` or a `dist` (got neither)")
@@ -227,6 +233,7 @@ def _check_dist_coherence(q: Quantity, path: PathKey, report: _Report) -> bool:
             if sd > 0 and lo == hi:
                 report.add(path, f"needs low < high when sd > 0 (got low=high={lo:g})")
                 return False
+            return _check_truncnormal_mean(q, path, report, lo, hi)
         if q.dist == "beta":
             for name in ("a", "b"):
                 value = p[name]
@@ -235,6 +242,29 @@ def _check_dist_coherence(q: Quantity, path: PathKey, report: _Report) -> bool:
                     report.add((*path, name), f"must be > 0 (got {value:g})")
                     return False
     return True
+
+
+def _check_truncnormal_mean(
+    q: Quantity, path: PathKey, report: _Report, lo: float, hi: float
+) -> bool:
+    """The truncated normal's mean (its point value) is a finite number inside its support.
+
+    Far in a tail (``mean: 1e6, sd: 0.001, low: 0, high: 100``) scipy's mean is not computable
+    (−3e24, inf); with ``sd: 0`` a mean outside ``[low, high]`` is not a value it can take.
+    """
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # scipy's overflow warnings: the result is checked
+        point = _safe_point(q)
+    if math.isfinite(point) and lo <= point <= hi:
+        return True
+    report.add(
+        path,
+        f"its mean cannot be computed inside [{lo:g}, {hi:g}] (got {point:g} for mean "
+        f"{q.mean:g}, sd {q.sd:g}): put the mean within a few sd of the interval",
+    )
+    return False
 
 
 def _check_range(
@@ -320,10 +350,11 @@ def _check_meaning(sc: Scenario, report: _Report) -> None:
 
     for i, issue in enumerate(sc.issues):
         scale = issue.scale
-        if not (math.isfinite(scale.min) and math.isfinite(scale.max)):
+        if not (abs(scale.min) <= MAX_MAGNITUDE and abs(scale.max) <= MAX_MAGNITUDE):
             report.add(
                 ("issues", i, "scale"),
-                f"bounds must be finite numbers (got min={scale.min:g}, max={scale.max:g})",
+                f"bounds must be finite numbers within {MAX_MAGNITUDE:g} (got "
+                f"min={scale.min:g}, max={scale.max:g})",
             )
             continue
         if not scale.min < scale.max:
@@ -734,6 +765,8 @@ def _validate(
         kind = "a list" if isinstance(raw, list) else f"a {type(raw).__name__}"
         report.add((), f"top level is {kind}, expected a mapping with `detente: 1`")
         return None
+    if check_worldviews:  # once, on the document as written
+        _check_text(raw, (), report)
     # The game is validated after the rest, so its problems are reported only once the rest
     # of the document is sound.
     try:
@@ -765,6 +798,28 @@ def _validate(
         for i, wv in enumerate(sc.worldviews):
             _check_worldview(raw, i, wv.id, report, strict=strict, game_checks=game_checks)
     return None if report.errors else sc
+
+
+def _check_text(node: Any, path: PathKey, report: _Report) -> None:
+    """No control character in any text (issue 21, item 2): a label is printed on terminals.
+
+    Tab, newline and carriage return are allowed; an escape (``"\\u001b[31m"``), a bell or a
+    NUL written as a YAML escape is refused where it is, as ``U+001B`` …
+    """
+    if isinstance(node, str):
+        bad = next((c for c in node if _is_control(c)), None)
+        if bad is not None:
+            report.add(path, f"control character U+{ord(bad):04X} in text (not allowed)")
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            _check_text(value, (*path, key), report)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            _check_text(value, (*path, i), report)
+
+
+def _is_control(c: str) -> bool:
+    return (c < " " and c not in "\t\n\r") or "\x7f" <= c <= "\x9f"
 
 
 def _check_worldview(

@@ -123,10 +123,10 @@ def strategies(
     df = run_strategies(game, seed, episodes)
     frames: dict[str, pd.DataFrame] = {}
     if game.scorecards:
-        from detente.strategy.scorecards import scorecard_table
+        from detente.strategy.scorecards import scorecard_tables
 
-        eps = build_episodes(game, seed, episodes)  # the episodes run_strategies plays
-        frames = {card.id: scorecard_table(game, eps, card) for card in game.scorecards}
+        # the episodes run_strategies plays; every scorecard shares one play of each strategy
+        frames = scorecard_tables(game, build_episodes(game, seed, episodes))
     if fmt is Format.json:
         payload: dict[str, object] = {
             "scenario": name,

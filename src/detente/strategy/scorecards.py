@@ -96,12 +96,45 @@ def _normal(values: np.ndarray) -> tuple[float, float, float]:
     return mean, mean - half, mean + half
 
 
+#: the strategies' played metrics, per strategy id (what :func:`simulate` returns)
+Played = dict[str, dict[str, np.ndarray]]
+
+
+def _prepare(
+    game: GameSpec,
+    episodes: Episodes,
+    card: str | Scorecard,
+    type_id: str,
+    strategies: Sequence[str] | None,
+    played: Played | None = None,
+) -> tuple[Scorecard, list[str], list[str], list[dict[str, np.ndarray]], np.ndarray]:
+    """What both scoring functions start from: the scorecard, its metric names, the strategy
+    ids, each strategy's played metrics (``played`` when given, so several scorecards share one
+    play of the same episodes) and the per-episode weights normalised to sum to 1."""
+    sc = scorecard(game, card)
+    names = list(sc.metrics)
+    ids = list(strategies) if strategies is not None else [s.id for s in game.strategies]
+    if len(ids) < 1:
+        raise ValueError("a scorecard compares at least one strategy")
+    if played is None:
+        played = {sid: simulate(game, episodes, sid, type_id) for sid in ids}
+    runs = [played[sid] for sid in ids]
+    missing = [m for m in names if m not in runs[0]]
+    if missing:
+        raise KeyError(f"the game reports no metric {', '.join(missing)}")
+    raw_w = np.stack([episodes.draws[weight_path(sc, m)] for m in names])  # (metrics, n)
+    total = raw_w.sum(axis=0)
+    w = np.divide(raw_w, total, out=np.zeros_like(raw_w), where=total > 0)
+    return sc, names, ids, runs, w
+
+
 def scorecard_table(
     game: GameSpec,
     episodes: Episodes,
     card: str | Scorecard,
     type_id: str = MIX,
     strategies: Sequence[str] | None = None,
+    played: Played | None = None,
 ) -> pd.DataFrame:
     """The strategies on one scorecard: a row per (strategy, metric) and a ``score`` row per
     strategy, ranked (rank 1 first). Columns :data:`COLUMNS`: ``weight`` is the metric's
@@ -111,24 +144,15 @@ def scorecard_table(
 
     Every strategy plays ``episodes`` (build them with
     :func:`~detente.strategy.simulate.build_episodes`), so the comparison is on common random
-    numbers. ``strategies`` defaults to all of the game's.
+    numbers. ``strategies`` defaults to all of the game's. ``played`` (per strategy id, what
+    :func:`~detente.strategy.simulate.simulate` returned on ``episodes`` against ``type_id``)
+    saves playing them again.
     """
-    sc = scorecard(game, card)
-    names = list(sc.metrics)
-    ids = list(strategies) if strategies is not None else [s.id for s in game.strategies]
-    if len(ids) < 1:
-        raise ValueError("a scorecard compares at least one strategy")
-    runs = [simulate(game, episodes, sid, type_id) for sid in ids]
-    missing = [m for m in names if m not in runs[0]]
-    if missing:
-        raise KeyError(f"the game reports no metric {', '.join(missing)}")
-    raw_w = np.stack([episodes.draws[weight_path(sc, m)] for m in names])  # (metrics, n)
-    total = raw_w.sum(axis=0)
-    w = np.divide(raw_w, total, out=np.zeros_like(raw_w), where=total > 0)
+    sc, names, ids, runs, w = _prepare(game, episodes, card, type_id, strategies, played)
     points = np.array([sc.metrics[m].weight.point() for m in names])
     shares = points / points.sum() if points.sum() > 0 else points
     per_metric: dict[str, tuple[Metric, str, np.ndarray, np.ndarray]] = {}
-    score = np.zeros((len(ids), raw_w.shape[1]))
+    score = np.zeros((len(ids), w.shape[1]))
     for i, name in enumerate(names):
         values = np.stack([np.asarray(r[name], dtype=np.float64) for r in runs])
         better = direction(sc, name)
@@ -198,19 +222,8 @@ def scorecard_scores(
     ``period`` episodes, one design row each), each block is normalised by its own range, as if
     each row were a separate run.
     """
-    sc = scorecard(game, card)
-    names = list(sc.metrics)
-    ids = list(strategies) if strategies is not None else [s.id for s in game.strategies]
-    if len(ids) < 1:
-        raise ValueError("a scorecard compares at least one strategy")
-    runs = [simulate(game, episodes, sid, type_id) for sid in ids]
-    missing = [m for m in names if m not in runs[0]]
-    if missing:
-        raise KeyError(f"the game reports no metric {', '.join(missing)}")
-    raw_w = np.stack([episodes.draws[weight_path(sc, m)] for m in names])  # (metrics, n)
-    total = raw_w.sum(axis=0)
-    w = np.divide(raw_w, total, out=np.zeros_like(raw_w), where=total > 0)
-    n = raw_w.shape[1]
+    sc, names, ids, runs, w = _prepare(game, episodes, card, type_id, strategies)
+    n = w.shape[1]
     period = episodes.period or n
     blocks = n // period if n % period == 0 else 1
     size = n // blocks
@@ -228,9 +241,14 @@ def scorecard_scores(
 def scorecard_tables(
     game: GameSpec, episodes: Episodes, type_id: str = MIX
 ) -> dict[str, pd.DataFrame]:
-    """Every scorecard of the game on the same episodes (none: an empty mapping — there is no
-    default scorecard)."""
-    return {c.id: scorecard_table(game, episodes, c, type_id) for c in game.scorecards}
+    """Every scorecard of the game on the same episodes, each strategy played once for all of
+    them (none: an empty mapping — there is no default scorecard)."""
+    if not game.scorecards:
+        return {}
+    played = {s.id: simulate(game, episodes, s.id, type_id) for s in game.strategies}
+    return {
+        c.id: scorecard_table(game, episodes, c, type_id, played=played) for c in game.scorecards
+    }
 
 
 def scorecard_heading(card: Scorecard) -> str:

@@ -124,15 +124,9 @@ def compare(
         return
     fc = result.forecasts
     wide = fc.pivot_table(index=["issue", "label"], columns="worldview", values="mean", sort=False)
-    table = Table(
-        title=f"{result.scenario} — {model}, {draws} draws, seed {seed}: mean [5–95 %]",
-        title_justify="left",
+    table = _worldview_table(
+        f"{result.scenario} — {model}, {draws} draws, seed {seed}: mean [5–95 %]", "issue", wvs
     )
-    table.add_column("issue")
-    for wv in wvs:
-        table.add_column(wv, justify="right")
-    for b in wvs[1:]:
-        table.add_column(f"{b} − {wvs[0]}", justify="right")
     for issue, label in wide.index:
         cells = []
         for wv in wvs:
@@ -150,15 +144,9 @@ def compare(
         st = st[(st.type == "mix") & st.metric.isin(shown or list(st.metric[:1]))]
         sd = result.strategy_differences
         for metric in dict.fromkeys(st.metric):
-            t = Table(
-                title=f"{metric} (type mix): mean [90 % interval of the mean]",
-                title_justify="left",
+            t = _worldview_table(
+                f"{metric} (type mix): mean [90 % interval of the mean]", "strategy", wvs
             )
-            t.add_column("strategy")
-            for wv in wvs:
-                t.add_column(wv, justify="right")
-            for b in wvs[1:]:
-                t.add_column(f"{b} − {wvs[0]}", justify="right")
             for sid in dict.fromkeys(st.strategy):
                 cells = []
                 for wv in wvs:
@@ -183,18 +171,23 @@ def compare(
         out.print(f"note: {note}", markup=False)
 
 
+def _worldview_table(title: str, first: str, wvs: list[str]) -> Table:
+    """A compare table: ``first``, a column per worldview, then each b − a difference."""
+    table = Table(title=title, title_justify="left")
+    table.add_column(first)
+    for wv in wvs:
+        table.add_column(wv, justify="right")
+    for b in wvs[1:]:
+        table.add_column(f"{b} − {wvs[0]}", justify="right")
+    return table
+
+
 def _print_scorecards(sc: pd.DataFrame, sd: pd.DataFrame, wvs: list[str]) -> None:
     """One table per scorecard: rank and score per worldview, and the paired differences."""
     for card in dict.fromkeys(sc.scorecard):
-        t = Table(
-            title=f"scorecard {card} (type mix): rank, score [90 % interval of the mean]",
-            title_justify="left",
+        t = _worldview_table(
+            f"scorecard {card} (type mix): rank, score [90 % interval of the mean]", "strategy", wvs
         )
-        t.add_column("strategy")
-        for wv in wvs:
-            t.add_column(wv, justify="right")
-        for b in wvs[1:]:
-            t.add_column(f"{b} − {wvs[0]}", justify="right")
         rows = sc[sc.scorecard == card]
         for sid in dict.fromkeys(rows.strategy):
             cells = []

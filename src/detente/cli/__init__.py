@@ -9,6 +9,7 @@ imports (Typer's "one file per command"):
 * :mod:`.strategies` — ``strategies`` (the strategy game);
 * :mod:`.analysis` — ``compare``, ``sensitivity``, ``cruxes``;
 * :mod:`.backtest` — ``backtest deu``;
+* :mod:`.levers` — ``levers`` (whom to persuade, and how far);
 * :mod:`.hindcast` — ``hindcast`` (the game held against the record);
 * :mod:`.report` — ``report``;
 * :mod:`.serve` — ``serve`` (the web explorer).
@@ -35,6 +36,7 @@ from detente.cli import (
     backtest,
     forecast,
     hindcast,
+    levers,
     report,
     scenario,
     serve,
@@ -75,6 +77,7 @@ app.command("simulate")(simulate.simulate)
 app.command("compare")(analysis.compare)
 app.command("sensitivity")(analysis.sensitivity)
 app.command("cruxes")(analysis.cruxes)
+app.command("levers")(levers.levers)
 app.command("hindcast")(hindcast.hindcast)
 app.command("report")(report.report)
 app.command("serve")(serve.serve)

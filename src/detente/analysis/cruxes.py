@@ -230,8 +230,7 @@ class _Scorer:
         if self.top is None:
             self.top = ranking[0][0]
         self.rankings.append(ranking)
-        others = [sign * v for k, v in means.items() if k != self.top]
-        return sign * means[self.top] - max(others) if others else 0.0
+        return ranking_margin(means, self.top, sign)
 
     def conclusion(self, score: float, value: float) -> str:
         if self.output.kind == "forecast":
@@ -245,6 +244,35 @@ class _Scorer:
         if self.output.kind == "strategy":
             return f"{value:+.3f} {'≥' if score >= 0 else '<'} {self.threshold:g}"
         return f"{self.top} {'ranks first' if score >= 0 else 'is beaten'} (margin {score:+.3f})"
+
+
+def ranking_margin(means: dict[str, float], top: str, sign: float = 1.0) -> float:
+    """The score of a ranking conclusion: ``top``'s mean over the best other strategy's
+    (``sign`` −1 when less is better); negative once another strategy beats it."""
+    others = [sign * v for k, v in means.items() if k != top]
+    return sign * means[top] - max(others) if others else 0.0
+
+
+class Swapper:
+    """Worldview A's scenario with some of worldview B's judgments swapped in.
+
+    :meth:`scenario` takes the paths to swap (a subset of :func:`worldview_differences`) and
+    returns A's scenario (its overrides applied, the worldviews removed) with B's value at each
+    of those paths, validated as a whole document.
+    """
+
+    def __init__(self, loaded: LoadedScenario, a: str, b: str) -> None:
+        self.loaded = loaded
+        self.doc_a = _without_worldviews(loaded, a)
+        self.doc_b = _without_worldviews(loaded, b)
+
+    def scenario(self, subset: tuple[str, ...]) -> Scenario:
+        doc = copy.deepcopy(self.doc_a)
+        for path in subset:
+            value = get_path(self.doc_b, resolve_path(self.doc_b, path))
+            set_path(doc, resolve_path(doc, path), value)
+        loaded = self.loaded
+        return parse_document(doc, loaded.file, game_checks=loaded.game_checks).scenario
 
 
 # ------------------------------------------------------------------------------ the search
@@ -358,13 +386,7 @@ def find_cruxes(
     m = model if model is not None else get_model("compromise")
     scorer = _Scorer(output, x, m, mode, draws, seed, episodes)
     diffs = worldview_differences(loaded, a, b, scorer.reads)
-    doc_a, doc_b = _without_worldviews(loaded, a), _without_worldviews(loaded, b)
-
-    def scenario_for(subset: tuple[str, ...]) -> Scenario:
-        doc = copy.deepcopy(doc_a)
-        for path in subset:
-            set_path(doc, resolve_path(doc, path), get_path(doc_b, resolve_path(doc_b, path)))
-        return parse_document(doc, loaded.file, game_checks=loaded.game_checks).scenario
+    scenario_for = Swapper(loaded, a, b).scenario
 
     read = [d.path for d in diffs if d.read]
     units = judgment_units(read)

@@ -3,6 +3,7 @@
 One module per command group, each defining its commands at module level, joined here by plain
 imports (Typer's "one file per command"):
 
+* :mod:`.brief` — ``brief`` (the question answered in one pass);
 * :mod:`.scenario` — ``validate``, ``schema``, ``models``, ``cite``;
 * :mod:`.forecast` — ``forecast``;
 * :mod:`.simulate` — ``simulate`` (Monte Carlo);
@@ -34,6 +35,7 @@ from detente import __version__
 from detente.cli import (
     analysis,
     backtest,
+    brief,
     forecast,
     hindcast,
     levers,
@@ -66,6 +68,7 @@ def _main(
 
 # The commands, in the order `detente --help` lists them; each is a module-level function of
 # its group's module (importable and testable on its own).
+app.command("brief")(brief.brief)
 app.command("validate")(scenario.validate)
 app.command("schema")(scenario.schema)
 app.command("models")(scenario.models)

@@ -75,6 +75,20 @@ def available_models() -> list[str]:
     return names
 
 
+def per_issue_models(n_actors: int | None = None) -> list[Model]:
+    """The per-issue models (not :attr:`Model.multi_issue`: a multi-issue model's forecast of
+    one issue comes from trades across all of them, and is shown only when asked for) that can
+    run a problem of ``n_actors`` actors (their ``min_actors`` tag) — the default set of the
+    report and the brief — or the compromise model when none is installed."""
+    names = [
+        m
+        for m in available_models()
+        if not model_class(m).multi_issue
+        and (n_actors is None or n_actors >= model_class(m).min_actors)
+    ]
+    return [get_model(m) for m in names or ["compromise"]]
+
+
 __all__ = [
     "BASELINE_REGISTRY",
     "MODEL_REGISTRY",
@@ -88,4 +102,5 @@ __all__ = [
     "available_models",
     "get_model",
     "model_class",
+    "per_issue_models",
 ]

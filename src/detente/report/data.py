@@ -53,19 +53,10 @@ class ReportOptions:
 
 
 def default_models(n_actors: int | None = None) -> list[Model]:
-    """The per-issue models (a multi-issue model's forecast of one issue comes from trades
-    across all of them, see :attr:`Model.multi_issue`; it is shown when asked for) that can
-    run a scenario of ``n_actors`` actors (their ``min_actors`` tag), or the compromise model
-    when none is installed."""
-    from detente.models import available_models, get_model, model_class
+    """The report's default models: :func:`detente.models.per_issue_models`."""
+    from detente.models import per_issue_models
 
-    per_issue = [
-        m
-        for m in available_models()
-        if not model_class(m).multi_issue
-        and (n_actors is None or n_actors >= model_class(m).min_actors)
-    ]
-    return [get_model(m) for m in per_issue or ["compromise"]]
+    return per_issue_models(n_actors)
 
 
 # ----------------------------------------------------------------------------- the question

@@ -211,6 +211,7 @@ def scorecard_scores(
     card: str | Scorecard,
     type_id: str = MIX,
     strategies: Sequence[str] | None = None,
+    played: Played | None = None,
 ) -> tuple[list[str], np.ndarray]:
     """The strategies' per-episode scores on one scorecard: ``(ids, scores)`` with ``scores``
     of shape ``(strategies, episodes)``, by the rule of :func:`scorecard_table` (its score rows'
@@ -222,7 +223,7 @@ def scorecard_scores(
     ``period`` episodes, one design row each), each block is normalised by its own range, as if
     each row were a separate run.
     """
-    sc, names, ids, runs, w = _prepare(game, episodes, card, type_id, strategies)
+    sc, names, ids, runs, w = _prepare(game, episodes, card, type_id, strategies, played)
     n = w.shape[1]
     period = episodes.period or n
     blocks = n // period if n % period == 0 else 1

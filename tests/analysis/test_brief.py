@@ -134,6 +134,28 @@ def test_a_scenario_without_a_game(emission_yaml: Path) -> None:
         assert f.mc_p05 <= f.mc_p95
         assert np.isfinite(f.point)
     assert any("report" in s for s in b.next_steps)
+    # the levers: toward the next anchor down (7 years) the compromise model's smallest
+    # changes, each re-run by the lever search to land on the target
+    assert b.levers and {x.issue for x in b.levers} == issues
+    for x in b.levers:
+        assert x.model == "compromise" and x.anchor is not None
+        assert x.forecast == pytest.approx(x.target, abs=1e-6)
+    sizes = [x.size for x in b.levers if x.target == b.levers[0].target]
+    assert sizes == sorted(sizes)
+
+
+def test_lever_targets_are_the_next_anchors() -> None:
+    from types import SimpleNamespace
+
+    from detente.analysis.brief import lever_targets
+
+    issue = SimpleNamespace(scale=SimpleNamespace(min=0.0, max=100.0, anchors={0: "a", 50: "b"}))
+    assert lever_targets(issue, 50.4) == [
+        (60.4, None),
+        (0.0, "a"),
+    ]
+    assert lever_targets(issue, 20.0) == [(50.0, "b"), (0.0, "a")]
+    assert lever_targets(issue, 95.0) == [(50.0, "b")]  # 95 + 10 is off the scale
 
 
 def test_bad_options(korea: LoadedScenario) -> None:

@@ -57,6 +57,8 @@ class BriefOptions:
     episodes: int = 300
     seed: int = 0
     cruxes: int = 3
+    #: levers listed per issue and direction (a scenario without a game)
+    levers: int = 3
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,24 @@ class CruxSummary:
 
 
 @dataclass(frozen=True)
+class LeverLine:
+    """One of the smallest changes that carries an issue's forecast to a target
+    (:func:`detente.analysis.levers.find_levers`): whom to persuade, and how far."""
+
+    issue: str
+    model: str
+    baseline: float
+    target: float
+    #: the target's scale anchor, when it is one
+    anchor: str | None
+    actor: str
+    change: str
+    #: the normalised size of the change (docs/levers.md): 1 = the whole scale / range
+    size: float
+    forecast: float
+
+
+@dataclass(frozen=True)
 class RecordFit:
     worldview: str
     log_likelihood: float
@@ -171,6 +191,8 @@ class Brief:
     cruxes: list[CruxSummary]
     record: Record | None
     next_steps: list[str]
+    #: without a game: the levers on each issue, toward the next anchor up and down
+    levers: list[LeverLine] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -185,6 +207,8 @@ def steps(loaded: LoadedScenario, opts: BriefOptions) -> int:
     sc = loaded.scenario
     views = _views(loaded, opts)
     n = len(views)  # forecasts, one per worldview
+    if sc.game is None and opts.levers > 0:
+        n += 1
     if sc.game is not None:
         n += len(views)  # strategies
         pair = _worldviews_only(views)[:2]
@@ -233,6 +257,9 @@ def brief(loaded: LoadedScenario, opts: BriefOptions, progress: Progress | None 
     headlines: list[Headline] = []
     cruxes: list[CruxSummary] = []
     record: Record | None = None
+    levers: list[LeverLine] = []
+    if sc.game is None and models and opts.levers > 0:
+        levers = _levers(scenarios[views[0]], models[0], opts, tick, notes)
     if sc.game is not None:
         answers, headlines, plays = _answers(scenarios, views, opts, tick)
         pair = _worldviews_only(views)[:2]
@@ -257,6 +284,7 @@ def brief(loaded: LoadedScenario, opts: BriefOptions, progress: Progress | None 
         cruxes=cruxes,
         record=record,
         next_steps=next_steps,
+        levers=levers,
         notes=notes,
     )
 
@@ -522,4 +550,68 @@ def _next_steps(loaded: LoadedScenario, views: Sequence[str]) -> list[str]:
         out.append(f"detente hindcast {name} --episodes 2000   (month by month)")
     out.append(f"detente cite {name} --context   (every judgment beside its quote)")
     out.append(f"detente serve --scenarios {Path(name).parent}   (the web explorer: what-ifs)")
+    return out
+
+
+def lever_targets(issue: Any, baseline: float) -> list[tuple[float, str | None]]:
+    """The targets of the brief's lever search on ``issue``: the nearest scale anchor above and
+    below the forecast (at least 1 % of the scale away), else the forecast ± 10 % of the scale,
+    within the scale."""
+    lo, hi = float(issue.scale.min), float(issue.scale.max)
+    gap = 0.01 * (hi - lo)
+    anchors = sorted(issue.scale.anchors.items())
+    up = [(float(x), str(t)) for x, t in anchors if x >= baseline + gap]
+    down = [(float(x), str(t)) for x, t in anchors if x <= baseline - gap]
+    out: list[tuple[float, str | None]] = []
+    if up:
+        out.append(up[0])
+    elif baseline + 0.1 * (hi - lo) <= hi:
+        out.append((baseline + 0.1 * (hi - lo), None))
+    if down:
+        out.append(down[-1])
+    elif baseline - 0.1 * (hi - lo) >= lo:
+        out.append((baseline - 0.1 * (hi - lo), None))
+    return out
+
+
+def _levers(
+    sc: Scenario, model: Model, opts: BriefOptions, tick: Progress, notes: list[str]
+) -> list[LeverLine]:
+    """For each issue and each target of :func:`lever_targets`, the ``opts.levers`` smallest
+    reachable single levers of ``model`` (at the scenario's point values)."""
+    from detente.analysis.levers import LeverInputError, find_levers
+    from detente.scenario.problem import to_problem
+
+    problem = to_problem(sc)
+    out: list[LeverLine] = []
+    for j, issue in enumerate(sc.issues):
+        baseline = float(model.forecast(problem).outcome[j])
+        for target, anchor in lever_targets(issue, baseline):
+            try:
+                report = find_levers(problem, issue.id, target, model)
+            except (LeverInputError, ValueError) as exc:
+                notes.append(f"levers on {issue.id} ({model.name}): {exc}")
+                continue
+            reached = [r for r in report.singles if r.reachable][: opts.levers]
+            if not reached:
+                notes.append(
+                    f"levers on {issue.id} ({model.name}): no single actor's change carries the "
+                    f"forecast {baseline:.4g} to {target:.4g}"
+                )
+            for r in reached:
+                assert r.size is not None and r.forecast is not None
+                out.append(
+                    LeverLine(
+                        issue=issue.id,
+                        model=report.model,
+                        baseline=report.baseline,
+                        target=target,
+                        anchor=anchor,
+                        actor=sc.actors[r.levers[0].actor].name,
+                        change=r.describe_change(),
+                        size=r.size,
+                        forecast=r.forecast,
+                    )
+                )
+    tick("levers")
     return out

@@ -142,6 +142,8 @@ def _render(b: Brief, con: Console) -> None:
         _crux_table(c, con)
     if b.record is not None:
         _record_table(b, con)
+    if b.levers:
+        _lever_table(b, con)
     for note in b.notes:
         con.print(f"note: {note}", markup=False, style="dim")
     con.print("Where to look next:", markup=False, style="bold")
@@ -258,6 +260,20 @@ def _record_table(b: Brief, con: Console) -> None:
             _f(f.p_no_talks, ".3f"),
             _f(f.posterior, ".3f"),
         )
+    con.print(t, markup=False)
+
+
+def _lever_table(b: Brief, con: Console) -> None:
+    t = Table(
+        title=f"Levers ({b.levers[0].model}): the smallest change of one actor that carries the "
+        "forecast to the next anchor up or down (size 1 = the whole scale or range)",
+        title_justify="left",
+    )
+    for col in ("issue", "from → to", "actor", "change", "size", "forecast"):
+        t.add_column(col, justify="right" if col in ("size", "forecast") else "left")
+    for x in b.levers:
+        to = f"{x.baseline:.2f} → {x.target:.2f}" + (f" ({x.anchor})" if x.anchor else "")
+        t.add_row(x.issue, to, x.actor, x.change, f"{x.size:.3f}", f"{x.forecast:.2f}")
     con.print(t, markup=False)
 
 

@@ -37,6 +37,7 @@ import numpy as np
 from detente.models import get_model
 from detente.models.base import FloatArray
 from detente.scenario.schema import Scenario
+from detente.uncertainty.dependence import scenario_dependence
 from detente.uncertainty.sampling import (
     BLOCK_SIZE,
     Parameter,
@@ -141,7 +142,7 @@ def run_block(job: Job, block: int) -> BlockResult:
     stop = min(start + BLOCK_SIZE, job.draws)
     if not 0 <= start < stop:
         raise ValueError(f"block {block} is outside a run of {job.draws} draws")
-    values = sample_values(params, job.seed, start, stop)
+    values = sample_values(params, job.seed, start, stop, scenario_dependence(job.scenario))
     problem = problem_from_values(job.scenario, params, values)
     model = get_model(job.model, **job.model_params)
     outcome = np.asarray(model.forecast_batch(problem).outcome, dtype=np.float64)
@@ -203,11 +204,13 @@ def _run_pool(
 ) -> list[BlockResult]:
     results: list[BlockResult] = []
     params = uncertain_parameters(job.scenario)
+    dependence = scenario_dependence(job.scenario)
     sampled: dict[int, FloatArray] = {}
 
     def sample(block: int) -> FloatArray:
         start = block * BLOCK_SIZE
-        sampled[block] = sample_values(params, job.seed, start, min(start + BLOCK_SIZE, job.draws))
+        stop = min(start + BLOCK_SIZE, job.draws)
+        sampled[block] = sample_values(params, job.seed, start, stop, dependence)
         return sampled[block]
 
     def collect(part: list[tuple[int, FloatArray]]) -> None:

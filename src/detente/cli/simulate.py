@@ -85,8 +85,11 @@ def provenance(
     from detente.models.base import jsonable
     from detente.uncertainty.sampling import BLOCK_SIZE, FORMAT_VERSION
 
+    from detente.uncertainty.dependence import scenario_dependence
+
     job = result.job
-    return {
+    dependence = scenario_dependence(job.scenario)
+    out: dict[str, Any] = {
         "detente": __version__,
         "scenario": {
             "id": job.scenario.id,
@@ -116,6 +119,9 @@ def provenance(
             for p in result.parameters
         ],
     }
+    if dependence:  # only with groups: every other provenance.json is unchanged
+        out["dependence"] = dependence.describe()
+    return out
 
 
 def _summary_json(

@@ -254,7 +254,7 @@ def sensitivity(
         except (ValueError, KeyError) as exc:
             fail(str(exc).strip("'\""))
     if fmt is Format.json:
-        payload = {
+        payload: dict[str, Any] = {
             "scenario": sc.id,
             "worldview": worldview,
             "output": output,

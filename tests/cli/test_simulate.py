@@ -256,7 +256,9 @@ def test_interrupt_leaves_no_output(
         assert proc.returncode == 128 + int(sig), _tail(buf)
         assert "no output written" in text
         assert "Traceback" not in text
-        assert list(tmp_path.iterdir()) == []  # neither the out dir nor a temporary one
+        # neither the out dir nor a temporary one: only the finished blocks kept for --resume
+        assert [p.name for p in tmp_path.iterdir()] == [".out.partial"]
+        assert "--resume continues" in text
         # no orphaned worker left computing
         deadline = time.monotonic() + 10
         while [c for c in children if _alive(c)] and time.monotonic() < deadline:

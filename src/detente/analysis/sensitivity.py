@@ -55,7 +55,7 @@ forecast outputs vary the actors' and issues' numbers (the model never reads the
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -65,6 +65,12 @@ from detente.analysis.outputs import OutputSpec, game_of
 from detente.models.base import FloatArray, Model
 from detente.scenario.paths import game_path_label
 from detente.scenario.schema import Scenario
+from detente.uncertainty.dependence import (
+    Dependence,
+    game_dependence,
+    scenario_dependence,
+    values_from_uniforms,
+)
 from detente.uncertainty.sampling import Parameter, uncertain_parameters
 
 if TYPE_CHECKING:
@@ -88,22 +94,48 @@ def game_parameters(game: GameSpec) -> list[Parameter]:
     forecasting models do not read them)."""
     from detente.scenario.game import quantities
 
-    return [
-        Parameter.of(path, game_path_label(game, path), q)
+    dep = game_dependence(game)
+    out = [
+        Parameter.of(path, game_path_label(game, path), dep.marginal(path) or q)
         for path, q in quantities(game)
-        if q.varies
     ]
+    return [p for p in out if p.quantity.varies]
 
 
 # ----------------------------------------------------------------------- unit -> value mapping
 
 
-def to_values(params: list[Parameter], unit: FloatArray) -> FloatArray:
-    """Map a ``(N, P)`` design on the unit hypercube to parameter values, column by column."""
-    out = np.empty_like(unit, dtype=np.float64)
-    for p, param in enumerate(params):
-        out[:, p] = param.quantity.ppf(unit[:, p])
-    return out
+def to_values(
+    params: list[Parameter], unit: FloatArray, dependence: Dependence | None = None
+) -> FloatArray:
+    """Map a ``(N, P)`` design on the unit hypercube to parameter values, column by column
+    (each group of ``dependence`` jointly: its copula or Dirichlet, as in Monte Carlo)."""
+    return values_from_uniforms([(p.path, p.quantity) for p in params], unit, dependence)
+
+
+def dependence_for(scenario: Scenario, output: OutputSpec) -> Dependence:
+    """The groups among the numbers an output reads: the scenario's top-level ones for a
+    forecast, the game's for a game output."""
+    if output.kind == "forecast":
+        return scenario_dependence(scenario)
+    return game_dependence(game_of(scenario))
+
+
+def _touching(params: list[Parameter], dependence: Dependence | None) -> Dependence:
+    """``dependence`` restricted to the groups with a member among ``params``."""
+    if not dependence:
+        return Dependence()
+    paths = {p.path for p in params}
+    return Dependence(
+        copulas=tuple(c for c in dependence.copulas if paths & set(c.paths)),
+        shares=tuple(s for s in dependence.shares if paths & set(s.paths)),
+    )
+
+
+def factors(params: list[Parameter], dependence: Dependence | None) -> list[str]:
+    """The SALib ``groups``: each parameter's factor — its group's id, or its own path."""
+    dep = dependence or Dependence()
+    return [dep.group_of(p.path) or p.path for p in params]
 
 
 # ---------------------------------------------------------------------------- game evaluation
@@ -205,16 +237,20 @@ def strategy_evaluator(
 # ------------------------------------------------------------------------ sample and analyze
 
 
-def salib_problem(params: list[Parameter]) -> dict[str, Any]:
-    """The SALib ``problem``: names = scenario paths, bounds = the unit interval (see above)."""
+def salib_problem(params: list[Parameter], dependence: Dependence | None = None) -> dict[str, Any]:
+    """The SALib ``problem``: names = scenario paths, bounds = the unit interval (see above);
+    with dependent groups, ``groups``: each group one factor (see :func:`sample`)."""
     if not params:
         raise ValueError("no uncertain parameters: every number is fixed")
-    return {
+    problem: dict[str, Any] = {
         "num_vars": len(params),
         "names": [p.path for p in params],
         "bounds": [[0.0, 1.0]] * len(params),
         "labels": [p.label for p in params],
     }
+    if dependence:
+        problem["groups"] = factors(params, dependence)
+    return problem
 
 
 @dataclass(frozen=True)
@@ -228,10 +264,17 @@ class Design:
     n: int
     seed: int
     num_levels: int = 4
+    #: the groups of dependent parameters in the design (empty: independent inputs)
+    dependence: Dependence = field(default_factory=Dependence)
 
     @property
     def n_evaluations(self) -> int:
         return int(self.unit.shape[0])
+
+    @property
+    def grouped(self) -> bool:
+        """Whether the indices are grouped (a dependent group is one factor)."""
+        return bool(self.dependence)
 
 
 def sample(
@@ -240,10 +283,28 @@ def sample(
     n: int = 256,
     seed: int = 0,
     num_levels: int = 4,
+    dependence: Dependence | None = None,
 ) -> Design:
     """The design: Saltelli's scheme (``n·(P+2)`` rows, ``n`` a power of 2) or Morris
-    trajectories (``n`` trajectories, ``n·(P+1)`` rows), mapped through each inverse CDF."""
-    problem = salib_problem(params)
+    trajectories (``n`` trajectories, ``n·(P+1)`` rows), mapped through each inverse CDF.
+
+    With ``dependence`` groups among ``params`` (shares, correlations), Sobol indices are
+    **grouped**: each group is one factor (SALib's ``groups``: its members leave the base matrix
+    together, ``n·(G+2)`` rows for ``G`` factors) and its uniforms are mapped jointly (copula,
+    Dirichlet), so the factors are independent of each other — the condition under which
+    Sobol's variance decomposition holds (Jacques, Lavergne & Devictor 2006). Morris is refused:
+    its one-at-a-time steps move a single input while the others stay put, which dependent
+    inputs cannot do.
+    """
+    dep = _touching(params, dependence)
+    if dep and method == "morris":
+        names = ", ".join(gid for gid, _ in dep.groups())
+        raise ValueError(
+            f"--method morris assumes independent inputs, and {names} declare(s) dependent "
+            "judgments among this output's inputs; use --method sobol (grouped indices: each "
+            "group one factor)"
+        )
+    problem = salib_problem(params, dep)
     if method == "sobol":
         from SALib.sample import sobol as sobol_sample
 
@@ -259,7 +320,8 @@ def sample(
     else:
         raise ValueError(f"unknown method {method!r} (expected sobol or morris)")
     unit = np.asarray(unit, dtype=np.float64)
-    return Design(method, params, unit, to_values(params, unit), n, seed, num_levels)
+    values = to_values(params, unit, dep)
+    return Design(method, params, unit, values, n, seed, num_levels, dep)
 
 
 def analyze(
@@ -275,16 +337,13 @@ def analyze(
         raise ValueError(f"{yy.shape[0]} outputs for {design.n_evaluations} design rows")
     if not np.all(np.isfinite(yy)):
         raise ValueError("the output is not finite for some design rows")
-    problem = salib_problem(design.params)
-    base = {
-        "path": [p.path for p in design.params],
-        "label": [p.label for p in design.params],
-    }
+    problem = salib_problem(design.params, design.dependence)
+    base = _factor_rows(design)
     if design.method == "sobol":
         from SALib.analyze import sobol as sobol_analyze
 
         if np.ptp(yy) == 0.0:
-            zeros = np.zeros(len(design.params))
+            zeros = np.zeros(len(base["path"]))
             return pd.DataFrame(
                 {**base, "S1": zeros, "S1_conf": zeros, "ST": zeros, "ST_conf": zeros}
             )
@@ -332,6 +391,26 @@ def analyze(
     return frame.sort_values("mu_star", ascending=False, kind="stable").reset_index(drop=True)
 
 
+def _factor_rows(design: Design) -> dict[str, list[str]]:
+    """``path`` and ``label`` of each factor: a parameter, or (grouped) a dependent group —
+    its id as the path (``game.correlations.ID``, ``game.shares.ID``: the path a worldview
+    overrides it by) and its members' labels joined by `` + `` (SALib's group order: first
+    appearance)."""
+    if not design.dependence:
+        return {"path": [p.path for p in design.params], "label": [p.label for p in design.params]}
+    labels: dict[str, list[str]] = {}
+    for factor, p in zip(factors(design.params, design.dependence), design.params, strict=True):
+        labels.setdefault(factor, []).append(p.label)
+    kinds = {c.id: "correlated" for c in design.dependence.copulas}
+    kinds.update({s.id: "shares" for s in design.dependence.shares})
+    return {
+        "path": list(labels),
+        "label": [
+            f"{kinds[f]}: {' + '.join(ls)}" if f in kinds else ls[0] for f, ls in labels.items()
+        ],
+    }
+
+
 @dataclass(frozen=True)
 class SensitivityResult:
     """Indices for one output, with what produced them."""
@@ -350,6 +429,13 @@ class SensitivityResult:
     #: their chance, so it does not inflate the indices; a sizeable share of ``variance`` says the
     #: indices describe these episodes more than the expectation (re-run with more episodes)
     noise_variance: float = 0.0
+    #: the dependent groups among the inputs (empty: independent inputs, one index a parameter)
+    dependence: Dependence = field(default_factory=Dependence)
+
+    @property
+    def indices(self) -> str:
+        """``grouped`` (a dependent group is one factor) or ``independent``."""
+        return "grouped" if self.dependence else "independent"
 
     @property
     def noise_share(self) -> float:
@@ -391,7 +477,9 @@ def run_sensitivity(
         evaluate = game_eval
     else:
         raise ValueError("sensitivity needs a scalar output: forecast:ISSUE or strategy:METRIC")
-    design = sample(params, method=method, n=n, seed=seed)
+    design = sample(
+        params, method=method, n=n, seed=seed, dependence=dependence_for(scenario, output)
+    )
     rows = design.n_evaluations
     step = max(1, -(-rows // max(1, chunks)))
     parts: list[FloatArray] = []
@@ -416,6 +504,7 @@ def run_sensitivity(
         n_evaluations=design.n_evaluations,
         variance=float(np.var(y)),
         noise_variance=noise_sum / rows,
+        dependence=design.dependence,
     )
 
 

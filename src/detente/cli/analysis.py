@@ -254,7 +254,7 @@ def sensitivity(
         except (ValueError, KeyError) as exc:
             fail(str(exc).strip("'\""))
     if fmt is Format.json:
-        payload = {
+        payload: dict[str, Any] = {
             "scenario": sc.id,
             "worldview": worldview,
             "output": output,
@@ -268,6 +268,9 @@ def sensitivity(
             "noise_share": result.noise_share,
             "parameters": _records(result.table),
         }
+        if result.dependence:  # only with dependent groups: other JSON unchanged
+            payload["indices"] = result.indices
+            payload["groups"] = result.dependence.describe()
         emit(payload, Format.json, indent=1)
         return
     title = (
@@ -276,6 +279,12 @@ def sensitivity(
         f"{result.n_evaluations} evaluations"
     )
     out.print(_frame_table(result.table.drop(columns=["label"]), title, digits=3))
+    if result.dependence:
+        out.print(
+            "grouped indices: each dependent group (shares, correlations) is one factor — "
+            + "; ".join(f"{gid} = {', '.join(paths)}" for gid, paths in result.dependence.groups()),
+            markup=False,
+        )
     if result.noise_share > 0.2:
         out.print(
             f"warning: each row's mean has a Monte Carlo error of {result.noise_share:.0%} of "

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -41,7 +41,9 @@ from detente.cli.common import (
 if TYPE_CHECKING:
     from detente.scenario.load import LoadedScenario
     from detente.scenario.schema import Scenario
-    from detente.uncertainty.runner import Job, MonteCarloResult
+    from detente.uncertainty.checkpoint import Checkpoint
+    from detente.uncertainty.runner import BlockResult, Job, MonteCarloResult
+    from detente.uncertainty.sampling import Parameter
     from detente.uncertainty.summary import IssueSummary
 
 
@@ -78,15 +80,27 @@ def provenance(
     loaded: LoadedScenario, result: MonteCarloResult, worldview: str | None
 ) -> dict[str, Any]:
     """What determines the numbers (and nothing that varies between identical runs)."""
+    return job_provenance(loaded, result.job, result.parameters, result.model_parameters, worldview)
+
+
+def job_provenance(
+    loaded: LoadedScenario,
+    job: Job,
+    parameters: list[Parameter],
+    model_parameters: dict[str, Any],
+    worldview: str | None,
+) -> dict[str, Any]:
+    """:func:`provenance` before the run (what a resumed run must match: its manifest)."""
     import numpy as np
     import pyarrow
     import scipy
 
     from detente.models.base import jsonable
+    from detente.uncertainty.dependence import scenario_dependence
     from detente.uncertainty.sampling import BLOCK_SIZE, FORMAT_VERSION
 
-    job = result.job
-    return {
+    dependence = scenario_dependence(job.scenario)
+    out: dict[str, Any] = {
         "detente": __version__,
         "scenario": {
             "id": job.scenario.id,
@@ -94,7 +108,7 @@ def provenance(
             "sha256": loaded.sha256,
         },
         "worldview": worldview,
-        "model": {"name": job.model, "parameters": jsonable(result.model_parameters)},
+        "model": {"name": job.model, "parameters": jsonable(model_parameters)},
         "seed": job.seed,
         "draws": job.draws,
         "sampling": {
@@ -113,9 +127,12 @@ def provenance(
         },
         "parameters": [
             {"path": p.path, "label": p.label, "distribution": p.quantity.describe()}
-            for p in result.parameters
+            for p in parameters
         ],
     }
+    if dependence:  # only with groups: every other provenance.json is unchanged
+        out["dependence"] = dependence.describe()
+    return out
 
 
 def _summary_json(
@@ -180,15 +197,22 @@ def simulate(
         Path | None,
         typer.Option("--out", "-o", help="write draws.parquet, inputs.parquet, provenance.json"),
     ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option("--resume", help="continue the unfinished run of --out (same inputs)"),
+    ] = False,
     output_format: TableJsonOpt = Format.table,
 ) -> None:
     """Monte Carlo: sample every uncertain judgment, forecast each draw, summarise per issue.
 
     The same file, model, seed, draws and worldview give byte-identical Parquet and
-    provenance.json, whatever the backend or number of workers.
+    provenance.json, whatever the backend or number of workers. With --out, finished blocks are
+    kept as they finish (in .OUT.partial); --resume continues an interrupted run from them, with
+    the same result, byte for byte, as an uninterrupted one.
     """
     from detente.models import model_class
     from detente.scenario.load import with_worldview
+    from detente.uncertainty.checkpoint import CheckpointError
     from detente.uncertainty.output import AtomicDir, OutputError, write_run
     from detente.uncertainty.runner import Job
     from detente.uncertainty.summary import summarize
@@ -196,6 +220,8 @@ def simulate(
     accept(output_format, Format.table, Format.json)
     if address is not None and backend is not BackendChoice.ray:
         fail("--address needs --backend ray")
+    if resume and out_dir is None:
+        fail("--resume needs --out DIR (the folder of the run to continue)")
     loaded = load_or_exit(file)
     with bad_input_exits():
         sc = with_worldview(loaded, worldview)
@@ -203,13 +229,19 @@ def simulate(
     job = Job(scenario=sc, model=model, seed=seed, draws=draws)
 
     with _sigterm_raises():
+        checkpoint: Checkpoint | None = None
         try:
             atomic = AtomicDir(out_dir) if out_dir is not None else None
-        except OutputError as exc:
+            if out_dir is not None:
+                checkpoint = _checkpoint(loaded, job, worldview, out_dir, resume)
+        except (OutputError, CheckpointError) as exc:
+            if "atomic" in locals() and atomic is not None:
+                atomic.discard()
             fail(str(exc))
         try:
             started = time.perf_counter()
-            result = _run_with_progress(job, backend.value, workers, address)
+            done = _finished_blocks(job, checkpoint) if resume and checkpoint else {}
+            result = _run_with_progress(job, backend.value, workers, address, done, checkpoint)
             require_finite(file, sc, model, result.outcome)
             elapsed = time.perf_counter() - started
             if atomic is not None:
@@ -222,14 +254,26 @@ def simulate(
                     "draws_per_second": round(draws / elapsed, 1) if elapsed > 0 else None,
                     "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 }
+                if done:
+                    run_info["resumed_blocks"] = len(done)
                 write_run(atomic, result, provenance(loaded, result, worldview), run_info)
+            if checkpoint is not None:
+                checkpoint.finish()
         except (KeyboardInterrupt, Terminated) as exc:
             signum = exc.signum if isinstance(exc, Terminated) else signal.SIGINT
-            err.print("interrupted: no output written", markup=False)
+            kept = ""
+            if checkpoint is not None and checkpoint.kept():
+                kept = (
+                    f"; {checkpoint.kept()} finished block(s) kept: the same command with "
+                    "--resume continues"
+                )
+            err.print(f"interrupted: no output written{kept}", markup=False)
             raise typer.Exit(128 + int(signum)) from None
         finally:
             if atomic is not None:
                 atomic.discard()
+            if checkpoint is not None:
+                checkpoint.close()
 
     summaries = summarize(sc, result.outcome)
     if output_format is Format.json:
@@ -240,8 +284,61 @@ def simulate(
         err.print(f"wrote {out_dir}", markup=False)
 
 
+def _checkpoint(
+    loaded: LoadedScenario, job: Job, worldview: str | None, out_dir: Path, resume: bool
+) -> Checkpoint:
+    """The run's kept blocks (a fresh set, or the unfinished run's when ``resume``)."""
+    from detente.models import get_model
+    from detente.uncertainty.checkpoint import Checkpoint
+    from detente.uncertainty.sampling import uncertain_parameters
+
+    params = uncertain_parameters(job.scenario)
+    model_params = get_model(job.model, **job.model_params).get_params()
+    key = job_provenance(loaded, job, params, model_params, worldview)
+    return Checkpoint(out_dir, key, resume=resume, what="simulation")
+
+
+def _finished_blocks(job: Job, checkpoint: Checkpoint) -> dict[int, BlockResult]:
+    """The kept blocks of the run being resumed, whole and of the right shape."""
+    from detente.uncertainty.runner import BlockResult
+    from detente.uncertainty.sampling import BLOCK_SIZE, block_ranges, uncertain_parameters
+
+    n_params = len(uncertain_parameters(job.scenario))
+    k = len(job.scenario.issues)
+    ranges = block_ranges(job.draws)
+
+    def whole(b: int, arrays: Any) -> bool:
+        n = ranges[b][2] - ranges[b][1]
+        return (
+            set(arrays) == {"inputs", "outcome"}
+            and arrays["inputs"].shape == (n, n_params)
+            and arrays["outcome"].shape == (n, k)
+            and n <= BLOCK_SIZE
+        )
+
+    kept = checkpoint.load(len(ranges), whole)
+    return {
+        b: BlockResult(block=b, inputs=a["inputs"], outcome=a["outcome"]) for b, a in kept.items()
+    }
+
+
+def checkpoint_saver(checkpoint: Checkpoint) -> Callable[[list[BlockResult]], None]:
+    """Keep each finished block of a Monte Carlo run in ``checkpoint``."""
+
+    def save(part: list[BlockResult]) -> None:
+        for r in part:
+            checkpoint.save(r.block, {"inputs": r.inputs, "outcome": r.outcome})
+
+    return save
+
+
 def _run_with_progress(
-    job: Job, backend: str, workers: int, address: str | None
+    job: Job,
+    backend: str,
+    workers: int,
+    address: str | None,
+    done: dict[int, BlockResult] | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> MonteCarloResult:
     from rich.progress import (
         BarColumn,
@@ -274,6 +371,8 @@ def _run_with_progress(
                 workers=workers,
                 address=address,
                 progress=lambda n: progress.advance(task, n),
+                done=done,
+                on_blocks=None if checkpoint is None else checkpoint_saver(checkpoint),
             )
         except BackendUnavailableError as exc:
             fail(str(exc))

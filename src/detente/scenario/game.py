@@ -30,6 +30,7 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from detente.scenario.dependence import CorrelationGroup, ShareGroup
 from detente.scenario.quantity import Based, Quantity
 
 #: state variables a move's effect may change (documented in docs/models/strategy-game.md)
@@ -479,6 +480,14 @@ class GameSpec(_Strict):
         default_factory=list,
         description="points of view, each a weighted set of metrics (docs: Scorecards)",
     )
+    shares: list[ShareGroup] = Field(
+        default_factory=list,
+        description="game numbers that sum to one, drawn from a Dirichlet (docs/montecarlo.md)",
+    )
+    correlations: list[CorrelationGroup] = Field(
+        default_factory=list,
+        description="game distributions drawn with declared rank correlations (a Gaussian copula)",
+    )
 
     def month_index(self, month: str) -> int:
         """Months from ``start`` to ``month`` (``start`` is 0)."""
@@ -518,4 +527,10 @@ def quantities(game: GameSpec) -> Iterable[tuple[str, Quantity]]:
                 ident = getattr(item, "id", None)
                 yield from walk(item, f"{path}.{ident}" if ident is not None else f"{path}[{i}]")
 
-    yield from walk(game, "game")
+    for name in type(game).model_fields:
+        if name not in _DECLARATIONS:  # the groups' own numbers describe draws, are not drawn
+            yield from walk(getattr(game, name), f"game.{name}")
+
+
+#: GameSpec fields that declare how numbers are drawn together (not numbers of the game)
+_DECLARATIONS = ("shares", "correlations")

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
+from detente.scenario.dependence import CorrelationGroup, ShareGroup
 from detente.scenario.game import GameSpec
 from detente.scenario.hindcast import RecordSpec
 from detente.scenario.quantity import Based, Quantity
@@ -131,6 +132,14 @@ class Scenario(_Strict):
     record: RecordSpec | None = Field(
         default=None,
         description="optional record the game is held against (see docs/hindcast.md)",
+    )
+    shares: list[ShareGroup] = Field(
+        default_factory=list,
+        description="actors' or issues' numbers that sum to one, drawn from a Dirichlet",
+    )
+    correlations: list[CorrelationGroup] = Field(
+        default_factory=list,
+        description="actors' or issues' distributions drawn with declared rank correlations",
     )
 
     def issue(self, issue_id: str) -> Issue:

@@ -23,6 +23,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from detente.scenario.dependence import CorrelationGroup, ShareGroup
 from detente.scenario.errors import Diagnostic, Severity
 from detente.scenario.game import (
     FEEDBACK_VARS,
@@ -412,6 +413,164 @@ def _check_meaning(sc: Scenario, report: _Report) -> None:
 
     if sc.game is not None:
         check_game(sc.game, _dotted_reporter(report))
+    _check_dependence(sc, report)
+
+
+# --------------------------------------------------------------------------------------------
+# shares and correlations (detente.scenario.dependence)
+
+
+def _section_numbers(sc: Scenario) -> dict[str, Quantity]:
+    """The forecasting models' numbers, by path (what top-level groups may name)."""
+    out: dict[str, Quantity] = {}
+    for issue in sc.issues:
+        if issue.status_quo is not None:
+            out[f"issues.{issue.id}.status_quo"] = issue.status_quo
+    for actor in sc.actors:
+        out[f"actors.{actor.id}.capability"] = actor.capability
+        for iid, stance in actor.stances.items():
+            out[f"actors.{actor.id}.stances.{iid}.position"] = stance.position
+            out[f"actors.{actor.id}.stances.{iid}.salience"] = stance.salience
+    return out
+
+
+def _check_dependence(sc: Scenario, report: _Report) -> None:
+    """Share and correlation groups, top level and game (every problem, located).
+
+    A group names numbers of its own section (2 or more, each once, in no other group); a share
+    group's members are fixed values > 0 summing to 1 and its concentration a fixed value > 0;
+    a correlation group's members are distributions that vary, each rank correlation a fixed
+    value in (−1, 1), each pair declared once, and the normal correlation matrix
+    ``2 sin(π ρ / 6)`` positive definite (otherwise no joint distribution has those ranks
+    through a Gaussian copula).
+    """
+    sections: list[
+        tuple[PathKey, str, dict[str, Quantity], list[ShareGroup], list[CorrelationGroup]]
+    ] = []
+    if sc.shares or sc.correlations:
+        top = _section_numbers(sc)
+        sections.append(((), "an actors.* or issues.* number", top, sc.shares, sc.correlations))
+    game = sc.game
+    if game is not None and (game.shares or game.correlations):
+        nums = dict(quantities(game))
+        sections.append((("game",), "a game.* number", nums, game.shares, game.correlations))
+    for base, expected, numbers, shares, correlations in sections:
+        _check_section(base, expected, numbers, shares, correlations, report)
+
+
+def _check_section(
+    base: PathKey,
+    expected: str,
+    numbers: dict[str, Quantity],
+    shares: list[ShareGroup],
+    correlations: list[CorrelationGroup],
+    report: _Report,
+) -> None:
+    other = (
+        "game.* numbers are declared under game:"
+        if not base
+        else "actors' and issues' numbers are declared at the top level"
+    )
+    owner: dict[str, str] = {}
+    ids: set[str] = set()
+
+    def members(kind: str, i: int, gid: str, paths: list[str]) -> list[str]:
+        gpath: PathKey = (*base, kind, i, "paths")
+        good: list[str] = []
+        if gid in ids:
+            report.add((*base, kind, i, "id"), f"duplicate group id {gid!r}")
+        ids.add(gid)
+        if len(paths) < 2:
+            report.add(gpath, f"a group needs at least 2 paths (got {len(paths)})")
+        for path in paths:
+            if path in good:
+                report.add(gpath, f"{path} is listed twice")
+            elif path not in numbers:
+                report.add(gpath, f"{path} is not {expected} of this scenario ({other})")
+            elif path in owner:
+                report.add(gpath, f"{path} is already in group {owner[path]!r} (overlap)")
+            else:
+                owner[path] = gid
+                good.append(path)
+        return good
+
+    for i, group in enumerate(shares):
+        good = members("shares", i, group.id, group.paths)
+        gpath = (*base, "shares", i, "paths")
+        fixed = True
+        for path in good:
+            q = numbers[path]
+            if q.dist is not None:
+                report.add(
+                    gpath,
+                    f"{path} is {q.describe()}: a share is drawn from the group's Dirichlet, "
+                    "write its mean as a fixed value",
+                )
+                fixed = False
+            elif not _safe_point(q) > 0:
+                report.add(gpath, f"{path} is {q.describe()}: a share must be > 0")
+                fixed = False
+        if fixed and len(good) == len(group.paths) >= 2:
+            total = sum(_safe_point(numbers[p]) for p in good)
+            if not math.isclose(total, 1.0, abs_tol=1e-6):
+                report.add(gpath, f"the shares must sum to 1 (got {total:.6g})")
+        c = group.concentration
+        cpath = (*base, "shares", i, "concentration")
+        if c.dist is not None or not _safe_point(c) > 0:
+            report.add(cpath, f"must be a fixed value > 0 (got {c.describe()})")
+    for i, cgroup in enumerate(correlations):
+        good = members("correlations", i, cgroup.id, cgroup.paths)
+        gbase: PathKey = (*base, "correlations", i)
+        for path in good:
+            q = numbers[path]
+            if not q.varies:
+                report.add(
+                    (*gbase, "paths"),
+                    f"{path} is {q.describe()}: a correlation needs distributions that vary",
+                )
+        seen: set[frozenset[str]] = set()
+        if not isinstance(cgroup.spearman, Quantity):
+            for k, pair in enumerate(cgroup.spearman):
+                ppath: PathKey = (*gbase, "spearman", k, "between")
+                if len(pair.between) != 2 or pair.between[0] == pair.between[1]:
+                    report.add(ppath, f"needs two different paths (got {pair.between})")
+                    continue
+                for p in pair.between:
+                    if p not in cgroup.paths:
+                        report.add(ppath, f"{p} is not a path of group {cgroup.id!r}")
+                key = frozenset(pair.between)
+                if key in seen:
+                    report.add(ppath, f"pair {pair.between} is declared twice")
+                seen.add(key)
+        ok = True
+        for _a, _b, q, sub in cgroup.pairs():
+            v = _safe_point(q)
+            if q.dist is not None or not -1.0 < v < 1.0:
+                report.add((*gbase, *sub), f"must be a fixed value in (-1, 1) (got {q.describe()})")
+                ok = False
+        pairs_ok = isinstance(cgroup.spearman, Quantity) or all(
+            len(p.between) == 2 and set(p.between) <= set(cgroup.paths) for p in cgroup.spearman
+        )
+        if ok and pairs_ok and len(good) == len(cgroup.paths) >= 2:
+            _check_positive_definite(cgroup, (*gbase, "spearman"), report)
+
+
+def _check_positive_definite(group: CorrelationGroup, path: PathKey, report: _Report) -> None:
+    import numpy as np  # deferred: `detente validate` of a scenario without groups needs none
+
+    from detente.scenario.dependence import pearson_matrix
+
+    r = np.asarray(pearson_matrix(group), dtype=np.float64)
+    try:
+        np.linalg.cholesky(r)
+    except np.linalg.LinAlgError:
+        low = float(np.linalg.eigvalsh(r).min())
+        report.add(
+            path,
+            "these rank correlations are not jointly possible: the copula's normal "
+            f"correlation matrix 2·sin(π·ρ/6) is not positive definite (smallest eigenvalue "
+            f"{low:.3g})",
+        )
 
 
 # --------------------------------------------------------------------------------------------

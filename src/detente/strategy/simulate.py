@@ -33,6 +33,7 @@ from detente.strategy.engine import FloatArray, IntArray, TiledUniforms, Uniform
 from detente.strategy.game import CoalitionGame, TypedTarget
 from detente.strategy.metrics import MIX, game_metrics
 from detente.strategy.strategies import STRATEGIES, Composed, Strategy
+from detente.uncertainty.dependence import game_dependence, values_from_uniforms
 from detente.uncertainty.sampling import path_uniforms
 
 #: the stream of the mix's type draw (a name no scenario path can take)
@@ -71,12 +72,13 @@ def build_episodes(
         raise ValueError("episodes must be >= 1")
     qs = list(quantities(game))
     u = path_uniforms([p for p, _ in qs], seed, 0, episodes)
+    values = values_from_uniforms(qs, u, game_dependence(game))
     draws: dict[str, FloatArray] = {}
-    for col, (path, q) in enumerate(qs):
+    for col, (path, _q) in enumerate(qs):
         if fixed is not None and path in fixed:
             draws[path] = np.repeat(np.asarray(fixed[path], dtype=np.float64), episodes)
         else:
-            draws[path] = np.tile(q.ppf(u[:, col]), repeat)
+            draws[path] = np.tile(values[:, col], repeat)
     prior = np.stack([draws[f"game.types.{t.id}.prior"] for t in game.types], axis=1)
     prior = prior / prior.sum(axis=1, keepdims=True)
     ut = np.tile(path_uniforms([TYPE_PATH], seed, 0, episodes)[:, 0], repeat)

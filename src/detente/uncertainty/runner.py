@@ -28,7 +28,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -37,6 +37,7 @@ import numpy as np
 from detente.models import get_model
 from detente.models.base import FloatArray
 from detente.scenario.schema import Scenario
+from detente.uncertainty.dependence import scenario_dependence
 from detente.uncertainty.sampling import (
     BLOCK_SIZE,
     Parameter,
@@ -65,6 +66,8 @@ MIN_DRAWS_PER_WORKER: dict[str, int] = {
 DEFAULT_MIN_DRAWS_PER_WORKER = 15_000
 #: called with the number of draws just finished
 ProgressFn = Callable[[int], None]
+#: called with each task's finished blocks, as they arrive
+BlocksFn = Callable[[list["BlockResult"]], None]
 
 
 class BackendUnavailableError(RuntimeError):
@@ -141,7 +144,7 @@ def run_block(job: Job, block: int) -> BlockResult:
     stop = min(start + BLOCK_SIZE, job.draws)
     if not 0 <= start < stop:
         raise ValueError(f"block {block} is outside a run of {job.draws} draws")
-    values = sample_values(params, job.seed, start, stop)
+    values = sample_values(params, job.seed, start, stop, scenario_dependence(job.scenario))
     problem = problem_from_values(job.scenario, params, values)
     model = get_model(job.model, **job.model_params)
     outcome = np.asarray(model.forecast_batch(problem).outcome, dtype=np.float64)
@@ -158,10 +161,8 @@ def run_blocks(job: Job, blocks: Sequence[int]) -> list[BlockResult]:
     return [run_block(job, b) for b in blocks]
 
 
-def _chunks(n_blocks: int, chunk_blocks: int) -> list[list[int]]:
-    return [
-        list(range(i, min(i + chunk_blocks, n_blocks))) for i in range(0, n_blocks, chunk_blocks)
-    ]
+def _chunks(blocks: Sequence[int], chunk_blocks: int) -> list[list[int]]:
+    return [list(blocks[i : i + chunk_blocks]) for i in range(0, len(blocks), chunk_blocks)]
 
 
 def _draws_in(results: list[BlockResult]) -> int:
@@ -181,7 +182,7 @@ def spawn_pool(workers: int) -> cf.ProcessPoolExecutor:
 
 
 def _collect(
-    executor: cf.Executor, job: Job, chunks: list[list[int]], progress: ProgressFn | None
+    executor: cf.Executor, job: Job, chunks: list[list[int]], progress: BlocksFn
 ) -> list[BlockResult]:
     results: list[BlockResult] = []
     futures = [executor.submit(run_blocks, job, chunk) for chunk in chunks]
@@ -189,8 +190,7 @@ def _collect(
         for fut in cf.as_completed(futures):
             part = fut.result()
             results.extend(part)
-            if progress is not None:
-                progress(_draws_in(part))
+            progress(part)
     except BaseException:
         for fut in futures:
             fut.cancel()
@@ -199,22 +199,23 @@ def _collect(
 
 
 def _run_pool(
-    job: Job, chunks: list[list[int]], workers: int, progress: ProgressFn | None
+    job: Job, chunks: list[list[int]], workers: int, progress: BlocksFn
 ) -> list[BlockResult]:
     results: list[BlockResult] = []
     params = uncertain_parameters(job.scenario)
+    dependence = scenario_dependence(job.scenario)
     sampled: dict[int, FloatArray] = {}
 
     def sample(block: int) -> FloatArray:
         start = block * BLOCK_SIZE
-        sampled[block] = sample_values(params, job.seed, start, min(start + BLOCK_SIZE, job.draws))
+        stop = min(start + BLOCK_SIZE, job.draws)
+        sampled[block] = sample_values(params, job.seed, start, stop, dependence)
         return sampled[block]
 
     def collect(part: list[tuple[int, FloatArray]]) -> None:
         blocks = [BlockResult(block=b, inputs=sampled.pop(b), outcome=y) for b, y in part]
         results.extend(blocks)
-        if progress is not None:
-            progress(_draws_in(blocks))
+        progress(blocks)
 
     prepared = prepare(job)
     pool = LocalPool(workers)
@@ -258,7 +259,7 @@ def _run_ray(
     chunks: list[list[int]],
     workers: int,
     address: str | None,
-    progress: ProgressFn | None,
+    progress: BlocksFn,
 ) -> list[BlockResult]:
     if address:
         # the address is the user's input: judge it first, whether or not Ray is installed
@@ -287,8 +288,7 @@ def _run_ray(
                 done, pending = ray.wait(pending, num_returns=1)
                 part: list[BlockResult] = ray.get(done[0])
                 results.extend(part)
-                if progress is not None:
-                    progress(_draws_in(part))
+                progress(part)
         except BaseException:
             for ref in pending:
                 ray.cancel(ref, force=True)
@@ -309,6 +309,8 @@ def simulate(
     progress: ProgressFn | None = None,
     executor: cf.Executor | None = None,
     min_draws_per_worker: int | None = None,
+    done: Mapping[int, BlockResult] | None = None,
+    on_blocks: BlocksFn | None = None,
 ) -> MonteCarloResult:
     """Run ``job``: ``job.draws`` draws of every uncertain judgment through ``job.model``.
 
@@ -327,6 +329,10 @@ def simulate(
             of starting one (``workers`` is then ignored) and left running.
         min_draws_per_worker: overrides :data:`MIN_DRAWS_PER_WORKER` for this run (0: use
             every worker asked for, whatever the number of draws).
+        done: blocks already finished (a resumed run, :mod:`detente.uncertainty.checkpoint`):
+            only the others are run, and the result is the same as a run of them all.
+        on_blocks: called with each task's finished blocks as they arrive (in this process),
+            e.g. to keep them on disk.
 
     The result is the same, bit for bit, for every backend, worker count and chunk size.
     """
@@ -339,34 +345,50 @@ def simulate(
     model = get_model(job.model, **job.model_params)  # unknown model / bad params: fail early
     params = uncertain_parameters(job.scenario)
     n_blocks = len(block_ranges(job.draws))
+    finished = dict(done or {})
+    todo = [b for b in range(n_blocks) if b not in finished]
+    todo_draws = sum(min(BLOCK_SIZE, job.draws - b * BLOCK_SIZE) for b in todo)
     if backend == "local" and executor is None and workers > 1:
         if min_draws_per_worker is None:
-            workers = workers_for(job.model, job.draws, workers, n_blocks)
+            workers = workers_for(job.model, todo_draws, workers, len(todo))
         else:
-            workers = max(1, min(workers, n_blocks, job.draws // max(1, min_draws_per_worker)))
+            workers = max(1, min(workers, len(todo), todo_draws // max(1, min_draws_per_worker)))
     if chunk_blocks is None:
         parallel = backend == "ray" or executor is not None or workers > 1
         slots = int(getattr(executor, "_max_workers", workers)) if executor else workers
-        chunk_blocks = min(MAX_CHUNK_BLOCKS, max(1, -(-n_blocks // (2 * slots)))) if parallel else 1
-    chunks = _chunks(n_blocks, chunk_blocks)
+        chunk_blocks = (
+            min(MAX_CHUNK_BLOCKS, max(1, -(-len(todo) // (2 * slots)))) if parallel else 1
+        )
+    chunks = _chunks(todo, chunk_blocks)
 
-    if backend == "ray":
-        results = _run_ray(job, chunks, workers, address, progress)
+    def report(part: list[BlockResult]) -> None:
+        if on_blocks is not None:
+            on_blocks(part)
+        if progress is not None:
+            progress(_draws_in(part))
+
+    if progress is not None and finished:
+        progress(_draws_in(list(finished.values())))
+    if not chunks:
+        results: list[BlockResult] = []
+        workers = 1
+    elif backend == "ray":
+        results = _run_ray(job, chunks, workers, address, report)
     elif backend == "local" and executor is not None:
-        results = _collect(executor, job, chunks, progress)
+        results = _collect(executor, job, chunks, report)
     elif backend == "local" and workers > 1 and len(chunks) > 1:
-        results = _run_pool(job, chunks, workers, progress)
+        results = _run_pool(job, chunks, workers, report)
     elif backend == "local":
         workers = 1
         results = []
         for chunk in chunks:
             part = run_blocks(job, chunk)
             results.extend(part)
-            if progress is not None:
-                progress(_draws_in(part))
+            report(part)
     else:
         raise ValueError(f"unknown backend {backend!r} (expected local or ray)")
 
+    results.extend(finished.values())
     results.sort(key=lambda r: r.block)
     if [r.block for r in results] != list(range(n_blocks)):
         raise RuntimeError("Monte Carlo run lost or duplicated blocks")  # pragma: no cover

@@ -41,6 +41,7 @@ from detente.models.base import FloatArray, Problem
 if TYPE_CHECKING:  # a Monte Carlo worker imports this module: it stays free of the schema
     from detente.scenario.quantity import Quantity
     from detente.scenario.schema import Scenario
+    from detente.uncertainty.dependence import Dependence
 
 #: draws per block; part of the sampling format (see module docstring), never tuned per run
 BLOCK_SIZE = 1024
@@ -128,7 +129,20 @@ def uncertain_parameters(scenario: Scenario) -> list[Parameter]:
     sensitivity bounds), so it is held at its point value. Apply a worldview first
     (``with_worldview``): its overrides can add, remove or change distributions.
     """
-    return [p for p in _all_quantities(scenario) if p.quantity.varies]
+    params = _all_quantities(scenario)
+    if scenario.shares:  # a Dirichlet member is uncertain: its marginal is a beta
+        from detente.uncertainty.dependence import scenario_dependence
+
+        dep = scenario_dependence(scenario)
+        params = [_with_marginal(p, dep.marginal(p.path)) for p in params]
+    return [p for p in params if p.quantity.varies]
+
+
+def _with_marginal(param: Parameter, marginal: Quantity | None) -> Parameter:
+    """``param`` with a share group's marginal as its distribution (unchanged outside one)."""
+    if marginal is None:
+        return param
+    return Parameter.of(param.path, param.label, marginal, param.field, param.index)
 
 
 def path_key(path: str) -> int:
@@ -170,14 +184,20 @@ def path_uniforms(paths: list[str], seed: int, start: int, stop: int) -> FloatAr
     return np.concatenate(parts, axis=0)
 
 
-def sample_values(parameters: list[Parameter], seed: int, start: int, stop: int) -> FloatArray:
+def sample_values(
+    parameters: list[Parameter],
+    seed: int,
+    start: int,
+    stop: int,
+    dependence: Dependence | None = None,
+) -> FloatArray:
     """Values of draws ``start … stop − 1``: ``(stop − start, P)``, each parameter's uniforms
-    through its inverse CDF (:meth:`Quantity.ppf`)."""
+    through its inverse CDF (:meth:`Quantity.ppf`), after ``dependence``'s groups (shares,
+    correlations: :mod:`detente.uncertainty.dependence`) when given."""
+    from detente.uncertainty.dependence import values_from_uniforms
+
     u = path_uniforms([p.path for p in parameters], seed, start, stop)
-    out = np.empty_like(u)
-    for c, param in enumerate(parameters):
-        out[:, c] = param.quantity.ppf(u[:, c])
-    return out
+    return values_from_uniforms([(p.path, p.quantity) for p in parameters], u, dependence)
 
 
 def problem_from_values(
@@ -248,8 +268,11 @@ def problem_from_base(
 
 def sample_problem(scenario: Scenario, seed: int, start: int, stop: int) -> Problem:
     """Draws ``start … stop − 1`` of every uncertain judgment, as a Problem batch."""
+    from detente.uncertainty.dependence import scenario_dependence
+
     params = uncertain_parameters(scenario)
-    return problem_from_values(scenario, params, sample_values(params, seed, start, stop))
+    values = sample_values(params, seed, start, stop, scenario_dependence(scenario))
+    return problem_from_values(scenario, params, values)
 
 
 def block_ranges(draws: int) -> list[tuple[int, int, int]]:

@@ -137,9 +137,10 @@ def power_index(rule: CouncilRule, index: str) -> dict[str, float]:
 def institution_power(rule: CouncilRule, index: str) -> float:
     """Capability of the Commission and the Parliament: the largest member state's index.
 
-    They are not Council members, so no index of the Council game applies to them; the DEU
-    literature gives both institutions the capability of the largest member states (Thomson &
-    Stokman 2006, in Thomson et al., *The European Union Decides*, ch. 2), which is this choice.
+    They are not Council members, so no index of the Council game applies to them; as in
+    DEU-based work that scores both institutions like the largest member states (our reading of
+    Thomson & Stokman 2006, ch. 2 of *The European Union Decides*, not checked against the text;
+    docs/backtest.md), they get the largest member state's index.
     """
     return max(power_index(rule, index).values())
 

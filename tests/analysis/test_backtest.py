@@ -457,7 +457,7 @@ def test_dev_file_compromise_mae_via_cli() -> None:
 
 
 def test_cli_runs_unchanged_on_synthetic_file(synth: Path) -> None:
-    for capability in ("equal", "gdp", "council"):
+    for capability in ("equal", "gdp", "council", "shapley-shubik", "banzhaf"):
         res = CliRunner().invoke(
             cli_app(),
             ["backtest", "deu", str(synth), "--models", "rp", "--capability", capability,
@@ -526,3 +526,42 @@ def test_issue_dataclasses_are_frozen(synth: Path) -> None:
     assert isinstance(data.proposals[0], DeuProposal)
     with pytest.raises(AttributeError):
         data.issues[0].outcome = 1.0  # type: ignore[misc]
+
+
+def test_power_index_capabilities(synth: Path) -> None:
+    from detente.scenario.deu import council_rule
+    from detente.scenario.voting_power import banzhaf, shapley_shubik
+
+    data = read_deu(synth)
+    prop = data.proposals[0]
+    period = treaty_period(prop.period_date)
+    for mode, index in (("shapley-shubik", shapley_shubik), ("banzhaf", banzhaf)):
+        values = index(council_rule(period))
+        actors = ("com", "ep", "de", "fr", "mt")
+        cap = dict(zip(actors, capabilities(data, prop, actors, mode), strict=True))
+        assert cap["de"] == pytest.approx(values["de"])
+        # Malta, coded before it had a Council vote (2000): its index on joining (May 2004)
+        joined = next(p for p in COUNCIL_PERIODS if "mt" in p.weights)
+        assert "mt" not in values
+        assert cap["mt"] == pytest.approx(index(council_rule(joined))["mt"])
+        assert cap["com"] == cap["ep"] == pytest.approx(max(values.values()))
+
+
+def test_cli_calibrate_writes_the_table(synth: Path, tmp_path: Path) -> None:
+    import hashlib
+
+    out = tmp_path / "cal.json"
+    res = CliRunner().invoke(cli_app(), ["backtest", "calibrate", str(synth), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(out.read_text())
+    assert doc["source"]["sha256"] == hashlib.sha256(synth.read_bytes()).hexdigest()
+    assert doc["command"].startswith("detente backtest calibrate ")
+    data = read_deu(synth)
+    want = sorted(
+        round(i.outcome - i.reference, 4) for i in data.issues if not math.isnan(i.reference)
+    )
+    assert doc["models"]["status-quo"]["residuals"] == want
+    bad = CliRunner().invoke(
+        cli_app(), ["backtest", "calibrate", str(synth), "--out", str(tmp_path)]
+    )
+    assert bad.exit_code == 2 and "directory" in bad.output

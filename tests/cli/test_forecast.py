@@ -66,6 +66,18 @@ def test_forecast_json_contract(scenarios_dir: Path, name: str, model: str) -> N
     assert "rounds" not in data  # static models have no rounds
 
 
+def test_forecast_json_carries_the_calibrated_interval(korea_yaml: Path) -> None:
+    from detente.analysis.calibration import CAVEAT, LABEL, calibrated_interval
+
+    data = forecast_json(korea_yaml, "--model", "compromise")
+    note = data["calibration"]
+    assert note["label"] == LABEL and note["caveat"] == CAVEAT and note["level"] == 0.8  # type: ignore[index]
+    for issue in data["issues"]:  # type: ignore[attr-defined]
+        want = calibrated_interval("compromise", issue["forecast"])
+        assert issue["calibrated_interval"] == pytest.approx(list(want), abs=1e-4)  # type: ignore[arg-type]
+        assert issue["calibrated_interval"][0] < issue["forecast"] < issue["calibrated_interval"][1]
+
+
 def test_forecast_json_values(emission_yaml: Path) -> None:
     compromise = forecast_json(emission_yaml, "--model", "compromise")
     median = forecast_json(emission_yaml, "--model", "median")
@@ -78,8 +90,12 @@ def test_forecast_table(scenarios_dir: Path, name: str) -> None:
     result = run("forecast", str(scenarios_dir / name), "--model", "compromise")
     assert result.exit_code == 0, result.stderr
     assert "forecast" in result.stdout
+    # the DEU-calibrated 80 % interval beside each forecast, labelled, with its caveat
+    assert "80 % (DEU)" in result.stdout
+    assert "calibrated on EU legislative bargaining (DEU III)" in " ".join(result.stdout.split())
+    assert "caveat:" in result.stdout
     if name.startswith("korea"):
-        assert "End-of-war declaration" in result.stdout
+        assert "End-of-war" in result.stdout
         assert "0–100" in result.stdout
     else:
         assert "4–10" in result.stdout

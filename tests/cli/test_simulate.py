@@ -116,6 +116,16 @@ def test_output_files(small: LoadedScenario, small_yaml: Path, tmp_path: Path) -
     assert sum(b["probability"] for b in bands) == pytest.approx(1.0)
     near_half = np.mean((x > 2.5) & (x <= 7.5))
     assert bands[1]["probability"] == pytest.approx(near_half)
+    # beside the Monte Carlo interval over judgments, the interval of judgments + the model's
+    # DEU III error, rescaled to this issue's 0-10 scale (a new key; the old ones unchanged)
+    from detente.analysis.calibration import LABEL, calibrated_interval
+
+    want = calibrated_interval("compromise", x, scale=(0.0, 10.0))
+    assert issue["calibrated_interval"] == pytest.approx(list(want), abs=1e-4)  # type: ignore[arg-type]
+    lo, hi = issue["calibrated_interval"]
+    assert 0.0 <= lo < issue["interval"][0] and issue["interval"][1] < hi <= 10.0
+    assert summary["calibration"]["label"] == LABEL
+    assert "judgments" in summary["calibration"]["interval"]
 
     # a second run replaces the first one's files
     code, _, err = _simulate(str(small_yaml), "--draws", "10", "--out", str(out))
@@ -138,7 +148,10 @@ def test_band_indices_are_the_nearest_anchor(small: LoadedScenario) -> None:
 def test_table_output(korea_yaml: Path) -> None:
     code, stdout, err = _simulate(str(korea_yaml), "--draws", "300", "-w", "engagement")
     assert code == 0, err
-    assert "Sanctions relief" in stdout and "5–95 %" in stdout
+    # the issue column wraps at 80 columns now that the calibrated interval sits beside it
+    assert "Sanctions" in stdout and "5–95 %" in stdout
+    assert "(judgments)" in stdout and "DEU error)" in stdout
+    assert "calibrated on EU legislative bargaining (DEU III)" in " ".join(stdout.split())
     assert "worldview: Engagement" in stdout
 
 

@@ -36,6 +36,8 @@ class Score:
     rmse_ci95: tuple[float, float]
     excluded: int = 0
     exclusion_reasons: Mapping[str, int] = field(default_factory=dict)
+    #: Further scores by key (``crps``, ``coverage_80``, ``within_5``, …): (value, 95 % interval).
+    extra: Mapping[str, tuple[float, tuple[float, float]]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -47,7 +49,18 @@ class Score:
             "rmse_ci95": [rounded(self.rmse_ci95[0]), rounded(self.rmse_ci95[1])],
             "excluded": self.excluded,
             "exclusion_reasons": dict(self.exclusion_reasons),
+            **_extra_dict(self.extra, ""),
         }
+
+
+def _extra_dict(
+    extra: Mapping[str, tuple[float, tuple[float, float]]], suffix: str
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, (value, (lo, hi)) in extra.items():
+        out[f"{key}{suffix}"] = rounded(value)
+        out[f"{key}_ci95"] = [rounded(lo), rounded(hi)]
+    return out
 
 
 @dataclass(frozen=True)
@@ -59,6 +72,8 @@ class PairedDifference:
     difference: float
     n: int
     ci95: tuple[float, float]
+    #: Differences in further scores by key (``rmse``, ``crps``, …): (a − b, 95 % interval).
+    extra: Mapping[str, tuple[float, tuple[float, float]]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -67,6 +82,7 @@ class PairedDifference:
             "mae_difference": rounded(self.difference),
             "n": self.n,
             "ci95": [rounded(self.ci95[0]), rounded(self.ci95[1])],
+            **_extra_dict(self.extra, "_difference"),
         }
 
 
@@ -166,3 +182,41 @@ def masked_mae(forecast: FloatArray, outcome: FloatArray, mask: NDArray[np.bool_
     """MAE over the issues in ``mask`` that have a (finite) forecast; NaN when there are none."""
     ok = mask & np.isfinite(forecast)
     return float(np.abs(forecast[ok] - outcome[ok]).mean()) if ok.any() else math.nan
+
+
+def mean_with_interval(
+    values: FloatArray, cluster: NDArray[np.intp], counts: FloatArray
+) -> tuple[float, tuple[float, float]]:
+    """Mean of per-issue ``values`` (NaN = none) and its proposal-clustered 95 % interval."""
+    ok = np.isfinite(values)
+    if not ok.any():
+        return math.nan, (math.nan, math.nan)
+    n_clusters = counts.shape[1]
+    num = _cluster_sums(np.where(ok, values, 0.0), cluster, n_clusters)
+    den = _cluster_sums(ok.astype(np.float64), cluster, n_clusters)
+    return float(values[ok].mean()), _interval(_ratio_samples(counts, num, den))
+
+
+def paired_mean_difference(
+    va: FloatArray,
+    vb: FloatArray,
+    cluster: NDArray[np.intp],
+    counts: FloatArray,
+    root: bool = False,
+) -> tuple[float, tuple[float, float]]:
+    """mean(a) − mean(b) of per-issue values on the issues both have, with its interval.
+
+    ``root``: the difference of square roots of the means (RMSE from squared errors).
+    """
+    ok = np.isfinite(va) & np.isfinite(vb)
+    if not ok.any():
+        return math.nan, (math.nan, math.nan)
+    n_clusters = counts.shape[1]
+    den = _cluster_sums(ok.astype(np.float64), cluster, n_clusters)
+    na = _cluster_sums(np.where(ok, va, 0.0), cluster, n_clusters)
+    nb = _cluster_sums(np.where(ok, vb, 0.0), cluster, n_clusters)
+    sa, sb = _ratio_samples(counts, na, den), _ratio_samples(counts, nb, den)
+    ma, mb = float(va[ok].mean()), float(vb[ok].mean())
+    if root:
+        return math.sqrt(ma) - math.sqrt(mb), _interval(np.sqrt(sa) - np.sqrt(sb))
+    return ma - mb, _interval(sa - sb)

@@ -91,6 +91,7 @@ def _print_tables(result: BacktestResult, console: Console) -> None:
                 str(row["n"]),
             )
         console.print(p)
+    _print_probabilistic(d, console)
     proto = d.get("candidates")
     if proto:
         c = Table(
@@ -125,6 +126,62 @@ def _print_tables(result: BacktestResult, console: Console) -> None:
         console.print(c)
 
 
+def _pct(x: Any) -> str:
+    return "—" if x is None else f"{100 * x:.1f}"
+
+
+def _with_ci(s: dict[str, Any], key: str, fmt: Any = _fmt) -> str:
+    lo, hi = s[f"{key}_ci95"]
+    return f"{fmt(s[key])} [{fmt(lo)}, {fmt(hi)}]"
+
+
+def _print_probabilistic(d: dict[str, Any], console: Console) -> None:
+    cv = d["cross_validation"]
+    t = Table(
+        title=(
+            f"Forecasts as probabilities: CRPS and interval coverage cross-validated "
+            f"({cv['folds']} proposal-grouped folds, fold seed {cv['fold_seed']}); "
+            "% of outcomes, 95 % CI"
+        )
+    )
+    for col in ("model", "CRPS", "50 % covers", "80 % covers", "90 % covers", "≤ 5", "≤ 10"):
+        t.add_column(col, justify="left" if col == "model" else "right")
+    for name, s in d["models"].items():
+        t.add_row(
+            name,
+            _with_ci(s, "crps"),
+            *(_with_ci(s, f"coverage_{lv}", _pct) for lv in (50, 80, 90)),
+            *(_with_ci(s, f"within_{w}", _pct) for w in (5, 10)),
+        )
+    console.print(t)
+    rows = [r for r in d["paired_differences"] if r["b"] == "compromise"]
+    if rows:
+        p = Table(title="Paired differences against compromise (a − compromise; < 0: lower)")
+        for col in ("a", "RMSE", "CRPS", "≤ 5 (points of %)", "≤ 10 (points of %)"):
+            p.add_column(col, justify="left" if col == "a" else "right")
+        for r in rows:
+            p.add_row(
+                r["a"],
+                _with_ci(r | {"x": r["rmse_difference"], "x_ci95": r["rmse_ci95"]}, "x"),
+                _with_ci(r | {"x": r["crps_difference"], "x_ci95": r["crps_ci95"]}, "x"),
+                _with_ci(r | {"x": r["within_5_difference"], "x_ci95": r["within_5_ci95"]}, "x",
+                         _pct),
+                _with_ci(r | {"x": r["within_10_difference"], "x_ci95": r["within_10_ci95"]},
+                         "x", _pct),
+            )  # fmt: skip
+        console.print(p)
+    combo = d.get("combination")
+    if combo:
+        weights = ", ".join(f"{k} {v:g}" for k, v in combo["weights"].items() if v)
+        lo, hi = combo["crps_ci95"]
+        console.print(
+            f"Pre-registered combination (docs/backtest.md): weights on the whole file {weights}; "
+            f"cross-validated CRPS − compromise {_fmt(combo['crps_difference'])} "
+            f"[{_fmt(lo)}, {_fmt(hi)}]: {combo['verdict']}",
+            markup=False,
+        )
+
+
 app = typer.Typer(help="Score detente's models against real decisions.", no_args_is_help=True)
 
 
@@ -144,7 +201,11 @@ def deu(
         ),
     ] = "all",
     capability: Annotated[
-        str, typer.Option(help="Actor capability: equal | gdp | council.")
+        str,
+        typer.Option(
+            help="Actor capability: equal | gdp | council (voting weights) | shapley-shubik | "
+            "banzhaf (Council voting power of the treaty period)."
+        ),
     ] = "equal",
     seed: SeedOpt = 0,
     bootstrap: Annotated[
@@ -152,6 +213,9 @@ def deu(
     ] = 2000,
     protocol: Annotated[
         bool, typer.Option(help="Run the pre-registered beat-the-mean protocol.")
+    ] = True,
+    combination: Annotated[
+        bool, typer.Option(help="Score the pre-registered combination (needs compromise).")
     ] = True,
     fmt: TableJsonOpt = Format.table,
 ) -> None:
@@ -178,7 +242,7 @@ def deu(
     try:
         result = run_backtest(
             data, instances, capability=capability, seed=seed, n_boot=bootstrap,
-            protocol=protocol,
+            protocol=protocol, combination=combination,
         )  # fmt: skip
     except DeuFormatError as err:
         fail(str(err), located=True)
@@ -186,3 +250,63 @@ def deu(
         emit(result.to_dict(), Format.json, indent=2)
     else:
         _print_tables(result, console())
+
+
+@app.command("calibrate")
+def calibrate(
+    file: Annotated[Path, typer.Argument(help="The DEU development file (deu3-dev.tsv).")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Where to write the calibration table (JSON).")
+    ],
+) -> None:
+    """Build the calibration table shipped as analysis/data/deu-calibration.json.
+
+    Every model's residuals (outcome − forecast) on the file, capability equal; with the file's
+    SHA-256, this command and the git commit of the code. Run it on the development split only.
+    """
+    import json
+    import subprocess
+
+    from detente.analysis.backtest import BASELINE_MODELS, BASELINES, resolve_models, run_model
+    from detente.analysis.calibration import build_calibration
+    from detente.models import available_models
+    from detente.scenario.deu import DeuFormatError, read_deu
+
+    try:
+        data = read_deu(file)
+    except DeuFormatError as err:
+        fail(str(err), located=True)
+    if out.exists() and out.is_dir():
+        fail(f"backtest calibrate: --out: {out} is a directory, expected a file path")
+    import numpy as np
+
+    outcome = np.array([i.outcome for i in data.issues])
+    cluster = data.proposal_of_issue()
+    residuals = {}
+    for name, model in resolve_models([*available_models(), *BASELINES]).items():
+        run = run_model(name, model, data, "equal")
+        ok = np.isfinite(run.forecast)
+        residuals[BASELINE_MODELS.get(name, name)] = (
+            outcome[ok] - run.forecast[ok],
+            len(set(cluster[ok].tolist())),
+        )
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).resolve().parent,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit = "unknown"
+    command = f"detente backtest calibrate {file} --out {out}"
+    doc = build_calibration(file, residuals, command, commit)
+    tmp = out.with_name(out.name + ".tmp")
+    try:
+        tmp.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+        tmp.replace(out)
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        fail(f"backtest calibrate: --out: cannot write {out}: {err}")
+    console().print(f"wrote {out} ({len(residuals)} models)", markup=False)

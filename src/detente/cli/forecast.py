@@ -25,10 +25,66 @@ if TYPE_CHECKING:
     from detente.scenario.schema import Scenario
 
 
-def forecast_json(fc: Forecast, scenario: str, worldview: str | None) -> dict[str, Any]:
-    """The JSON of the contract: scenario, model, worldview, then :meth:`Forecast.to_dict`."""
+def forecast_json(
+    fc: Forecast, scenario: str, worldview: str | None, sc: Scenario | None = None
+) -> dict[str, Any]:
+    """The JSON of the contract: scenario, model, worldview, then :meth:`Forecast.to_dict`.
+
+    With the scenario ``sc``, each issue also gets ``calibrated_interval`` (the DEU-calibrated
+    80 % interval, :func:`detente.analysis.calibration.calibrated_interval`; null for a model
+    never scored on DEU) and the document a ``calibration`` block saying what it is.
+    """
     body = fc.to_dict()
-    return {"scenario": scenario, "model": body.pop("model"), "worldview": worldview, **body}
+    doc = {"scenario": scenario, "model": body.pop("model"), "worldview": worldview, **body}
+    if sc is not None:
+        intervals = calibrated_intervals(fc.model, sc, fc.outcome)
+        for entry, iv in zip(doc["issues"], intervals, strict=True):
+            entry["calibrated_interval"] = None if iv is None else [round(v, 4) for v in iv]
+        doc["calibration"] = calibration_note(fc.model)
+    return doc
+
+
+def calibrated_intervals(model: str, sc: Scenario, values: Any) -> list[tuple[float, float] | None]:
+    """Per issue, the DEU-calibrated 80 % interval of ``values`` (a point or draws per issue).
+
+    ``values``: one forecast per issue, or a (draws × issues) array of Monte Carlo draws (then
+    the interval is of the draws plus the model's DEU residuals).
+    """
+    import numpy as np
+
+    from detente.analysis.calibration import calibrated_interval
+
+    arr = np.asarray(values, dtype=np.float64)
+    return [
+        calibrated_interval(
+            model, arr[..., j], scale=(float(issue.scale.min), float(issue.scale.max))
+        )
+        for j, issue in enumerate(sc.issues)
+    ]
+
+
+def calibration_note(model: str) -> dict[str, Any]:
+    """What ``calibrated_interval`` is: level, label, one-line caveat, source (JSON)."""
+    from detente.analysis.calibration import CAVEAT, LABEL, SHOWN_LEVEL, load_table
+
+    cal = load_table().get(model)
+    return {
+        "level": SHOWN_LEVEL,
+        "label": LABEL,
+        "caveat": CAVEAT,
+        "model_scored": cal is not None,
+        "issues_scored": cal.n if cal is not None else 0,
+        "source": "detente/analysis/data/deu-calibration.json (docs/backtest.md)",
+    }
+
+
+def calibration_caption(model: str) -> str:
+    """The one-line table caption under a calibrated-interval column."""
+    from detente.analysis.calibration import CAVEAT, LABEL, load_table
+
+    if model not in load_table():
+        return f"80 % interval {LABEL}: not available, {model} was not scored on DEU III"
+    return f"80 % interval {LABEL}; caveat: {CAVEAT}"
 
 
 def run_forecast(
@@ -53,16 +109,22 @@ def _print_forecast_table(sc: Scenario, fc: Forecast, worldview: str | None) -> 
     table = Table(title=title, title_justify="left")
     table.add_column("issue")
     table.add_column("forecast", justify="right")
+    table.add_column("80 % (DEU)", justify="right")
     table.add_column("scale")
     table.add_column("what it means")
+    intervals = calibrated_intervals(fc.model, sc, fc.outcome)
     for j, issue in enumerate(sc.issues):
         x = float(fc.outcome[j])
+        iv = intervals[j]
         table.add_row(
             issue.label,
             f"{x:.2f}",
+            "—" if iv is None else f"{iv[0]:.2f}–{iv[1]:.2f}",
             f"{issue.scale.min:g}–{issue.scale.max:g}",
             issue.scale.describe(x),
         )
+    table.caption = calibration_caption(fc.model)
+    table.caption_justify = "left"
     out.print(table)
     summary = fc.tables.get("summary")
     if summary is not None and not summary.empty:
@@ -96,7 +158,7 @@ def forecast(
         renamed = renamed_actors(loaded.file)  # ids an importer derived from names: id -> name
     require_finite(file, sc, fc.model, fc.outcome)
     if output_format is Format.json:
-        doc = forecast_json(fc, sc.id, worldview)
+        doc = forecast_json(fc, sc.id, worldview, sc)
         emit(doc | ({"actors": renamed} if renamed else {}), Format.json, indent=2)
     elif output_format is Format.csv:
         emit(fc.to_frame(), Format.csv)

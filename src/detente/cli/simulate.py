@@ -138,6 +138,20 @@ def job_provenance(
 def _summary_json(
     sc: Scenario, result: MonteCarloResult, worldview: str | None, summaries: list[IssueSummary]
 ) -> dict[str, Any]:
+    from detente.cli.forecast import calibrated_intervals, calibration_note
+
+    issues = [s.to_json() for s in summaries]
+    for entry, iv in zip(
+        issues, calibrated_intervals(result.job.model, sc, result.outcome), strict=True
+    ):
+        entry["calibrated_interval"] = None if iv is None else [round(v, 4) for v in iv]
+    note = calibration_note(result.job.model) | {
+        "interval": "5-95 % of the Monte Carlo over judgments only",
+        "calibrated_interval": (
+            "80 % of a Monte Carlo draw plus the model's DEU III residual (judgments and the "
+            "model's own error)"
+        ),
+    }
     return {
         "scenario": sc.id,
         "model": result.job.model,
@@ -146,7 +160,8 @@ def _summary_json(
         "seed": result.job.seed,
         "draws": result.job.draws,
         "uncertain_parameters": len(result.parameters),
-        "issues": [s.to_json() for s in summaries],
+        "issues": issues,
+        "calibration": note,
     }
 
 
@@ -162,16 +177,28 @@ def _print_table(
     table.add_column("issue")
     table.add_column("mean", justify="right")
     table.add_column("median", justify="right")
-    table.add_column("5–95 %", justify="right")
+    table.add_column("5–95 % (judgments)", justify="right")
+    table.add_column("80 % (judgments + DEU error)", justify="right")
     table.add_column("chance by band (nearest anchor)")
-    for s in summaries:
+    from detente.cli.forecast import calibrated_intervals, calibration_caption
+
+    intervals = calibrated_intervals(result.job.model, sc, result.outcome)
+    for s, iv in zip(summaries, intervals, strict=True):
         bands = "\n".join(
             f"{b.probability:6.1%}  {b.anchor:g}: {b.label}" for b in s.bands if b.probability > 0
         )
         table.add_row(
-            s.label, f"{s.mean:.2f}", f"{s.median:.2f}", f"{s.low:.2f}–{s.high:.2f}", bands
+            s.label,
+            f"{s.mean:.2f}",
+            f"{s.median:.2f}",
+            f"{s.low:.2f}–{s.high:.2f}",
+            "—" if iv is None else f"{iv[0]:.2f}–{iv[1]:.2f}",
+            bands,
         )
-    table.caption = f"{len(result.parameters)} uncertain parameters sampled, seed {result.job.seed}"
+    table.caption = (
+        f"{len(result.parameters)} uncertain parameters sampled, seed {result.job.seed}; "
+        + calibration_caption(result.job.model)
+    )
     out.print(table)
 
 

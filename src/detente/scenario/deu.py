@@ -43,6 +43,14 @@ from numpy.typing import NDArray
 from detente.models._weights import weighted_mean
 from detente.models.base import FloatArray, Problem
 from detente.scenario.quantity import MAX_MAGNITUDE
+from detente.scenario.voting_power import (
+    POWER_INDICES,
+    CouncilRule,
+    double_majority_rule,
+    institution_power,
+    power_index,
+    weighted_rule,
+)
 
 #: Metadata columns of the DEU layout; never taken for actor columns even if a ``p``/``s`` pair
 #: happened to match (``prnr`` vs a hypothetical ``srnr``).
@@ -163,7 +171,26 @@ COUNCIL_PERIODS: tuple[TreatyPeriod, ...] = (
         "Lisbon double majority", date(2014, 11, 1), _LISBON_2016, "Council Decision 2015/2393"
     ),
 )
-CAPABILITY_MODES = ("equal", "gdp", "council")
+CAPABILITY_MODES = ("equal", "gdp", "council", *POWER_INDICES)
+
+#: The qualified majority of each weighted-votes period: (weight quota, minimum member states).
+#: Sources as in :data:`COUNCIL_PERIODS`; the Lisbon period is a double majority
+#: (:func:`council_rule`).
+_QMV_QUOTAS: dict[str, tuple[int, int]] = {
+    "Amsterdam EU-15": (62, 0),
+    "Accession EU-25 (transitional)": (88, 0),
+    "Nice EU-25": (232, 13),
+    "Nice EU-27": (255, 14),
+    "Nice EU-28": (260, 15),
+}
+
+
+def council_rule(period: TreatyPeriod) -> CouncilRule:
+    """The period's qualified-majority rule as a simple game (:mod:`.voting_power`)."""
+    if period.name in _QMV_QUOTAS:
+        quota, states = _QMV_QUOTAS[period.name]
+        return weighted_rule(period.name, period.weights, quota, states, period.source)
+    return double_majority_rule(period.name, period.weights, source=period.source)
 
 
 class DeuFormatError(ValueError):
@@ -507,6 +534,9 @@ def capabilities(
     * ``council``: the member state's Council voting weight in the treaty period of the
       proposal's decision date; the Commission and the Parliament get the mean member-state
       weight of that period (co-legislators treated as average players, a documented choice).
+    * ``shapley-shubik`` / ``banzhaf``: the member state's a priori voting power under the
+      period's qualified-majority rule (:func:`council_rule`, :mod:`.voting_power`); the
+      Commission and the Parliament get the largest member state's index.
 
     Raises:
         DeuFormatError: an actor has no value under the chosen mode.
@@ -542,7 +572,38 @@ def capabilities(
                 )
             vals.append(w)
         return np.asarray(vals, dtype=np.float64)
+    if mode in POWER_INDICES:
+        period = treaty_period(proposal.period_date)
+        index = power_index(council_rule(period), mode)
+        vals = []
+        for a in actors:
+            v = (
+                institution_power(council_rule(period), mode)
+                if a in INSTITUTIONS
+                else _power_of(a, period, mode, index)
+            )
+            if v is None:
+                line = proposal.issues[0].line if proposal.issues else 1
+                raise DeuFormatError(
+                    data.path,
+                    line,
+                    f"p{a}",
+                    f"actor {a!r} has no Council voting power (known: EU member-state codes "
+                    f"{', '.join(sorted(DEU_ACTORS))})",
+                )
+            vals.append(v)
+        return np.asarray(vals, dtype=np.float64)
     raise ValueError(f"capability mode {mode!r}, expected one of {', '.join(CAPABILITY_MODES)}")
+
+
+def _power_of(
+    actor: str, period: TreatyPeriod, mode: str, index: Mapping[str, float]
+) -> float | None:
+    if actor in index:
+        return index[actor]
+    # Coded before it had a Council vote: its index in the first later period (as the weights).
+    later = [p for p in COUNCIL_PERIODS if p.start > period.start and actor in p.weights]
+    return power_index(council_rule(later[0]), mode)[actor] if later else None
 
 
 # --- Problems ---------------------------------------------------------------------------------

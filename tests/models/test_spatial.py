@@ -191,7 +191,7 @@ def _small(n: int = 4, k: int = 2, **kw: Any) -> Problem:
 
 
 def test_actor_count_limits() -> None:
-    with pytest.raises(ModelInputError, match=r"at least 3 actors"):
+    with pytest.raises(ModelInputError, match=r"3 to 250 actors; problem .* has 2"):
         SpatialModel().forecast(_small(n=2, k=1))
     with pytest.raises(ModelInputError, match=r"at most 250 actors.*--max-actors 251"):
         SpatialModel().forecast(_small(n=251, k=1))

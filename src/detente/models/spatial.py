@@ -329,7 +329,7 @@ class SpatialModel(Model):
         n = problem.n_actors
         if n < MIN_ACTORS:
             raise ModelInputError(
-                f"spatial: KTAB's Spatial Model needs at least {MIN_ACTORS} actors; "
+                f"spatial: KTAB's Spatial Model handles {MIN_ACTORS} to {self._max_actors} actors; "
                 f"problem {problem.name!r} has {n}"
             )
         if n > self._max_actors:

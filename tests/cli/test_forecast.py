@@ -179,3 +179,17 @@ def test_forecast_prints_warnings_on_stderr_only(tmp_path: Path, repo_root: Path
     assert result.exit_code == 0, result.stderr
     assert "warning: no basis for 0.5" in result.stderr
     json.loads(result.stdout)  # stdout stays clean JSON
+
+
+def test_max_actors_lifts_or_lowers_the_spatial_limit(
+    shared_dir: Path, emission_yaml: Path
+) -> None:
+    soe = shared_dir / "reference" / "ktab" / "SOE-Pol-Comp.csv"  # 13 actors
+    low = run("forecast", str(soe), "--model", "spatial", "--max-actors", "12")
+    assert low.exit_code == 2 and "max_actors is 12" in low.stderr
+    assert "--max-actors 13" in low.stderr
+    ok = run("forecast", str(soe), "--model", "spatial", "--max-actors", "13", "--format", "json")
+    default = run("forecast", str(soe), "--model", "spatial", "--format", "json")
+    assert ok.exit_code == 0 and ok.stdout == default.stdout  # the limit never moves the result
+    other = run("forecast", str(emission_yaml), "--max-actors", "300")
+    assert other.exit_code == 2 and "applies to --model spatial" in other.stderr

@@ -190,10 +190,57 @@ def _small(n: int = 4, k: int = 2, **kw: Any) -> Problem:
     return Problem.single([f"a{i}" for i in range(n)], [f"i{j}" for j in range(k)], **args)
 
 
-@pytest.mark.parametrize("n", [2, 251])
-def test_actor_count_limits(n: int) -> None:
-    with pytest.raises(ModelInputError, match=r"3 to 250 actors"):
-        SpatialModel().forecast(_small(n=n, k=1))
+def test_actor_count_limits() -> None:
+    with pytest.raises(ModelInputError, match=r"3 to 250 actors; problem .* has 2"):
+        SpatialModel().forecast(_small(n=2, k=1))
+    with pytest.raises(ModelInputError, match=r"at most 250 actors.*--max-actors 251"):
+        SpatialModel().forecast(_small(n=251, k=1))
+    with pytest.raises(ModelInputError, match=r"max_actors is 4.*has 5"):
+        SpatialModel(max_actors=4).forecast(_small(n=5, k=1))
+    x, _, _ = SpatialModel(max_actors=251)._prepare(_small(n=251, k=1))  # lifted explicitly
+    assert x.shape == (1, 251, 1)
+    with pytest.raises(ModelInputError, match="max_actors must be >= 3"):
+        SpatialModel(max_actors=2)
+    with pytest.raises(ModelInputError, match="engine must be"):
+        SpatialModel(engine="fortran")  # type: ignore[arg-type]
+    # neither limit nor engine changes the result, so neither is an output parameter
+    assert "max_actors" not in SpatialModel(max_actors=300).get_params()
+
+
+def test_numba_engine_without_numba_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "numba", None)  # import numba -> ImportError
+    monkeypatch.delitem(sys.modules, "detente.models._spatial_kernels", raising=False)
+    with pytest.raises(ModelInputError, match=r"pip install 'detente\[fast\]'"):
+        SpatialModel(engine="numba").forecast(_small())
+    # "auto" falls back to numpy without a word
+    assert SpatialModel(engine="auto", max_iterations=2).forecast(_small()).rounds
+
+
+@pytest.mark.parametrize("name", ["SOE-Pol-Comp.csv", "dummyData_6Dim.csv"])
+def test_compiled_engine_gives_the_same_bits_on_ktab_inputs(name: str) -> None:
+    pytest.importorskip("numba", reason="the compiled engine needs detente[fast] (numba)")
+    problem = ktab_problem(name)
+    a = SpatialModel(engine="numpy").run(problem, keep_details=True)
+    b = SpatialModel(engine="numba").run(problem, keep_details=True)
+    assert np.array_equal(a.n_states, b.n_states)
+    for t in range(len(a.positions)):
+        assert np.array_equal(a.positions[t], b.positions[t])
+        assert np.array_equal(a.probabilities[t], b.probabilities[t])
+    for da, db in zip(a.details, b.details, strict=True):
+        assert np.array_equal(da.target, db.target) and np.array_equal(da.choice, db.choice)
+        assert np.array_equal(da.p_win, db.p_win) and np.array_equal(da.gain, db.gain)
+
+
+def test_compiled_engine_gives_the_same_bits_on_random_batches() -> None:
+    pytest.importorskip("numba", reason="the compiled engine needs detente[fast] (numba)")
+    batch = _perturbed_batch(_small(n=30, k=3), draws=3, seed=2)
+    a = SpatialModel(engine="numpy").run(batch)
+    b = SpatialModel(engine="numba").run(batch)
+    assert np.array_equal(a.n_states, b.n_states)
+    assert all(np.array_equal(x, y) for x, y in zip(a.positions, b.positions, strict=True))
+    assert all(np.array_equal(x, y) for x, y in zip(a.probabilities, b.probabilities, strict=True))
 
 
 def test_bad_inputs_are_named() -> None:

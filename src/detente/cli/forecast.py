@@ -14,6 +14,7 @@ from detente.cli.common import (
     WorldviewOpt,
     bad_input_exits,
     emit,
+    fail,
     load_or_exit,
     out,
     require_finite,
@@ -148,13 +149,26 @@ def forecast(
     ] = "compromise",
     worldview: WorldviewOpt = None,
     output_format: FormatOpt = Format.table,
+    max_actors: Annotated[
+        int | None,
+        typer.Option(
+            "--max-actors",
+            min=3,
+            help="spatial model: accept up to N actors (default KTAB's limit, 250)",
+        ),
+    ] = None,
 ) -> None:
     """Forecast the outcome of every issue with one model."""
     from detente.scenario.importers import renamed_actors
 
+    params: dict[str, Any] = {}
+    if max_actors is not None:
+        if model != "spatial":
+            fail(f"--max-actors applies to --model spatial, not {model!r}")
+        params["max_actors"] = max_actors
     loaded = load_or_exit(file)
     with bad_input_exits():
-        sc, fc = run_forecast(loaded, model, worldview)
+        sc, fc = run_forecast(loaded, model, worldview, params)
         renamed = renamed_actors(loaded.file)  # ids an importer derived from names: id -> name
     require_finite(file, sc, fc.model, fc.outcome)
     if output_format is Format.json:

@@ -45,7 +45,9 @@ Sums and products are accumulated in KTAB's order so that near-ties resolve as K
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -66,9 +68,14 @@ from detente.models.base import (
 BoolArray = NDArray[np.bool_]
 IntArray = NDArray[np.int64]
 
-#: KTAB's ``Model::minNumActor`` / ``maxNumActor``.
+#: KTAB's ``Model::minNumActor`` / ``maxNumActor``; ``SpatialModel(max_actors=...)`` (CLI:
+#: ``--max-actors``) lifts the upper limit explicitly.
 MIN_ACTORS = 3
 MAX_ACTORS = 250
+
+#: With ``engine="auto"``, the compiled kernels (numba, ``detente[fast]``) run when
+#: draws x actors^3 reaches this; below it numpy is as fast and numba's import is not paid.
+KERNEL_MIN_WORK = 10_000_000
 
 _MIN_COALITION = 1e-8  # KTAB Model::coalitions minC
 _MIN_CHALLENGE_COALITION = 1e-10  # SMPState::probEduChlg minCltn
@@ -103,13 +110,21 @@ def bs_util(d: FloatArray, r: FloatArray) -> FloatArray:
     return out
 
 
-def coalitions(util: FloatArray, weight: FloatArray, min_c: float = _MIN_COALITION) -> FloatArray:
+def coalitions(
+    util: FloatArray,
+    weight: FloatArray,
+    min_c: float = _MIN_COALITION,
+    kernels: ModuleType | None = None,
+) -> FloatArray:
     """``Model::coalitions`` with proportional voting (``Model::vote``, ``VotingRule::Prop``).
 
     ``util``: ``(D, voters, options)``; ``weight``: ``(D, voters)``. Returns ``C`` of shape
     ``(D, options, options)`` with ``C[i, j] = min_c + sum_k max(w_k (u_ki - u_kj), 0)``,
-    accumulated voter by voter as KTAB does.
+    accumulated voter by voter as KTAB does. ``kernels``: the compiled engine (same bits).
     """
+    if kernels is not None:
+        out: FloatArray = kernels.coalitions(util, weight, min_c)
+        return out
     d, n_voters, n_opt = util.shape
     c = np.full((d, n_opt, n_opt), min_c)
     for k in range(n_voters):
@@ -241,6 +256,12 @@ class SpatialModel(Model):
         salience_total: KTAB requires each actor's saliences to sum to at most 1. ``"scale"``
             divides the saliences of an actor whose total exceeds 1 by that total (distances are
             unchanged, the actor counts as fully engaged); ``"error"`` refuses such input.
+        max_actors: the largest problem accepted, KTAB's ``maxNumActor`` (250) unless lifted
+            explicitly (CLI ``--max-actors``). Time per state grows as n^3.
+        engine: ``"numpy"``, ``"numba"`` (the compiled kernels of ``detente[fast]``) or
+            ``"auto"`` (numba when installed and the problem is large). The engines give the
+            same bits, so neither ``max_actors`` nor ``engine`` is a model parameter of the
+            output (``get_params``): they decide what runs and how fast, not the result.
     """
 
     name: ClassVar[str] = "spatial"
@@ -259,6 +280,8 @@ class SpatialModel(Model):
         min_sig_delta: float = 1e-4,
         position_tolerance: float = 1e-3,
         salience_total: Literal["scale", "error"] = "scale",
+        max_actors: int = MAX_ACTORS,
+        engine: Literal["auto", "numpy", "numba"] = "auto",
     ) -> None:
         if max_iterations < 1:
             raise ModelInputError(f"spatial: max_iterations must be >= 1, got {max_iterations}")
@@ -274,16 +297,50 @@ class SpatialModel(Model):
         self.min_sig_delta = float(min_sig_delta)
         self.position_tolerance = float(position_tolerance)
         self.salience_total = salience_total
+        if max_actors < MIN_ACTORS:
+            raise ModelInputError(f"spatial: max_actors must be >= {MIN_ACTORS}, got {max_actors}")
+        if engine not in ("auto", "numpy", "numba"):
+            raise ModelInputError(
+                f"spatial: engine must be 'auto', 'numpy' or 'numba', got {engine!r}"
+            )
+        self._max_actors = int(max_actors)
+        self._engine = engine
+
+    def _kernels(self, n_draws: int, n_actors: int) -> ModuleType | None:
+        """The compiled kernels for a problem of this size, or None for numpy."""
+        if self._engine == "numpy":
+            return None
+        if self._engine == "auto" and (
+            n_draws * n_actors**3 < KERNEL_MIN_WORK or importlib.util.find_spec("numba") is None
+        ):
+            return None
+        try:
+            from detente.models import _spatial_kernels
+        except ImportError as exc:
+            raise ModelInputError(
+                f"spatial: engine='numba' needs numba ({exc}); pip install 'detente[fast]'"
+            ) from exc
+        return _spatial_kernels
 
     # ----------------------------------------------------------------------------- inputs
 
     def _prepare(self, problem: Problem) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Validated ``(x on [0,1], saliences, capabilities)``."""
         n = problem.n_actors
-        if not MIN_ACTORS <= n <= MAX_ACTORS:
+        if n < MIN_ACTORS:
             raise ModelInputError(
-                f"spatial: KTAB's Spatial Model handles {MIN_ACTORS} to {MAX_ACTORS} actors; "
+                f"spatial: KTAB's Spatial Model handles {MIN_ACTORS} to {self._max_actors} actors; "
                 f"problem {problem.name!r} has {n}"
+            )
+        if n > self._max_actors:
+            limit = (
+                f"KTAB's Spatial Model handles at most {MAX_ACTORS} actors"
+                if self._max_actors == MAX_ACTORS
+                else f"max_actors is {self._max_actors}"
+            )
+            raise ModelInputError(
+                f"spatial: {limit}; problem {problem.name!r} has {n} (lift the limit with "
+                f"--max-actors {n} or SpatialModel(max_actors={n}); time per state grows as n^3)"
             )
         if problem.n_issues < 1:
             raise ModelInputError(f"spatial: problem {problem.name!r} has no issues")
@@ -338,27 +395,34 @@ class SpatialModel(Model):
 
     # ----------------------------------------------------------------------------- one state
 
-    def _assess(self, x: FloatArray, s: FloatArray, cap: FloatArray) -> _Assessment:
+    def _assess(
+        self, x: FloatArray, s: FloatArray, cap: FloatArray, kernels: ModuleType | None = None
+    ) -> _Assessment:
         """``SMPState::setAllAUtil`` then ``pDist(-1)`` for the reported probabilities."""
         dist = weighted_distance(x, s)
         zero = np.zeros_like(dist)
-        c0 = coalitions(bs_util(dist, zero), cap)
+        c0 = coalitions(bs_util(dist, zero), cap, kernels=kernels)
         p0 = conditional_pce(victory_probabilities(c0))
         risk = big_r_mid(p0)
         # KTAB's own estimate r^h_h = (2 r_h + r_h) / 3, computed as KTAB does.
         own_r = (2.0 * risk + risk) / 3.0
         own_util = bs_util(dist, own_r[:, :, None])
         is_unique, rep = unique_positions(x, self.position_tolerance)
-        c1 = coalitions(own_util, cap)
+        c1 = coalitions(own_util, cap, kernels=kernels)
         p1 = conditional_pce(victory_probabilities(c1), is_unique)
         prob = np.take_along_axis(p1, rep, axis=1)
         return _Assessment(dist=dist, risk=risk, own_util=own_util, prob=prob)
 
     @staticmethod
     def _challenges(
-        a: _Assessment, s_tot: FloatArray, cap: FloatArray
+        a: _Assessment, s_tot: FloatArray, cap: FloatArray, kernels: ModuleType | None = None
     ) -> tuple[FloatArray, FloatArray]:
         """``SMPState::probEduChlg(i, i, i, j)`` for all i, j: ``(P_ij, expected gain)``."""
+        if kernels is not None:
+            out: tuple[FloatArray, FloatArray] = kernels.challenges(
+                a.dist, a.risk, s_tot, cap, _MIN_CHALLENGE_COALITION
+            )
+            return out
         dist, risk = a.dist, a.risk
         n = dist.shape[1]
         # r_est[h, a]: h's estimate of a's risk attitude (BigRAdjust::OneThird)
@@ -406,11 +470,17 @@ class SpatialModel(Model):
         return p_ij, gain
 
     def _step(
-        self, x: FloatArray, s: FloatArray, s_tot: FloatArray, cap: FloatArray, a: _Assessment
+        self,
+        x: FloatArray,
+        s: FloatArray,
+        s_tot: FloatArray,
+        cap: FloatArray,
+        a: _Assessment,
+        kernels: ModuleType | None = None,
     ) -> tuple[FloatArray, _StepDetail]:
         """``SMPState::doBCN``: challenges, S2P2 bargains, deterministic choice per queue."""
         d_count, n, _ = x.shape
-        p_ij, gain = self._challenges(a, s_tot, cap)
+        p_ij, gain = self._challenges(a, s_tot, cap, kernels)
         eye = np.eye(n, dtype=bool)
         ok = (gain > _MIN_SIG_EDU) & ~eye[None]
         masked = np.where(ok, gain, -np.inf)
@@ -433,61 +503,51 @@ class SpatialModel(Model):
         b_init = _round4(((w_i + _MIN_BARGAIN_WEIGHT) * t_i + w_j * t_j) / den)
         b_rcvr = _round4((w_i * t_i + (_MIN_BARGAIN_WEIGHT + w_j) * t_j) / den)
 
-        # Value to each voter v of each option: 0 = status quo, 1 + i = bargain initiated by i.
+        # Value to each voter v of each option: 0 = status quo, 1 + i = bargain initiated by i:
+        # the sum over the state's positions, of which bargain i replaces i's and its target's.
+        # The sum over the unchanged positions is one matrix product (BLAS), V @ keep^T.
         own_r = a.risk[:, :, None]
         u_init = bs_util(weighted_distance(x, s, b_init), own_r)  # (D, voter, i)
         u_rcvr = bs_util(weighted_distance(x, s, b_rcvr), own_r)
         v_own = a.own_util  # (D, voter, position)
-        sq_total = np.zeros((d_count, n))
-        brg_total = u_init + u_rcvr
-        for m in range(n):
-            sq_total = sq_total + v_own[:, :, m]
-            keep = (cols != m) & (target != m)  # (D, i): m is neither party to bargain i
-            brg_total = brg_total + np.where(keep[:, None, :], v_own[:, :, m, None], 0.0)
+        sq_total = sequential_sum(v_own, axis=2)
+        keep = (cols[:, :, None] != cols[:, None, :]) & (target[:, :, None] != cols[:, None, :])
+        brg_total = (u_init + u_rcvr) + np.matmul(v_own, np.swapaxes(keep, 1, 2).astype(float))
         util = np.concatenate([sq_total[:, :, None], brg_total], axis=2) / n
-        prob_win = victory_probabilities(coalitions(util, cap))  # (D, 1 + n, 1 + n)
+        prob_win = victory_probabilities(coalitions(util, cap, kernels=kernels))
 
         # Queue of actor k, in KTAB's order: bargains i < k aimed at k, the status quo, k's own
-        # bargain, bargains i > k aimed at k.
-        k_idx = cols  # queue owner along axis 1
-        prod = np.ones((d_count, n, n + 1))
-        for t in range(n):
-            sq_here = k_idx == t  # (1, K)
-            prod = np.where(sq_here[:, :, None], prod * prob_win[:, None, :, 0], prod)
-            member_t = has[:, t, None] & ((k_idx == t) | (target[:, t, None] == k_idx))
-            prod = np.where(member_t[:, :, None], prod * prob_win[:, None, :, 1 + t], prod)
-        member = np.zeros((d_count, n, n + 1), dtype=bool)
+        # bargain, bargains i > k aimed at k. Option o (0 = status quo, 1 + i = bargain i) sorts
+        # by key 2k for the status quo and 2i + 1 for bargain i; each queue holds L slots.
+        member = np.zeros((d_count, n, n + 1), dtype=bool)  # (D, queue k, option)
         member[:, :, 0] = True
         member[:, :, 1:] = has[:, None, :] & (
-            (cols == k_idx.T)[None, :, :] | (target[:, None, :] == k_idx.T[None, :, :])
+            (cols == cols.T)[None, :, :] | (target[:, None, :] == cols.T[None, :, :])
         )
-        prod = np.where(member, prod, 0.0)
+        key = np.empty((d_count, n, n + 1), dtype=np.int64)
+        key[:, :, 0] = 2 * cols
+        key[:, :, 1:] = 2 * cols + 1
+        key = np.where(member, key, 2 * n + 2)
+        length = int(member.sum(axis=2).max())
+        slot = np.argsort(key, axis=2, kind="stable")[:, :, :length]  # (D, k, L) options
+        valid = np.take_along_axis(member, slot, axis=2)
+        # prod[d, k, a] = product over the queue's slots b, in order, of P(slot a beats slot b)
+        draw = np.arange(d_count)[:, None, None]
+        prod = np.ones((d_count, n, length))
+        for b in range(length):
+            p_ab = prob_win[draw, slot, slot[:, :, b, None]]  # (D, k, a)
+            prod = np.where(valid[:, :, b, None], prod * p_ab, prod)
+        prod = np.where(valid, prod, 0.0)
         total = np.zeros((d_count, n))
+        for b in range(length):
+            total = np.where(valid[:, :, b], total + prod[:, :, b], total)
+        norm = prod / total[:, :, None]
         best = np.full((d_count, n), -1.0)
         choice = np.full((d_count, n), -2, dtype=np.int64)  # -1 = status quo
-        order: list[tuple[int, int]] = []
-        for t in range(n):
-            order.append((t, -1))
-            order.append((t, t))
-        for t, opt in order:
-            if opt < 0:  # status quo slot of queue t
-                val = prod[:, :, 0]
-                here = np.broadcast_to(k_idx == t, (d_count, n))
-            else:
-                val = prod[:, :, 1 + opt]
-                here = member[:, :, 1 + opt]
-            total = np.where(here, total + val, total)
-        norm = prod / total[:, :, None]
-        for t, opt in order:
-            if opt < 0:
-                val = norm[:, :, 0]
-                here = np.broadcast_to(k_idx == t, (d_count, n))
-            else:
-                val = norm[:, :, 1 + opt]
-                here = member[:, :, 1 + opt]
-            better = here & (val > best)
-            best = np.where(better, val, best)
-            choice = np.where(better, opt, choice)
+        for b in range(length):
+            better = valid[:, :, b] & (norm[:, :, b] > best)
+            best = np.where(better, norm[:, :, b], best)
+            choice = np.where(better, slot[:, :, b] - 1, choice)
 
         chosen = np.clip(choice, 0, n - 1)
         from_init = np.take_along_axis(b_init, chosen[:, :, None], axis=1)
@@ -513,13 +573,16 @@ class SpatialModel(Model):
         active = np.arange(n_draws)
         n_states = np.ones(n_draws, dtype=np.int64)
         first_move = np.zeros(n_draws)
-        assessment = self._assess(x, sal, cap)
+        kernels = self._kernels(n_draws, problem.n_actors)
+        assessment = self._assess(x, sal, cap, kernels)
         positions = [lo + x * width]
         probabilities = [assessment.prob.copy()]
         details: list[_StepDetail] = []
         for it in range(1, self.max_iterations + 1):
             xa = x[active]
-            new_xa, detail = self._step(xa, sal[active], s_tot[active], cap[active], assessment)
+            new_xa, detail = self._step(
+                xa, sal[active], s_tot[active], cap[active], assessment, kernels
+            )
             if keep_details:
                 details.append(detail)
             step = sequential_sum(np.sqrt(np.sum((new_xa - xa) ** 2, axis=-1)), axis=-1)
@@ -527,7 +590,7 @@ class SpatialModel(Model):
                 first_move[active] = step + self.min_sig_delta
             x[active] = new_xa
             n_states[active] += 1
-            new_assessment = self._assess(new_xa, sal[active], cap[active])
+            new_assessment = self._assess(new_xa, sal[active], cap[active], kernels)
             prob = probabilities[-1].copy()
             prob[active] = new_assessment.prob
             positions.append(lo + x * width)

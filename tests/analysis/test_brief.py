@@ -133,6 +133,9 @@ def test_a_scenario_without_a_game(emission_yaml: Path) -> None:
     for f in b.forecasts:
         assert f.mc_p05 <= f.mc_p95
         assert np.isfinite(f.point)
+        # the DEU-calibrated interval of `detente forecast`, around the point, within the scale
+        assert f.deu80 is not None
+        assert 4.0 <= f.deu80[0] <= f.point <= f.deu80[1] <= 10.0
     assert any("report" in s for s in b.next_steps)
     # the levers: toward the next anchor down (7 years) the compromise model's smallest
     # changes, each re-run by the lever search to land on the target

@@ -5,7 +5,10 @@ number equals the one the dedicated command prints for the same seed, draws and 
 
 1. **forecasts** — each issue's forecast by each per-issue model under each worldview, with the
    Monte Carlo 5–95 % interval over the scenario's judgments
-   (:func:`detente.analysis.compare.forecast_draws`, as ``detente simulate``/``compare``);
+   (:func:`detente.analysis.compare.forecast_draws`, as ``detente simulate``/``compare``) and,
+   distinctly, the model's DEU-calibrated 80 % interval (how far off such forecasts have been on
+   EU legislative bargaining: :func:`detente.analysis.calibration.calibrated_intervals`, as
+   ``detente forecast``);
 2. **the answer** — with a game, each named scorecard's best strategy under each worldview, its
    score, the runner-up and the paired margin between them (90 % interval; the scores of
    :func:`detente.strategy.scorecards.scorecard_scores`, as ``detente strategies``), and the
@@ -54,7 +57,7 @@ class BriefOptions:
     worldviews: Sequence[str] = field(default_factory=list)
     models: Sequence[Model] = field(default_factory=list)
     draws: int = 200
-    episodes: int = 300
+    episodes: int = 200
     seed: int = 0
     cruxes: int = 3
     #: levers listed per issue and direction (a scenario without a game)
@@ -71,6 +74,9 @@ class IssueForecast:
     #: Monte Carlo 5 % and 95 % quantiles over the scenario's judgments
     mc_p05: float
     mc_p95: float
+    #: the model's DEU-calibrated 80 % interval around the point forecast (how far off such
+    #: forecasts have been on EU legislative bargaining; None: the model was never scored)
+    deu80: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -304,6 +310,7 @@ def _forecasts(
     tick: Progress,
     notes: list[str],
 ) -> list[IssueForecast]:
+    from detente.analysis.calibration import calibrated_intervals
     from detente.analysis.compare import forecast_draws
     from detente.scenario.problem import to_problem
 
@@ -317,6 +324,7 @@ def _forecasts(
             except Exception as exc:  # a model refusing a scenario is reported, not fatal
                 notes.append(f"{m.name} ({v}): {exc}")
                 continue
+            deu = calibrated_intervals(m.name, s, fc.outcome)
             for j, issue in enumerate(s.issues):
                 out.append(
                     IssueForecast(
@@ -327,6 +335,7 @@ def _forecasts(
                         point=float(fc.outcome[j]),
                         mc_p05=float(np.quantile(mc[:, j], 0.05)),
                         mc_p95=float(np.quantile(mc[:, j], 0.95)),
+                        deu80=deu[j],
                     )
                 )
         tick(f"forecasts ({v})")

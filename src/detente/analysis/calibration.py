@@ -44,12 +44,15 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from detente.models.base import FloatArray
+
+if TYPE_CHECKING:
+    from detente.scenario.schema import Scenario
 
 #: The central interval levels the backtest reports.
 LEVELS = (0.5, 0.8, 0.9)
@@ -332,3 +335,38 @@ def calibrated_interval(
         return None
     draws = np.atleast_1d(np.asarray(forecast, dtype=np.float64))
     return predictive_interval(draws, np.asarray(cal.residuals), level, scale)
+
+
+def calibrated_intervals(model: str, sc: Scenario, values: Any) -> list[tuple[float, float] | None]:
+    """Per issue, the DEU-calibrated 80 % interval of ``values`` (a point or draws per issue).
+
+    ``values``: one forecast per issue, or a (draws × issues) array of Monte Carlo draws (then
+    the interval is of the draws plus the model's DEU residuals).
+    """
+    arr = np.asarray(values, dtype=np.float64)
+    return [
+        calibrated_interval(
+            model, arr[..., j], scale=(float(issue.scale.min), float(issue.scale.max))
+        )
+        for j, issue in enumerate(sc.issues)
+    ]
+
+
+def calibration_note(model: str) -> dict[str, Any]:
+    """What ``calibrated_interval`` is: level, label, one-line caveat, source (JSON)."""
+    cal = load_table().get(model)
+    return {
+        "level": SHOWN_LEVEL,
+        "label": LABEL,
+        "caveat": CAVEAT,
+        "model_scored": cal is not None,
+        "issues_scored": cal.n if cal is not None else 0,
+        "source": "detente/analysis/data/deu-calibration.json (docs/backtest.md)",
+    }
+
+
+def calibration_caption(model: str) -> str:
+    """The one-line table caption under a calibrated-interval column."""
+    if model not in load_table():
+        return f"80 % interval {LABEL}: not available, {model} was not scored on DEU III"
+    return f"80 % interval {LABEL}; caveat: {CAVEAT}"

@@ -55,7 +55,7 @@ def brief(
     ] = 200,
     episodes: Annotated[
         int, typer.Option("--episodes", "-n", min=2, help="episodes per strategy comparison")
-    ] = 300,
+    ] = 200,
     seed: SeedOpt = 0,
     fmt: TableJsonOpt = Format.table,
 ) -> None:
@@ -123,9 +123,9 @@ def _render(b: Brief, con: Console) -> None:
     con.print(f"{b.title}  ({b.scenario}, sha256 {b.sha256[:12]})", markup=False, style="bold")
     if b.question:
         con.print(f"Question: {b.question}", markup=False)
+    game = f"; {b.episodes} episodes per strategy comparison" if b.answers else ""
     con.print(
-        f"seed {b.seed}; {b.draws} Monte Carlo draws per forecast; {b.episodes} episodes per "
-        "strategy comparison",
+        f"seed {b.seed}; {b.draws} Monte Carlo draws per forecast{game}",
         markup=False,
         style="dim",
     )
@@ -152,9 +152,14 @@ def _render(b: Brief, con: Console) -> None:
 
 
 def _forecast_table(b: Brief, views: list[str], con: Console) -> None:
+    from detente.analysis.calibration import CAVEAT, LABEL
+
     t = Table(
-        title="Forecasts: point [Monte Carlo 5–95 % over the judgments]",
+        title="Forecasts: point [Monte Carlo 5–95 % over the judgments]; below it, the model's "
+        "80 % interval calibrated on its errors in EU legislative bargaining (DEU III)",
+        caption=f"DEU 80 %: {LABEL}; caveat: {CAVEAT}",
         title_justify="left",
+        caption_justify="left",
     )
     t.add_column("issue")
     t.add_column("model")
@@ -162,6 +167,7 @@ def _forecast_table(b: Brief, views: list[str], con: Console) -> None:
         t.add_column(v, justify="right")
     cells: dict[tuple[str, str, str], str] = {
         (f.issue, f.model, f.worldview): f"{f.point:.1f} [{f.mc_p05:.1f}, {f.mc_p95:.1f}]"
+        + ("" if f.deu80 is None else f"\nDEU 80 %: {f.deu80[0]:.3g}–{f.deu80[1]:.3g}")
         for f in b.forecasts
     }
     rows = list(dict.fromkeys((f.issue, f.label, f.model) for f in b.forecasts))

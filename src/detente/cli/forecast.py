@@ -38,54 +38,13 @@ def forecast_json(
     body = fc.to_dict()
     doc = {"scenario": scenario, "model": body.pop("model"), "worldview": worldview, **body}
     if sc is not None:
+        from detente.analysis.calibration import calibrated_intervals, calibration_note
+
         intervals = calibrated_intervals(fc.model, sc, fc.outcome)
         for entry, iv in zip(doc["issues"], intervals, strict=True):
             entry["calibrated_interval"] = None if iv is None else [round(v, 4) for v in iv]
         doc["calibration"] = calibration_note(fc.model)
     return doc
-
-
-def calibrated_intervals(model: str, sc: Scenario, values: Any) -> list[tuple[float, float] | None]:
-    """Per issue, the DEU-calibrated 80 % interval of ``values`` (a point or draws per issue).
-
-    ``values``: one forecast per issue, or a (draws × issues) array of Monte Carlo draws (then
-    the interval is of the draws plus the model's DEU residuals).
-    """
-    import numpy as np
-
-    from detente.analysis.calibration import calibrated_interval
-
-    arr = np.asarray(values, dtype=np.float64)
-    return [
-        calibrated_interval(
-            model, arr[..., j], scale=(float(issue.scale.min), float(issue.scale.max))
-        )
-        for j, issue in enumerate(sc.issues)
-    ]
-
-
-def calibration_note(model: str) -> dict[str, Any]:
-    """What ``calibrated_interval`` is: level, label, one-line caveat, source (JSON)."""
-    from detente.analysis.calibration import CAVEAT, LABEL, SHOWN_LEVEL, load_table
-
-    cal = load_table().get(model)
-    return {
-        "level": SHOWN_LEVEL,
-        "label": LABEL,
-        "caveat": CAVEAT,
-        "model_scored": cal is not None,
-        "issues_scored": cal.n if cal is not None else 0,
-        "source": "detente/analysis/data/deu-calibration.json (docs/backtest.md)",
-    }
-
-
-def calibration_caption(model: str) -> str:
-    """The one-line table caption under a calibrated-interval column."""
-    from detente.analysis.calibration import CAVEAT, LABEL, load_table
-
-    if model not in load_table():
-        return f"80 % interval {LABEL}: not available, {model} was not scored on DEU III"
-    return f"80 % interval {LABEL}; caveat: {CAVEAT}"
 
 
 def run_forecast(
@@ -113,6 +72,8 @@ def _print_forecast_table(sc: Scenario, fc: Forecast, worldview: str | None) -> 
     table.add_column("80 % (DEU)", justify="right")
     table.add_column("scale")
     table.add_column("what it means")
+    from detente.analysis.calibration import calibrated_intervals, calibration_caption
+
     intervals = calibrated_intervals(fc.model, sc, fc.outcome)
     for j, issue in enumerate(sc.issues):
         x = float(fc.outcome[j])

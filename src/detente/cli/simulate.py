@@ -138,7 +138,7 @@ def job_provenance(
 def _summary_json(
     sc: Scenario, result: MonteCarloResult, worldview: str | None, summaries: list[IssueSummary]
 ) -> dict[str, Any]:
-    from detente.cli.forecast import calibrated_intervals, calibration_note
+    from detente.analysis.calibration import calibrated_intervals, calibration_note
 
     issues = [s.to_json() for s in summaries]
     for entry, iv in zip(
@@ -180,7 +180,7 @@ def _print_table(
     table.add_column("5–95 % (judgments)", justify="right")
     table.add_column("80 % (judgments + DEU error)", justify="right")
     table.add_column("chance by band (nearest anchor)")
-    from detente.cli.forecast import calibrated_intervals, calibration_caption
+    from detente.analysis.calibration import calibrated_intervals, calibration_caption
 
     intervals = calibrated_intervals(result.job.model, sc, result.outcome)
     for s, iv in zip(summaries, intervals, strict=True):

@@ -151,7 +151,9 @@ def _position_maps(sc: Scenario) -> list[PositionMap]:
 @dataclass(frozen=True)
 class Forecasts:
     """Forecasts per model × worldview × issue (``model, worldview, issue, point, p05, p95,
-    mean``; empty when no model could forecast), the point forecasts as an ``(issue, model) ×
+    mean, deu_lo, deu_hi`` — the Monte Carlo 5–95 % over the judgments and, distinctly, the
+    model's DEU-calibrated 80 % interval, NaN for a model never scored; empty when no model
+    could forecast), the point forecasts as an ``(issue, model) ×
     worldview`` table, the rounds of the dynamic models (first worldview; ``round, actor,
     issue, position``), and a note per model that refused a worldview."""
 
@@ -168,6 +170,7 @@ def _forecasts(
     draws: int,
     seed: int,
 ) -> Forecasts:
+    from detente.analysis.calibration import calibrated_intervals
     from detente.analysis.compare import forecast_draws
     from detente.scenario.problem import to_problem
 
@@ -185,7 +188,9 @@ def _forecasts(
                 continue
             if fc.rounds and wv == views[0]:
                 rounds[m.name] = fc.rounds_frame()
+            deu = calibrated_intervals(m.name, s, fc.outcome)
             for j, issue in enumerate(s.issues):
+                lo_hi = deu[j] or (float("nan"), float("nan"))
                 rows.append(
                     {
                         "model": m.name,
@@ -195,6 +200,8 @@ def _forecasts(
                         "p05": float(np.quantile(mc[:, j], 0.05)),
                         "p95": float(np.quantile(mc[:, j], 0.95)),
                         "mean": float(mc[:, j].mean()),
+                        "deu_lo": lo_hi[0],
+                        "deu_hi": lo_hi[1],
                     }
                 )
     frame = pd.DataFrame(rows)

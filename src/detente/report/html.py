@@ -84,6 +84,8 @@ def sections(d: ReportData) -> list[tuple[str, str]]:
 
 
 def _fmt(value: Any, spec: str) -> str:
+    if isinstance(value, float) and math.isnan(value):
+        return "—"
     return format(value, spec)
 
 
@@ -386,7 +388,16 @@ def render_report(d: ReportData) -> str:
         ),
         "game_sensitivity": Markup(render_game_sensitivity(d.sensitivity.game, figs)),
     }
+    from detente.analysis.calibration import CAVEAT, LABEL
+
     points = d.forecasts.points
+    frame = d.forecasts.frame
+    cols = ["issue", "model", "worldview", "p05", "p95", "deu_lo", "deu_hi"]
+    intervals: dict[tuple[str, str, str], tuple[float, float, float, float]] = {
+        (str(i), str(m), str(w)): (float(a), float(b), float(lo), float(hi))
+        for i, m, w, a, b, lo, hi in (frame[cols].to_numpy(dtype=object) if not frame.empty else [])
+    }
+    nan = float("nan")
     meta = json.dumps(
         {
             "scenario": d.scenario.id,
@@ -406,8 +417,18 @@ def render_report(d: ReportData) -> str:
             sections=sections(d),
             titles=dict((*SECTIONS, *EXTRA_SECTIONS)),
             points=[
-                (i, m, list(r)) for (i, m), r in zip(points.index, points.to_numpy(), strict=True)
+                (
+                    i,
+                    m,
+                    [
+                        (v, *intervals.get((str(i), str(m), str(c)), (nan, nan, nan, nan)))
+                        for c, v in zip(points.columns, r, strict=True)
+                    ],
+                )
+                for (i, m), r in zip(points.index, points.to_numpy(), strict=True)
             ],
+            calibration_label=LABEL,
+            calibration_caveat=CAVEAT,
             meta=meta,
             css=Markup(_css()),
             plotlyjs=Markup(get_plotlyjs()),

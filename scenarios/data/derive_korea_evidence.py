@@ -667,10 +667,11 @@ def talks_opening_hazard(
 
     Why k = 3 by default: inside an ongoing process the CSIS series pauses for a month or two
     between meetings (of the 137 intervals from one talks month to the next, 85 are to the
-    very next month, 41 skip 1–2 months and only 11 skip 3 or more), so k = 1 or 2 counts many pauses as standstills and over-states the
-    hazard of a real opening; beyond k = 3 the at-risk months are ever fewer and dominated by
-    the long 2008–2018 freeze (duration dependence and era cannot be told apart). The
-    sensitivity over ``sensitivity`` shows how much the figure depends on k.
+    very next month, 41 skip 1–2 months and only 11 skip 3 or more), so k = 1 or 2 counts
+    many pauses as standstills and over-states the hazard of a real opening; beyond k = 3 the
+    at-risk months are ever fewer and dominated by the long 2008–2018 freeze (duration
+    dependence and era cannot be told apart). The sensitivity over ``sensitivity`` shows how
+    much the figure depends on k.
 
     CIs: circular moving-block bootstrap over months, percentile, resampling (at risk, talks)
     pairs computed on the original series (so a pair's k-month history is never broken); the

@@ -133,9 +133,7 @@ def test_talks_opening_hazard_matches_pandas(korea: Path) -> None:
     assert 1 - (1 - within) ** (1 / 12) > result.hazard.estimate
     months = np.flatnonzero(talks.to_numpy())
     assert result.n_gaps == months.size - 1
-    assert result.gap_share_at_least[3] == pytest.approx(
-        float((np.diff(months) - 1 >= 3).mean())
-    )
+    assert result.gap_share_at_least[3] == pytest.approx(float((np.diff(months) - 1 >= 3).mean()))
 
 
 def test_missile_counts_hand_checked(korea: Path) -> None:

@@ -24,7 +24,9 @@ Computations:
    1992) because both series are strongly autocorrelated (1993–2008 is a run of talks, 2013–2017
    a run of provocations without talks); an iid bootstrap of the ratio is given for comparison.
 2. :func:`talks_base_rate` — share of months with a negotiation event, and the probability that
-   one occurs within the next 6 / 12 months, unconditionally and after a provocation month.
+   one occurs within the next 6 / 12 months, unconditionally and after a provocation month;
+   :func:`talks_opening_hazard` — the monthly hazard of *opening* talks from a standstill (no
+   negotiation event in the previous 3 months), with a sensitivity over the standstill length.
 3. :func:`missile_tests_per_year` — launch days and missiles per year from the CNS data, 2018
    singled out, and the mean in CSIS "talks years" vs other years (stratified bootstrap).
 4. :func:`arsenal_path` — linear and log-linear OLS fits to the FAS series, extrapolated to 2027
@@ -151,6 +153,26 @@ class TalksBaseRate:
     within: dict[int, Estimate]
     within_after_provocation: dict[int, Estimate]
     within_after_no_provocation: dict[int, Estimate]
+
+
+@dataclass(frozen=True)
+class TalksOpeningHazard:
+    """The monthly hazard of *opening* US–DPRK talks from a standstill (CSIS 1990–2018).
+
+    A month t is *at risk* when none of the ``standstill_months`` months before it had a
+    negotiation event; the hazard is the share of at-risk months with ``Nego >= 1``.
+    ``by_standstill_months`` repeats it for other standstill lengths (a sensitivity), and
+    ``gap_share_at_least`` gives, for each length k, the share of the ``n_gaps`` intervals from
+    one talks month to the next that hold k or more months without talks (how often a
+    standstill of k months is only a pause inside an ongoing process).
+    """
+
+    period: tuple[str, str]
+    standstill_months: int
+    hazard: Estimate
+    by_standstill_months: dict[int, Estimate]
+    gap_share_at_least: dict[int, float]
+    n_gaps: int
 
 
 @dataclass(frozen=True)
@@ -614,6 +636,89 @@ def talks_base_rate(
     return TalksBaseRate(period, per_month, within, after_p, after_np)
 
 
+def _at_risk(talks: BoolArray, k: int) -> BoolArray:
+    """Months t >= k none of whose k previous months had talks (the standstill months)."""
+    n = talks.size
+    prev = np.concatenate([[0], np.cumsum(talks.astype(np.int64))])
+    t = np.arange(n)
+    quiet = (prev[t] - prev[np.maximum(t - k, 0)]) == 0
+    out: BoolArray = quiet & (t >= k)
+    return out
+
+
+def talks_opening_hazard(
+    data_dir: Path | str,
+    seed: int = DEFAULT_SEED,
+    *,
+    standstill_months: int = 3,
+    sensitivity: Sequence[int] = (1, 2, 3, 6, 12),
+    n_boot: int = DEFAULT_N_BOOT,
+    block_months: int = DEFAULT_BLOCK_MONTHS,
+    start_year: int | None = None,
+    end_year: int | None = None,
+) -> TalksOpeningHazard:
+    """Monthly hazard of opening talks from a standstill: P(Nego >= 1 in month t | no Nego in
+    months t-k .. t-1), k = ``standstill_months``.
+
+    Source: CSIS Beyond Parallel monthly file, Jan 1990 – Aug 2018. This is the quantity the
+    strategy game's ``p_talk`` is (the chance a month that starts with talks closed opens them,
+    ``docs/models/strategy-game.md``), unlike ``talks_base_rate.within``, which mixes months
+    already in talks with months of standstill.
+
+    Why k = 3 by default: inside an ongoing process the CSIS series pauses for a month or two
+    between meetings (of the 137 intervals from one talks month to the next, 85 are to the
+    very next month, 41 skip 1–2 months and only 11 skip 3 or more), so k = 1 or 2 counts
+    many pauses as standstills and over-states the hazard of a real opening; beyond k = 3 the
+    at-risk months are ever fewer and dominated by the long 2008–2018 freeze (duration
+    dependence and era cannot be told apart). The sensitivity over ``sensitivity`` shows how
+    much the figure depends on k.
+
+    CIs: circular moving-block bootstrap over months, percentile, resampling (at risk, talks)
+    pairs computed on the original series (so a pair's k-month history is never broken); the
+    at-risk indicator depends on k lags, so the block is max(``block_months``, 2k). A replicate
+    with no at-risk month gives no value (``n_boot`` counts the finite ones).
+    """
+    path = Path(data_dir) / MONTHLY_FILE
+    frame = _window(load_monthly(data_dir), start_year, end_year, path)
+    rng = np.random.default_rng(seed)
+    talks = frame["Nego"].to_numpy() > 0
+    n = talks.size
+    period = _period(frame)
+    where = f"CSIS monthly file {MONTHLY_FILE}, {period[0]}..{period[1]}"
+    lengths = sorted({int(k) for k in (*sensitivity, standstill_months)})
+    by_k: dict[int, Estimate] = {}
+    for k in lengths:
+        if k < 1 or k >= n:
+            raise ValueError(f"standstill months must be in 1..{n - 1}, got {k}")
+        risk = _at_risk(talks, k)
+        if not risk.any():
+            raise ValueError(f"{path}: no month follows {k} months without talks")
+        hit = (risk & talks).astype(np.float64)
+        r_f = risk.astype(np.float64)
+        block = max(block_months, 2 * k)
+        idx = circular_block_indices(n, block, n_boot, rng)
+        reps = _ratio(hit[idx].sum(axis=1), r_f[idx].sum(axis=1))
+        ci, valid = _percentile_ci(reps)
+        by_k[k] = Estimate(
+            float(hit.sum() / r_f.sum()),
+            ci,
+            int(r_f.sum()),
+            "probability per month",
+            f"share of months t with Nego>=1 among months with Nego==0 in each of months "
+            f"t-{k}..t-1 (the hazard of opening talks from a {k}-month standstill); {where}; "
+            f"95% CI: circular moving-block bootstrap of (at risk, talks) pairs (block {block}, "
+            f"{n_boot} reps)",
+            valid,
+        )
+    runs = np.diff(np.flatnonzero(talks)) - 1  # months without talks between two talks months
+    gaps = runs[runs > 0]
+    n_gaps = int(runs.size)
+    share = {k: float((gaps >= k).sum() / n_gaps) if n_gaps else math.nan for k in lengths}
+    return TalksOpeningHazard(
+        period, standstill_months, by_k[standstill_months], by_k, share, n_gaps
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # 3. Missile tests per year
 # --------------------------------------------------------------------------------------------
@@ -923,6 +1028,7 @@ def summarise(
             for block in (6, 12, 24)
         },
         "talks_base_rate": asdict(talks_base_rate(data_dir, seed, n_boot=n_boot)),
+        "talks_opening_hazard": asdict(talks_opening_hazard(data_dir, seed, n_boot=n_boot)),
         "missile_tests": asdict(missile_tests_per_year(data_dir, seed, n_boot=n_boot)),
         "arsenal": asdict(arsenal_path(data_dir)),
     }

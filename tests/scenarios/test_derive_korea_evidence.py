@@ -115,6 +115,27 @@ def test_talks_base_rate_matches_pandas(korea: Path) -> None:
     assert result.within[6].estimate <= result.within[12].estimate
 
 
+def test_talks_opening_hazard_matches_pandas(korea: Path) -> None:
+    raw = pd.read_csv(korea / evidence.MONTHLY_FILE)
+    talks = raw["Nego"] > 0
+    result = evidence.talks_opening_hazard(korea, 1, n_boot=FAST_BOOT)
+    assert result.standstill_months == 3 and result.hazard == result.by_standstill_months[3]
+    for k, est in result.by_standstill_months.items():
+        # at risk: k full months of history, none of them with talks
+        quiet = talks.astype(int).rolling(k).sum().shift(1) == 0
+        assert est.n == int(quiet.sum())
+        assert est.estimate == pytest.approx(talks[quiet].mean())
+    # the longer the standstill, the lower the hazard, on this record
+    rates = [result.by_standstill_months[k].estimate for k in (1, 2, 3, 6, 12)]
+    assert rates == sorted(rates, reverse=True)
+    # it is not the share of months followed by talks within a year (that mixes talks months)
+    within = evidence.talks_base_rate(korea, 1, n_boot=FAST_BOOT).within[12].estimate
+    assert 1 - (1 - within) ** (1 / 12) > result.hazard.estimate
+    months = np.flatnonzero(talks.to_numpy())
+    assert result.n_gaps == months.size - 1
+    assert result.gap_share_at_least[3] == pytest.approx(float((np.diff(months) - 1 >= 3).mean()))
+
+
 def test_missile_counts_hand_checked(korea: Path) -> None:
     with (korea / evidence.MISSILE_FILE).open(encoding="utf-8") as fh:
         raw = json.load(fh)
@@ -230,6 +251,23 @@ def test_synthetic_talks_base_rate_exact(tmp_path: Path) -> None:
     # a Prov>=1 month is every month here; Prov==0 never happens -> NaN estimate
     assert r.within_after_provocation[6].estimate == r.within[6].estimate
     assert math.isnan(r.within_after_no_provocation[6].estimate)
+
+
+def test_synthetic_talks_opening_hazard_exact(tmp_path: Path) -> None:
+    root = _write_synthetic(tmp_path)
+    r = evidence.talks_opening_hazard(
+        root, 0, standstill_months=1, sensitivity=(2,), n_boot=200, block_months=4
+    )
+    # talks in months 0, 2, ..., 22. After one quiet month: t = 2, 4, ..., 24 (talks in 11 of
+    # them) and t = 25 .. 35 (none): 11 / 23
+    assert r.hazard.estimate == pytest.approx(11 / 23) and r.hazard.n == 23
+    # two quiet months in a row first happen in 2017: t = 25 .. 35, no talks at all
+    two = r.by_standstill_months[2]
+    assert two.estimate == 0.0 and two.n == 11 and two.ci95 == (0.0, 0.0)
+    # 11 intervals between talks months, each skipping exactly one month
+    assert r.n_gaps == 11 and r.gap_share_at_least == {1: 1.0, 2: 0.0}
+    with pytest.raises(ValueError, match="standstill months"):
+        evidence.talks_opening_hazard(root, 0, standstill_months=0)
 
 
 def test_synthetic_missile_tests_exact(tmp_path: Path) -> None:

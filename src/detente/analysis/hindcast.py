@@ -84,6 +84,9 @@ class Hindcast:
     p_no_talks_se: float
     types: tuple[TypeFit, ...]
     month_fits: tuple[MonthFit, ...]
+    #: the worldview's information date (``Worldview.as_of``): the months before it are
+    #: history, played but not scored
+    as_of: str | None = None
 
     def surprising(self, n: int = N_SURPRISING) -> list[MonthFit]:
         """The ``n`` months whose recorded move had the lowest mean probability (ties by date)."""
@@ -175,9 +178,22 @@ def hindcast(
     seed: int,
     episodes: int,
     worldview: str | None = None,
+    score_from: str | None = None,
 ) -> Hindcast:
-    """The record's likelihood, the types' posterior and the months' fit under one game."""
-    paths = record_paths(game, mapped, seed, episodes)
+    """The record's likelihood, the types' posterior and the months' fit under one game.
+
+    A game with a worldview's date (``game.history``) plays the months before it as history
+    (the state evolves from the record) and scores the record from the date on; ``score_from``
+    scores from a later month still (the common months of worldviews with different dates).
+    """
+    full = record_paths(game, mapped, seed, episodes)
+    first = game.history.months if game.history is not None else 0
+    if score_from is not None:
+        first = max(first, game.month_index(score_from))
+    if not 0 <= first < len(mapped.months):
+        raise ValueError(f"nothing to score: the record ends {mapped.months[-1]}")
+    paths = _Paths(full.prior, full.logp[:, :, first:], full.log_stay[:, :, first:])
+    months = mapped.months[first:]
     n = episodes
     with np.errstate(divide="ignore"):
         log_prior = np.log(paths.prior)
@@ -213,16 +229,16 @@ def hindcast(
     fits = tuple(
         MonthFit(
             month=m,
-            coalition=mapped.coalition[i],
-            target=mapped.target[i],
+            coalition=mapped.coalition[first + i],
+            target=mapped.target[first + i],
             p_mean=float(p_mean[i]),
             p_sequential=float(p_seq[i]),
         )
-        for i, m in enumerate(mapped.months)
+        for i, m in enumerate(months)
     )
     return Hindcast(
         worldview=worldview,
-        months=mapped.months,
+        months=months,
         episodes=episodes,
         seed=seed,
         log_likelihood=ll,
@@ -232,6 +248,7 @@ def hindcast(
         p_no_talks_se=p_no_talks_se,
         types=tuple(types),
         month_fits=fits,
+        as_of=game.as_of,
     )
 
 
@@ -262,6 +279,18 @@ def _name(r: Hindcast) -> str:
     return r.worldview or "base"
 
 
+def label(r: Hindcast) -> str:
+    """The worldview's name with its information date, as tables print it."""
+    return f"{_name(r)} (as of {r.as_of})" if r.as_of else _name(r)
+
+
+def common_start(results: Sequence[Hindcast]) -> str | None:
+    """The first month every result scores, when the results score different months (their
+    worldviews' dates differ); None when they all score the same months."""
+    firsts = {r.months[0] for r in results}
+    return max(firsts) if len(firsts) > 1 else None
+
+
 def payload(
     scenario_id: str,
     spec: RecordSpec,
@@ -269,10 +298,14 @@ def payload(
     results: Sequence[Hindcast],
     seed: int,
     episodes: int,
+    common: Sequence[Hindcast] | None = None,
 ) -> dict[str, object]:
-    """The JSON of ``detente hindcast``."""
-    post = worldview_posterior(results)
-    return {
+    """The JSON of ``detente hindcast``. ``common``: the same worldviews scored on their common
+    months (:func:`common_start`), from which the posterior over worldviews then comes (their
+    own windows differ, so their likelihoods are of different data)."""
+    post = worldview_posterior(common if common else results)
+    dated = any(r.as_of is not None for r in results)
+    out: dict[str, object] = {
         "scenario": scenario_id,
         "seed": seed,
         "episodes": episodes,
@@ -295,6 +328,7 @@ def payload(
         "worldviews": [
             {
                 "worldview": _name(r),
+                **({"as_of": r.as_of, "scored": [r.months[0], r.months[-1]]} if dated else {}),
                 "log_likelihood": r.log_likelihood,
                 "mc_se": r.mc_se,
                 "ess": r.ess,
@@ -308,6 +342,19 @@ def payload(
             for r in results
         ],
     }
+    if common:
+        out["posterior_window"] = [common[0].months[0], common[0].months[-1]]
+        out["common"] = [
+            {
+                "worldview": _name(r),
+                "log_likelihood": r.log_likelihood,
+                "mc_se": r.mc_se,
+                "p_no_talks": r.p_no_talks,
+                "p_no_talks_se": r.p_no_talks_se,
+            }
+            for r in common
+        ]
+    return out
 
 
 def load_mapped(

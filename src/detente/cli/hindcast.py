@@ -52,8 +52,8 @@ def hindcast(
     fmt: TableJsonOpt = Format.table,
 ) -> None:
     """The likelihood of the target's recorded moves under each worldview."""
+    from detente.analysis.hindcast import common_start, load_mapped, payload
     from detente.analysis.hindcast import hindcast as run
-    from detente.analysis.hindcast import load_mapped, payload
     from detente.scenario.load import with_worldview
 
     accept(fmt, Format.table, Format.json)
@@ -67,15 +67,27 @@ def hindcast(
     with bad_input_exits():
         mapped = load_mapped(spec, loaded.file, loaded.lines)
         results: list[Hindcast] = []
+        games = []
         for name in names:
             wv = None if name == BASE and BASE not in known else name
             scenario = with_worldview(loaded, wv)
             assert scenario.game is not None
+            games.append((name, wv, scenario.game))
             try:
                 results.append(run(scenario.game, mapped, seed, episodes, wv))
             except ValueError as exc:
                 fail(f"{file}: worldview {name}: {exc}")
-    data = payload(sc.id, spec, mapped, results, seed, episodes)
+        # worldviews with different dates score different months: the posterior over them
+        # comes from the months they all score
+        start = common_start(results)
+        common: list[Hindcast] = []
+        if start is not None:
+            for name, wv, game in games:
+                try:
+                    common.append(run(game, mapped, seed, episodes, wv, score_from=start))
+                except ValueError as exc:
+                    fail(f"{file}: worldview {name}: {exc}")
+    data = payload(sc.id, spec, mapped, results, seed, episodes, common)
     if fmt is Format.json:
         emit(data, Format.json, indent=1)
         return
@@ -84,6 +96,12 @@ def hindcast(
 
 def _f(x: object, spec: str) -> str:
     return format(x, spec) if isinstance(x, float) and x == x else "—"
+
+
+def _label(row: dict[str, object]) -> str:
+    """The worldview with its information date."""
+    as_of = row.get("as_of")
+    return f"{row['worldview']} (as of {as_of})" if as_of else str(row["worldview"])
 
 
 def _render(data: dict[str, object], console: Console, scenario_id: str) -> None:
@@ -95,12 +113,16 @@ def _render(data: dict[str, object], console: Console, scenario_id: str) -> None
     )
     rows = data["worldviews"]
     assert isinstance(rows, list)
+    dated = any("as_of" in r for r in rows)
     summary = Table(title=head, title_justify="left")
-    for col in ("worldview", "log-lik", "± MC", "ESS", "P(no talks)", "P(worldview)"):
-        summary.add_column(col, justify="left" if col == "worldview" else "right")
+    cols = ["worldview", *(["scored"] if dated else []), "log-lik", "± MC", "ESS"]
+    cols += ["P(no talks)", "P(worldview)"]
+    for col in cols:
+        summary.add_column(col, justify="left" if col in ("worldview", "scored") else "right")
     for r in rows:
         summary.add_row(
-            r["worldview"],
+            _label(r),
+            *([f"{r['scored'][0]}..{r['scored'][1]}"] if dated else []),
             _f(r["log_likelihood"], ".2f"),
             _f(r["mc_se"], ".3f"),
             _f(r["ess"], ".0f"),
@@ -108,8 +130,27 @@ def _render(data: dict[str, object], console: Console, scenario_id: str) -> None
             _f(r["posterior"], ".3f"),
         )
     console.print(summary, markup=False)
+    window = data.get("posterior_window")
+    if isinstance(window, list):
+        common = data["common"]
+        assert isinstance(common, list)
+        table = Table(
+            title=f"on the months every worldview scores, {window[0]}..{window[1]} "
+            "(the posterior over worldviews comes from these)",
+            title_justify="left",
+        )
+        for col in ("worldview", "log-lik", "± MC", "P(no talks)"):
+            table.add_column(col, justify="left" if col == "worldview" else "right")
+        for r, c in zip(rows, common, strict=True):
+            table.add_row(
+                _label(r),
+                _f(c["log_likelihood"], ".2f"),
+                _f(c["mc_se"], ".3f"),
+                _f(c["p_no_talks"], ".3f"),
+            )
+        console.print(table, markup=False)
     for r in rows:
-        types = Table(title=f"{r['worldview']}: types", title_justify="left")
+        types = Table(title=f"{_label(r)}: types", title_justify="left")
         for col in ("type", "prior", "posterior", "log-lik if this type"):
             types.add_column(col, justify="left" if col == "type" else "right")
         for t in r["types"]:
@@ -120,7 +161,7 @@ def _render(data: dict[str, object], console: Console, scenario_id: str) -> None
                 _f(t["log_likelihood"], ".2f"),
             )
         console.print(types, markup=False)
-        months = Table(title=f"{r['worldview']}: most surprising months", title_justify="left")
+        months = Table(title=f"{_label(r)}: most surprising months", title_justify="left")
         for col in ("month", "coalition", "target", "P (mean)", "P (given the record before)"):
             months.add_column(
                 col, justify="left" if col in ("month", "coalition", "target") else "right"

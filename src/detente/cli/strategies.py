@@ -116,7 +116,11 @@ def strategies(
         fail(f"{file}: the scenario has no `game:` section")
     name = scenario.id
     game = scenario.game
-    title = f"{name} ({worldview or 'base'}; seed {seed}, {episodes} episodes)"
+    with bad_input_exits():
+        game.history  # noqa: B018 - a dated worldview reads the record now (located errors)
+    as_of = game.as_of
+    dated = f", as of {as_of}" if as_of else ""
+    title = f"{name} ({worldview or 'base'}{dated}; seed {seed}, {episodes} episodes)"
     if ablate is not None:
         _ablation(game, ablate, seed, episodes, fmt, title, name, worldview)
         return
@@ -131,6 +135,7 @@ def strategies(
         payload: dict[str, object] = {
             "scenario": name,
             "worldview": worldview,
+            **({"as_of": as_of} if as_of else {}),
             "seed": seed,
             "episodes": episodes,
             "rows": df.to_dict(orient="records"),
@@ -167,6 +172,7 @@ def _ablation(
         payload = {
             "scenario": name,
             "worldview": worldview,
+            **({"as_of": game.as_of} if game.as_of else {}),
             "seed": seed,
             "episodes": episodes,
             "strategy": strategy_id,

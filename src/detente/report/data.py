@@ -269,8 +269,17 @@ def strategy_heats(
                 for s in strategies
             ]
         )
-        out.append(StrategyHeat(metric, game_metric(metric).label, cols, strategies, z))
+        shown = [(dated_label(scenarios.get(wv), wv), t) for wv, t in cols]
+        out.append(StrategyHeat(metric, game_metric(metric).label, shown, strategies, z))
     return out
+
+
+def dated_label(sc: Scenario | None, name: str) -> str:
+    """A worldview's name with its information date (``as_of``) when its game has one."""
+    game = sc.game if sc is not None else None
+    if game is None or game.as_of is None:
+        return name
+    return f"{name} (as of {game.as_of})"
 
 
 # ----------------------------------------------------------------------------- sensitivity
@@ -481,6 +490,10 @@ class HindcastSection:
     months: int
     results: list[Hindcast]
     posterior: dict[str, float]
+    #: when the worldviews' dates differ: the months they all score, from which the posterior
+    #: comes, and each worldview's hindcast on them
+    window: str | None = None
+    common: list[Hindcast] = field(default_factory=list)
 
 
 def hindcast_section(
@@ -490,22 +503,37 @@ def hindcast_section(
     opts: ReportOptions,
 ) -> HindcastSection | None:
     """The hindcast (``docs/hindcast.md``) when the scenario has ``game:`` and ``record:``."""
-    from detente.analysis.hindcast import hindcast, load_mapped, worldview_posterior
+    from detente.analysis.hindcast import common_start, hindcast, load_mapped, worldview_posterior
 
     spec = loaded.scenario.record
     if spec is None or loaded.scenario.game is None:
         return None
     mapped = load_mapped(spec, loaded.file, loaded.lines)
     results = []
+    games = []
     for wv in views:
         game = scenarios[wv].game
         assert game is not None
+        games.append((wv, game))
         results.append(hindcast(game, mapped, opts.seed, opts.episodes, None if wv == BASE else wv))
+    start = common_start(results)
+    common = (
+        [
+            hindcast(
+                g, mapped, opts.seed, opts.episodes, None if wv == BASE else wv, score_from=start
+            )
+            for wv, g in games
+        ]
+        if start is not None
+        else []
+    )
     return HindcastSection(
         f"{spec.file} {spec.start}..{spec.end}",
         len(mapped.months),
         results,
-        worldview_posterior(results),
+        worldview_posterior(common or results),
+        f"{common[0].months[0]}..{common[0].months[-1]}" if common else None,
+        common,
     )
 
 
@@ -537,6 +565,8 @@ class ReportData:
     scorecards: list[ScorecardBlock] = field(default_factory=list)
     #: None: no ``record:`` section
     hindcast: HindcastSection | None = None
+    #: each worldview's information date (``as_of``), for the worldviews that have one
+    as_of: dict[str, str] = field(default_factory=dict)
 
 
 def report_data(loaded: LoadedScenario, opts: ReportOptions) -> ReportData:
@@ -578,4 +608,5 @@ def report_data(loaded: LoadedScenario, opts: ReportOptions) -> ReportData:
         cruxes=cruxes,
         scorecards=scorecard_blocks(scenarios, views, opts),
         hindcast=hindcast_section(loaded, scenarios, views, opts),
+        as_of={w.id: w.as_of for w in sc.worldviews if w.as_of is not None},
     )

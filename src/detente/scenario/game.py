@@ -25,10 +25,11 @@ Fearon 1995) is cited where it is used, in ``docs/models/strategy-game.md``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from detente.scenario.dependence import CorrelationGroup, ShareGroup
 from detente.scenario.quantity import Based, Quantity
@@ -437,8 +438,36 @@ class Metrics(_Strict):
     )
 
 
+@dataclass(frozen=True)
+class History:
+    """A worldview's information date and what happened before it (``Worldview.as_of``).
+
+    ``coalition[i]`` and ``target[i]`` are the move ids the record gives for month ``i`` of the
+    game (``start`` is 0), for every month before ``as_of``: the game plays them as history
+    (both sides forced, the state evolved by the engine's own step) and the strategies start
+    at ``as_of`` (``docs/models/strategy-game.md``, "Dated information sets"). Empty when
+    ``as_of`` is the game's start.
+    """
+
+    as_of: str
+    coalition: tuple[str, ...] = ()
+    target: tuple[str, ...] = ()
+
+    @property
+    def months(self) -> int:
+        """The number of months of history (the index of ``as_of`` in the game)."""
+        return len(self.coalition)
+
+
 class GameSpec(_Strict):
     """A scenario's ``game:`` section."""
+
+    # set by a worldview with ``as_of`` (scenario.load.with_worldview), never by the YAML: the
+    # date, and the record before it, read when the game is first played (a scenario view or
+    # a forecast of the worldview needs no record file)
+    _as_of: str | None = PrivateAttr(default=None)
+    _history_source: Callable[[], History] | None = PrivateAttr(default=None)
+    _history: History | None = PrivateAttr(default=None)
 
     start: str = Field(description="first month, YYYY-MM")
     end: str = Field(description="last month, YYYY-MM (inclusive)")
@@ -488,6 +517,48 @@ class GameSpec(_Strict):
         default_factory=list,
         description="game distributions drawn with declared rank correlations (a Gaussian copula)",
     )
+
+    @property
+    def as_of(self) -> str | None:
+        """The worldview's information date (``Worldview.as_of``; None: none)."""
+        return self._as_of
+
+    @property
+    def history(self) -> History | None:
+        """The worldview's information date and the record before it (None: no ``as_of``);
+        read from the record on first use (an :class:`~detente.scenario.errors.InputError`
+        when the record cannot be read)."""
+        if self._history is None and self._history_source is not None:
+            self._history = self._checked(self._history_source())
+        return self._history
+
+    def _checked(self, history: History) -> History:
+        if len(history.target) != history.months:
+            raise ValueError("a history needs a target move for every coalition move")
+        if history.months != max(self.month_index(history.as_of), 0):
+            raise ValueError(
+                f"a history to {history.as_of} needs {self.month_index(history.as_of)} "
+                f"months from {self.start}, got {history.months}"
+            )
+        return history
+
+    def with_history(self, history: History | Callable[[], History] | None) -> GameSpec:
+        """This game started at the history's ``as_of``, after its months: a
+        :class:`History`, or a function that reads it when the game is first played."""
+        out = self.model_copy()
+        out._history = out._history_source = out._as_of = None
+        if isinstance(history, History):
+            out._history = self._checked(history)
+            out._as_of = history.as_of
+        elif history is not None:
+            out._history_source = history
+        return out
+
+    def dated(self, as_of: str, source: Callable[[], History]) -> GameSpec:
+        """This game as of ``as_of``, its history read by ``source`` when first played."""
+        out = self.with_history(source)
+        out._as_of = as_of
+        return out
 
     def month_index(self, month: str) -> int:
         """Months from ``start`` to ``month`` (``start`` is 0)."""

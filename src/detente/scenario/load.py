@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from detente.scenario.errors import Diagnostic, InputError
+from detente.scenario.game import History
 from detente.scenario.importers import detect_importer
 from detente.scenario.paths import apply_overrides
 from detente.scenario.schema import Scenario
@@ -119,4 +120,23 @@ def with_worldview(loaded: LoadedScenario, worldview: str | None) -> Scenario:
     )
     if sc is None:  # pragma: no cover - every worldview is checked when the file is loaded
         raise InputError([d for d in diagnostics if d.severity == "error"])
-    return sc
+    as_of = sc.worldview(worldview).as_of
+    if as_of is None or sc.game is None:
+        return sc
+    game = sc.game.dated(as_of, lambda: history(loaded, sc, as_of))
+    return sc.model_copy(update={"game": game})
+
+
+def history(loaded: LoadedScenario, sc: Scenario, as_of: str) -> History:
+    """What the record says happened from the game's start to ``as_of`` (checked when the
+    file was loaded: the record starts with the game and reaches the month before ``as_of``);
+    reading the record may fail with a located :class:`InputError`."""
+    from detente.scenario.hindcast import map_record
+
+    game = sc.game
+    assert game is not None
+    months = game.month_index(as_of)
+    if months <= 0 or sc.record is None:
+        return History(as_of)
+    mapped = map_record(sc.record, loaded.file, loaded.lines)
+    return History(as_of, mapped.coalition[:months], mapped.target[:months])

@@ -108,6 +108,12 @@ class Worldview(Based, _Strict):
     id: str
     label: str
     summary: str | None = None
+    as_of: str | None = Field(
+        default=None,
+        description="the worldview's information date, YYYY-MM: what it knew and when; with a "
+        "game, the game starts there, the months before it played from the record "
+        "(docs/models/strategy-game.md, Dated information sets)",
+    )
     overrides: list[Override] = Field(default_factory=list)
 
 

@@ -336,6 +336,9 @@ def _check_meaning(sc: Scenario, report: _Report) -> None:
             )
             if ref.doc not in source_ids:
                 report.add((*sub, "doc"), f"unknown source {ref.doc!r}")
+    for i, wv in enumerate(sc.worldviews):
+        if wv.as_of is not None:
+            _check_as_of(sc, wv.as_of, ("worldviews", i, "as_of"), report)
     for i, card in enumerate(sc.game.scorecards if sc.game is not None else []):
         for j, ref in enumerate(card.sources()):
             sub = ("game", "scorecards", i, "source") + (
@@ -957,6 +960,53 @@ def _validate(
         for i, wv in enumerate(sc.worldviews):
             _check_worldview(raw, i, wv.id, report, strict=strict, game_checks=game_checks)
     return None if report.errors else sc
+
+
+def _check_as_of(sc: Scenario, as_of: str, path: PathKey, report: _Report) -> None:
+    """A worldview's information date (``docs/models/strategy-game.md``, "Dated information
+    sets"): a month; with a game, within the game (its start up to its last month), and when
+    after the start, a record that gives every month before it."""
+    try:
+        at = month_number(as_of)
+    except ValueError as exc:
+        report.add(path, str(exc))
+        return
+    game = sc.game
+    if game is None:
+        return  # a dated reading of a scenario without a game: a label only
+    start, end = month_number(game.start), month_number(game.end)
+    if at < start:
+        report.add(
+            path,
+            f"{as_of} is before the game's start {game.start}: a worldview's game starts at its "
+            "date, and the game has no months before its start",
+        )
+    elif at > end:
+        report.add(path, f"{as_of} is after the game's end {game.end}: nothing left to play")
+    elif at > start:
+        rec = sc.record
+        if rec is None:
+            report.add(
+                path,
+                f"{as_of} is after the game's start {game.start}: the months before it are "
+                "played from the record, and the scenario has no `record:` section",
+            )
+        elif rec.start != game.start:
+            report.add(
+                path,
+                f"the record starts {rec.start}, the game {game.start}: the months before "
+                f"{as_of} are played from the record, so it must start with the game",
+            )
+        else:
+            try:
+                rec_end = month_number(rec.end)
+            except ValueError:
+                return  # reported at record.end
+            if at > rec_end + 1:
+                report.add(
+                    path,
+                    f"the record ends {rec.end}: it does not give every month before {as_of}",
+                )
 
 
 def _check_text(node: Any, path: PathKey, report: _Report) -> None:

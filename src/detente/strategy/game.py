@@ -41,7 +41,7 @@ by their parameters.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
 import numpy as np
@@ -236,6 +236,17 @@ class CoalitionGame:
         self.p_continuity = d("game.election.p_continuity") if el else np.ones(n)
         self.withdrawn = np.array([ci[m] for m in el.withdrawn_moves] if el else [], dtype=int)
         self.fallback = ci[el.fallback_move] if el else 0
+        # a worldview's information date (spec.history): the months before it are the record's,
+        # both sides forced; the strategies start there (docs: "Dated information sets")
+        hist = spec.history
+        self.t0 = hist.months if hist is not None else 0
+        self.history_moves = (
+            np.array([ci[m] for m in hist.coalition] if hist else [], dtype=np.int64),
+            np.array([ti[m] for m in hist.target] if hist else [], dtype=np.int64),
+        )
+        # an election before the date is history: the coalition choosing from then on is the
+        # one the election made (its withdrawals and successor strategy are in the record)
+        self.election_past = el is not None and self.election_t < self.t0
         # vetoes: (move, fallback, probability, cohesion cost, only before progress)
         self.vetoes = [
             (
@@ -511,7 +522,7 @@ class CoalitionGame:
                     state={k: v.copy() for k, v in self.state.items()},
                     type_groups={"trustworthy": self.trustworthy},
                 )
-                if self.successor is not None and t >= self.election_t
+                if self.successor is not None and t >= self.election_t and not self.election_past
                 else None
             )
             return View(
@@ -538,10 +549,21 @@ class CoalitionGame:
         )
 
     def execute(self, t: int, a: IntArray, b: IntArray) -> tuple[IntArray, IntArray]:
+        if t < self.t0:
+            # history: the moves the record gives, as made (vetoes and limits not applied, their
+            # uniforms drawn as in any month, as the hindcast does)
+            for _ in self.vetoes:
+                self.veto_rng.random(self.n)
+            for _ in self.limits:
+                self.limit_rng.random(self.n)
+            return (
+                np.full(self.n, self.history_moves[0][t], dtype=np.int64),
+                np.full(self.n, self.history_moves[1][t], dtype=np.int64),
+            )
         if t >= self.election_t and self.successor is not None and self._view0 is not None:
             # the successor's own strategy, from the election month, on the whole history
             a = np.where(self.changed, self.successor.act(self._view0), a)
-        if t >= self.election_t and self.withdrawn.size:
+        if t >= self.election_t and self.withdrawn.size and not self.election_past:
             gone = self.changed & np.isin(a, self.withdrawn)
             a = np.where(gone, self.fallback, a)
         for move, fallback, prob, cost, before_progress in self.vetoes:
@@ -759,7 +781,8 @@ class CoalitionGame:
         self.belief[ok] = post[ok] / total[ok]
         # 2. last month's concession answered by anything but cooperation: unreciprocated
         unanswered = self.conceded & (self.t_kind[b] != COOPERATIVE)
-        self.unreciprocated += unanswered
+        if t >= self.t0:  # counts from the worldview's date (the cohesion cost is the state's)
+            self.unreciprocated += unanswered
         self.state["cohesion"] -= unanswered * self.unrecip_cost
         # 2b. lasting response effects (issue 15 §2): the target's from what happened, the
         # coalition's model of them from what it saw
@@ -775,7 +798,7 @@ class CoalitionGame:
             if self.believed is not self.truth:
                 self._accumulate(self.believed, a, rep, seen_unanswered)
         # third parties act on what held at the end of last month (issue 15 §5)
-        third = self._third_parties() if self.third else []
+        third = self._third_parties(t >= self.t0) if self.third else []
         # 3. effects of both moves (one uniform per probabilistic effect per month)
         first_time = (~self.used[rows, a], ~self.used_t[rows, b])
         self.conceded = self.c_concession[a] & (first_time[0] | self.repeatable[a])
@@ -810,9 +833,11 @@ class CoalitionGame:
         self.arsenal += np.maximum(rate, 0.0)
         # 5. metrics
         talks = self.state["talks"] > 0.5
-        self.first_talks[(self.first_talks < 0) & talks] = t
+        if t >= self.t0:  # months from the worldview's date
+            self.first_talks[(self.first_talks < 0) & talks] = t - self.t0
         if t <= self.checkpoint:
-            self.freeze_by_checkpoint |= frozen
+            if t >= self.t0:
+                self.freeze_by_checkpoint |= frozen
             self.steps_at_checkpoint = self.state["steps"].copy()
             self.arsenal_at_checkpoint = self.arsenal.copy()
         self.last_a = a
@@ -828,9 +853,10 @@ class CoalitionGame:
                 trig = (unanswered & (self.last_a == e.move)).astype(np.float64)
             m.acc[i] = m.acc[i] * e.decay + trig * e.value
 
-    def _third_parties(self) -> list[tuple[BoolArray, list[_CompiledEffect]]]:
+    def _third_parties(self, count: bool = True) -> list[tuple[BoolArray, list[_CompiledEffect]]]:
         """Which third parties act this month, and the effects of each act (or of its veto).
-        One uniform per third party a month, and one per veto, always drawn."""
+        One uniform per third party a month, and one per veto, always drawn. ``count``: flag
+        the acts for the metrics (not in the months before a worldview's date)."""
         out: list[tuple[BoolArray, list[_CompiledEffect]]] = []
         for tp, prob, effects, veto_p, veto_effects, (below, above) in self.third:
             u = self.third_rng.random(self.n)
@@ -850,10 +876,12 @@ class CoalitionGame:
             acts = active & (u < prob)
             if veto_p is not None and uv is not None:
                 vetoed = acts & (uv < veto_p)
-                self.third_vetoed[tp.id] |= vetoed
+                if count:
+                    self.third_vetoed[tp.id] |= vetoed
                 out.append((vetoed, veto_effects))
                 acts = acts & ~vetoed
-            self.third_acted[tp.id] |= acts
+            if count:
+                self.third_acted[tp.id] |= acts
             out.append((acts, effects))
         return out
 
@@ -861,6 +889,36 @@ class CoalitionGame:
         """Per-episode outcome metrics, keyed and ordered as the registry
         (:mod:`detente.strategy.metrics`) lists them for this game."""
         return {m.name: m.compute(self, m) for m in game_metrics(self.spec)}
+
+
+class FromDate:
+    """The coalition's strategy adopted at a worldview's date (``spec.history``): before it, the
+    record's moves (the game forces them too); from it, the strategy, which sees the months
+    from the date on as its own game (its month 0 is the date: it opens there), with the
+    state and the belief the history left."""
+
+    name: ClassVar[str] = "From date"
+
+    def __init__(self, strategy: Strategy, game: CoalitionGame) -> None:
+        self.strategy = strategy
+        self.t0 = game.t0
+        self.moves = game.history_moves[0]
+
+    def reset(self, n: int) -> None:
+        self.strategy.reset(n)
+
+    def act(self, view: View) -> IntArray:
+        if view.t < self.t0:
+            return np.full(view.n, self.moves[view.t], dtype=np.int64)
+        t0 = self.t0
+        return self.strategy.act(
+            replace(view, t=view.t - t0, own=view.own[:, t0:], opp=view.opp[:, t0:])
+        )
+
+
+def coalition_player(strategy: Strategy, game: CoalitionGame) -> Strategy | FromDate:
+    """The coalition's player: ``strategy`` itself, or from the worldview's date."""
+    return FromDate(strategy, game) if game.t0 > 0 else strategy
 
 
 class TypedTarget:

@@ -147,8 +147,9 @@ def _any_third(field: str) -> Compute:
 
 
 def _moves(g: CoalitionGame, side: int) -> IntArray:
-    """Side ``side``'s moves in months ``0..checkpoint`` (as played, after vetoes)."""
-    return g.played[side][:, : g.checkpoint + 1]
+    """Side ``side``'s moves in months ``0..checkpoint`` (as played, after vetoes), from the
+    worldview's date when it has one (``g.t0``)."""
+    return g.played[side][:, g.t0 : g.checkpoint + 1]
 
 
 def concessions_made(g: CoalitionGame) -> FloatArray:
@@ -169,7 +170,8 @@ def _steps_per_concession(g: CoalitionGame, m: Metric) -> FloatArray:
 
 def _tests_per_year(g: CoalitionGame, m: Metric) -> FloatArray:
     b = _moves(g, 1)
-    return np.asarray((b == g.test_move).sum(axis=1) * 12.0 / b.shape[1], dtype=np.float64)
+    months = max(b.shape[1], 1)
+    return np.asarray((b == g.test_move).sum(axis=1) * 12.0 / months, dtype=np.float64)
 
 
 def _unc_intact(g: CoalitionGame, m: Metric) -> FloatArray:

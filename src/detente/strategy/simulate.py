@@ -30,7 +30,7 @@ import pandas as pd
 
 from detente.scenario.game import GameSpec, StrategyRef, quantities
 from detente.strategy.engine import FloatArray, IntArray, TiledUniforms, Uniforms, play
-from detente.strategy.game import CoalitionGame, TypedTarget
+from detente.strategy.game import CoalitionGame, TypedTarget, coalition_player
 from detente.strategy.metrics import MIX, game_metrics
 from detente.strategy.strategies import STRATEGIES, Composed, Strategy
 from detente.uncertainty.dependence import game_dependence, values_from_uniforms
@@ -124,7 +124,7 @@ def play_strategy(
         return TiledUniforms(gen, eps.period) if eps.period else gen
 
     rngs = (player_rng(), player_rng())
-    play(g, (coalition, TypedTarget(g)), n, rngs)
+    play(g, (coalition_player(coalition, g), TypedTarget(g)), n, rngs)
     return g.outcomes()
 
 

@@ -84,9 +84,12 @@ def _cell(q: Quantity, path: str) -> dict[str, Any]:
 _PARAM_FIELDS = {"value", "dist", "low", "mode", "high", "mean", "sd", "a", "b"}
 
 
-def scenario_view(loaded: LoadedScenario, worldview: str | None) -> dict[str, Any]:
-    """Everything the scenario page shows for one worldview (raises InputError if unknown)."""
-    sc = with_worldview(loaded, worldview)
+def scenario_view(
+    loaded: LoadedScenario, worldview: str | None, scenario: Scenario | None = None
+) -> dict[str, Any]:
+    """Everything the scenario page shows for one worldview (raises InputError if unknown);
+    ``scenario``, when given, is ``with_worldview(loaded, worldview)`` computed already."""
+    sc = scenario if scenario is not None else with_worldview(loaded, worldview)
     overridden: list[str] = []
     if worldview is not None:
         wv = loaded.scenario.worldview(worldview)
@@ -497,6 +500,37 @@ def strategies(sc: Scenario, seed: int, episodes: int, progress: ProgressFn) -> 
         "metric_info": metric_info(list(dict.fromkeys(r["metric"] for r in rows))),
         "rows": rows,
     }
+
+
+def check_monte_carlo_size(sc: Scenario, draws: int, limits: Any) -> None:
+    """Refuse a Monte Carlo job whose input matrix (draws x uncertain numbers) is over
+    ``limits.mc_cells`` (422): it is what the job's memory grows with."""
+    from detente.analysis.sensitivity import scenario_parameters
+    from detente.web.limits import check_product
+
+    n = len(scenario_parameters(sc))
+    check_product(
+        f"{draws:,} draws x {n} uncertain numbers",
+        draws * n,
+        limits.mc_cells,
+        "mc_cells",
+        "lower draws",
+    )
+
+
+def check_strategies_size(sc: Scenario, episodes: int, limits: Any) -> None:
+    """Refuse a strategies job playing more than ``limits.game_episodes`` episodes (episodes
+    x strategies, 422)."""
+    from detente.web.limits import check_product
+
+    n = len(sc.game.strategies) if sc.game is not None else 0
+    check_product(
+        f"{episodes:,} episodes x {n} strategies",
+        episodes * n,
+        limits.game_episodes,
+        "game_episodes",
+        "lower episodes",
+    )
 
 
 #: most game episodes a sensitivity job may play (design rows x episodes; ~1 min on one core)

@@ -48,7 +48,7 @@ from pydantic import BaseModel, ValidationError
 
 from detente.scenario.errors import Diagnostic, InputError
 from detente.scenario.load import LoadedScenario, with_worldview
-from detente.scenario.paths import apply_overrides, display_path, resolve_path
+from detente.scenario.paths import _NOT_OVERRIDABLE, display_path, resolve_path
 from detente.scenario.quantity import Quantity
 from detente.scenario.schema import Scenario, Worldview
 from detente.scenario.validate import GameCheck, validate_document
@@ -449,6 +449,22 @@ def _line_of(lines: dict[PathKey, int], path: PathKey) -> int | None:
     return None
 
 
+def _overridden(raw: dict[str, Any], index: int) -> dict[str, Any] | None:
+    """``apply_overrides(raw, index)``'s document, copying only what the overrides replace
+    (the rest shared, never mutated); None when an override has a problem (the full
+    validation reports it)."""
+    doc = raw
+    for override in raw["worldviews"][index].get("overrides", []):
+        try:
+            target = resolve_path(doc, override["path"])
+        except KeyError:
+            return None
+        if target[:1] in _NOT_OVERRIDABLE:
+            return None
+        doc = _with(doc, target, copy.deepcopy(override["value"]))
+    return doc
+
+
 def _worldview_part(
     new: Parsed, index: int, wv_id: str, game_checks: Sequence[GameCheck]
 ) -> tuple[Scenario, list[Diagnostic]] | None:
@@ -456,8 +472,8 @@ def _worldview_part(
     reports them (``detente.scenario.validate._check_worldview``: a problem inside an override
     is reported at the override; the base's own warnings are not repeated); None when the
     worldview has an error (the caller validates in full)."""
-    doc, problems = apply_overrides(new.raw, index)
-    if problems:
+    doc = _overridden(new.raw, index)
+    if doc is None:
         return None
     sc, sub = validate_document(doc, new.name, {}, game_checks=game_checks, check_worldviews=False)
     if sc is None or any(d.severity == "error" for d in sub):

@@ -64,6 +64,7 @@ class Run:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
     skipped: bool = False
+    cpu_s: float = 0.0  #: the server's CPU time (user + system) during the run
 
     @property
     def done(self) -> int:
@@ -83,6 +84,7 @@ class Run:
             "req_per_s": self.done / self.seconds if self.seconds else float("nan"),
             "p50_ms": pct(0.50),
             "p99_ms": pct(0.99),
+            "server_cpu_ms_per_req": 1000 * self.cpu_s / self.done if self.done else float("nan"),
             "skipped": self.skipped,
         }
 
@@ -215,6 +217,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far."""
+    import os
+
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -249,8 +259,9 @@ async def get_json(port: int, path: str) -> Any:
 # -------------------------------------------------------------------------------- in-process
 
 
-def in_process_what_if(repeat: int) -> dict[str, float]:
-    """Median ms of one what-if, the former way and the current way, timed alternately."""
+def in_process_what_if(repeat: int, budget: float) -> dict[str, float]:
+    """Median ms of one what-if, the former way and the current way, timed alternately
+    (fewer rounds when the time ``budget`` runs out; at least one)."""
     from detente.strategy.checks import check_strategies
     from detente.web import service, whatif
 
@@ -260,7 +271,10 @@ def in_process_what_if(repeat: int) -> dict[str, float]:
     edit = [("actors.dprk.capability", {"value": 42.0, "assumption": "bench"})]
     former: list[float] = []
     current: list[float] = []
+    stop = time.perf_counter() + budget
     for k in range(repeat):
+        if k and time.perf_counter() > stop:
+            break
         worldview = ("skeptic", None)[k % 2]
         t0 = time.perf_counter()
         old = whatif._apply_by_dump(base, edit, worldview)  # the former endpoint's path
@@ -273,7 +287,7 @@ def in_process_what_if(repeat: int) -> dict[str, float]:
         service.scenario_view(new.loaded, worldview, new.scenario(worldview))
         current.append(time.perf_counter() - t0)
     f, c = statistics.median(former) * 1000, statistics.median(current) * 1000
-    return {"former_ms": f, "current_ms": c, "speedup": f / c}
+    return {"former_ms": f, "current_ms": c, "speedup": f / c, "rounds": len(former)}
 
 
 # -------------------------------------------------------------------------------- main
@@ -299,15 +313,19 @@ async def main_async(
     for name, make in endpoints:
         for c in CONNECTIONS:
             run = Run(name, c)
-            if time.perf_counter() - start + args.seconds > DEADLINE_S - 25:
+            if time.perf_counter() - start + args.seconds > DEADLINE_S - 20:
                 run.skipped = True
             else:
+                cpu0 = cpu_seconds(proc.pid)
                 await drive(port, run, make, args.seconds, None)
+                run.cpu_s = cpu_seconds(proc.pid) - cpu0
             runs.append(run)
     rss_before = rss_mb(proc.pid)
     mem = Run("what-if x1000", 16)
-    left = DEADLINE_S - 3 - (time.perf_counter() - start)
+    left = DEADLINE_S - 6 - (time.perf_counter() - start)
+    cpu0 = cpu_seconds(proc.pid)
     await drive(port, mem, make_what_if, max(0.0, left), 1000)
+    mem.cpu_s = cpu_seconds(proc.pid) - cpu0
     rss_after = rss_mb(proc.pid)
     return {
         "runs": [r.row() for r in runs],
@@ -320,6 +338,7 @@ async def main_async(
             "growth_pct": 100 * (rss_after - rss_before) / rss_before,
             "req_per_s": mem.done / mem.seconds if mem.seconds else float("nan"),
             "p99_ms": mem.row()["p99_ms"],
+            "server_cpu_ms_per_req": mem.row()["server_cpu_ms_per_req"],
         },
         "seconds": time.perf_counter() - start,
         "load_average": Path("/proc/loadavg").read_text().split()[:3],
@@ -328,13 +347,12 @@ async def main_async(
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--seconds", type=float, default=2.5, help="per endpoint and concurrency")
+    ap.add_argument("--seconds", type=float, default=2.0, help="per endpoint and concurrency")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
-    ap.add_argument("--repeat", type=int, default=6, help="in-process what-ifs timed each way")
+    ap.add_argument("--repeat", type=int, default=4, help="in-process what-ifs timed each way")
     args = ap.parse_args()
     assert max(CONNECTIONS) <= MAX_CONNECTIONS
     start = time.perf_counter()
-    compare = in_process_what_if(args.repeat)
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "scenarios"
@@ -353,12 +371,17 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(10)
+    left = DEADLINE_S - (time.perf_counter() - start)
+    compare = in_process_what_if(args.repeat, budget=left - 1)
     out["in_process"] = compare
+    out["seconds"] = time.perf_counter() - start
     print(
-        f"web explorer load, loopback, {args.seconds:g} s per row ({out['seconds']:.1f} s in all)"
+        f"web explorer load, loopback, {args.seconds:g} s per row ({out['seconds']:.1f} s in "
+        f"all; load average {' '.join(out['load_average'])})"
     )
     print(
-        f"{'endpoint':10s} {'conn':>4s} {'req/s':>8s} {'p50 ms':>8s} {'p99 ms':>8s} {'errors':>6s}"
+        f"{'endpoint':10s} {'conn':>4s} {'req/s':>8s} {'p50 ms':>8s} {'p99 ms':>8s} errors"
+        "  server CPU ms/req"
     )
     for r in out["runs"]:
         if r["skipped"]:
@@ -367,17 +390,18 @@ def main() -> None:
         print(
             f"{r['endpoint']:10s} {r['connections']:4d} {r['req_per_s']:8.1f} "
             f"{r['p50_ms']:8.1f} {r['p99_ms']:8.1f} {r['errors']:6d}"
+            f"  {r['server_cpu_ms_per_req']:8.1f}"
         )
     m = out["memory"]
     print(
         f"server RSS: {m['rss_start_mb']:.0f} MB at start; {m['rss_before_mb']:.1f} MB before "
         f"and {m['rss_after_mb']:.1f} MB after {m['what_ifs']} what-ifs at 16 connections "
         f"({m['growth_pct']:+.1f} %; {m['req_per_s']:.1f} req/s, p99 {m['p99_ms']:.0f} ms, "
-        f"{m['errors']} errors)"
+        f"{m['errors']} errors, server CPU {m['server_cpu_ms_per_req']:.1f} ms/req)"
     )
     print(
-        f"one what-if in-process (Korea, median of {args.repeat}): former way (dump + read "
-        f"again + full validation) {compare['former_ms']:.1f} ms, in place + incremental "
+        f"one what-if in-process (Korea, median of {compare['rounds']}): former way (dump + "
+        f"read again + full validation) {compare['former_ms']:.1f} ms, in place + incremental "
         f"{compare['current_ms']:.1f} ms: {compare['speedup']:.1f}x"
     )
     wi = next(r for r in out["runs"] if r["endpoint"] == "what-if" and r["connections"] == 16)

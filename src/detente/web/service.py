@@ -17,6 +17,8 @@ import copy
 import hashlib
 import json
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, Protocol
 
@@ -64,7 +66,30 @@ def text_hash(text: str) -> str:
 # the scenario view
 
 
+#: view cells already computed, by (path, the quantity as JSON): a what-if changes one value,
+#: so the next view reuses every other cell (their text and point value cost most of a view)
+_CELLS: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+_CELLS_LOCK = threading.Lock()
+CELLS_CACHED = 4096
+
+
 def _cell(q: Quantity, path: str) -> dict[str, Any]:
+    """One value of the view (shared between answers: never modified)."""
+    key = (path, q.model_dump_json())
+    with _CELLS_LOCK:
+        hit = _CELLS.get(key)
+        if hit is not None:
+            _CELLS.move_to_end(key)
+            return hit
+    cell = _compute_cell(q, path)
+    with _CELLS_LOCK:
+        _CELLS[key] = cell
+        while len(_CELLS) > CELLS_CACHED:
+            _CELLS.popitem(last=False)
+    return cell
+
+
+def _compute_cell(q: Quantity, path: str) -> dict[str, Any]:
     lo, hi = q.support()
     return {
         "path": path,

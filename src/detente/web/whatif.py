@@ -226,19 +226,19 @@ def _splice(
     def shift(line: int) -> int:
         return line if line < line1 or line == line0 else line + dlines
 
-    n = len(key)
     replaced = key in doc.spans
-    lines: dict[PathKey, int] = {}
+    # every node of the replaced value starts inside [at, end); an insertion removes none
+    cut = end if end > at else at
+    old_lines = doc.lines
     spans: dict[PathKey, Span] = {}
-    for path, (a, b, kind) in doc.spans.items():
-        if path[:n] == key:
-            continue
-        a2 = a if a < at else a + delta
-        b2 = b + delta if b > at or (b == at and path in grow) else b
-        if kind == 1:
-            b2 = -1
-        spans[path] = (a2, b2, kind)
-        lines[path] = doc.lines[path] if a < at else doc.lines[path] + dlines
+    lines: dict[PathKey, int] = {}
+    for p, (a, b, k) in doc.spans.items():
+        if a < at:
+            lines[p] = old_lines[p]
+            spans[p] = (a, b + delta if b > at or (b == at and p in grow) else b, k)
+        elif a >= cut and p != key:
+            lines[p] = old_lines[p] + dlines
+            spans[p] = (a + delta, b + delta if b >= 0 else b, k)
     # the new value: its nodes as read on their own, moved to where they now stand
     sub_spans: dict[PathKey, Span] = {}
     sub_raw, sub_lines = load_yaml(snippet[value_at:], doc.name, spans=sub_spans)

@@ -434,10 +434,12 @@ def create_app(
 
     # ---- helpers --------------------------------------------------------------------------
 
-    def checked(text: str, name: str) -> whatif.Checked:
+    def checked(text: str, name: str, *, stored: bool = False) -> whatif.Checked:
         """``text`` read and validated, from the cache when it was seen (InputError when it
-        cannot be read; TooCostly when it is too large to read or compute with)."""
-        check_text_cost(text, limits)
+        cannot be read; TooCostly when it is too large to read or compute with — the size of
+        the text is not bounded for a file of the folder, the operator's)."""
+        if not stored:
+            check_text_cost(text, limits)
         doc = documents.get(text, name)
         check_size(doc.parsed.raw, limits)
         return doc
@@ -474,11 +476,16 @@ def create_app(
             )
 
     def document(
-        text: str, name: str, worldview: str | None, doc: whatif.Checked | None = None
+        text: str,
+        name: str,
+        worldview: str | None,
+        doc: whatif.Checked | None = None,
+        *,
+        stored: bool = False,
     ) -> dict[str, Any]:
         if doc is None:
             try:
-                doc = checked(text, name)
+                doc = checked(text, name, stored=stored)
             except InputError as exc:
                 doc = None
                 loaded, diags = None, exc.diagnostics
@@ -581,8 +588,8 @@ def create_app(
     def validate(ref: DocumentRef) -> dict[str, Any]:
         """Validate a document as ``detente validate`` does: located diagnostics, and its view."""
         if ref.yaml is None:
-            text, loaded = load(ref)
-            return document(text, loaded.file, ref.worldview)
+            doc = load_checked(ref)
+            return document(doc.parsed.text, doc.parsed.name, ref.worldview, doc)
         return document(ref.yaml, ref.name or "edited.yaml", ref.worldview)
 
     @app.post("/api/edit", tags=["what-if"])
@@ -602,10 +609,10 @@ def create_app(
             text, name = stored.text, f"{req.scenario}.yaml"
         edits = [(e.path, e.value) for e in req.edits]
         try:
-            base = checked(text, name)
+            base = checked(text, name, stored=req.yaml is None)
             new = whatif.apply_edits(base, edits, req.worldview, service.MAX_EDITS)
         except InputError as exc:
-            out = document(text, name, req.worldview)
+            out = document(text, name, req.worldview, None, stored=req.yaml is None)
             out["applied"] = False
             out["diagnostics"] = service.diagnostics_json(exc.diagnostics) + out["diagnostics"]
             return out

@@ -2,8 +2,8 @@
 comes from :mod:`detente.analysis`, :mod:`detente.uncertainty` or :mod:`detente.strategy`).
 
 - :func:`scenario_view`: actors × issues with every value's basis, for one worldview;
-- :func:`apply_edits`: what-if edits (a value or distribution at a scenario path, in the base or
-  as a worldview override) re-serialised to YAML and validated exactly as ``detente validate``;
+- what-if edits live in :mod:`detente.web.whatif` (the edited value rewritten in place, the
+  document validated incrementally, exactly as ``detente validate`` would);
 - :func:`run_forecasts`: point forecasts of several models, with round trajectories;
 - :func:`cruxes`: ``detente cruxes`` as JSON (:func:`detente.analysis.cruxes.find_cruxes`): the
   judgments two worldviews disagree on, every side's quotes, the effect of swapping each alone,
@@ -13,7 +13,6 @@ comes from :mod:`detente.analysis`, :mod:`detente.uncertainty` or :mod:`detente.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import math
@@ -23,7 +22,6 @@ from collections.abc import Callable, Sequence
 from typing import Any, Literal, Protocol
 
 import numpy as np
-import yaml
 from pydantic import ValidationError
 
 from detente.models import available_models, get_model, model_class
@@ -32,11 +30,10 @@ from detente.models.base import finite as num
 from detente.scenario.errors import Diagnostic, InputError
 from detente.scenario.game import GameSpec
 from detente.scenario.load import LoadedScenario, parse_yaml, with_worldview
-from detente.scenario.paths import get_path, resolve_path, set_path
+from detente.scenario.paths import get_path, resolve_path
 from detente.scenario.problem import to_problem
 from detente.scenario.quantity import Quantity
 from detente.scenario.schema import Scenario
-from detente.scenario.yamlsafe import load_yaml
 from detente.strategy.checks import check_strategies
 
 #: called with the share of the work done (0..1); raises to cancel
@@ -206,62 +203,6 @@ def metric_info(names: list[str]) -> dict[str, dict[str, str]]:
 
 # --------------------------------------------------------------------------------------------
 # what-if edits
-
-
-def apply_edits(
-    text: str, name: str, edits: Sequence[tuple[str, Any]], worldview: str | None
-) -> str:
-    """The document with each ``(path, value)`` set, as YAML text (raises InputError).
-
-    With a worldview, an edit becomes (or replaces) that worldview's override of the path, so
-    the base and the other worldviews are untouched; without one, the base value is replaced.
-    The result is re-serialised (comments and layout are not kept).
-    """
-    if len(edits) > MAX_EDITS:
-        raise InputError.single(name, f"too many edits at once (at most {MAX_EDITS})")
-    raw, _ = load_yaml(text, name)
-    if not isinstance(raw, dict):
-        raise InputError.single(name, "top level is not a mapping, expected `detente: 1`")
-    problems: list[Diagnostic] = []
-    for path, value in edits:
-        if worldview is not None:
-            views = raw.get("worldviews")
-            items = [w for w in views if isinstance(w, dict)] if isinstance(views, list) else []
-            target = next((w for w in items if w.get("id") == worldview), None)
-            if target is None:
-                problems.append(
-                    Diagnostic(name, None, "worldviews", f"unknown worldview {worldview!r}")
-                )
-                continue
-            try:
-                resolve_path(raw, path)
-            except KeyError as exc:
-                problems.append(Diagnostic(name, None, path, f"cannot edit: {exc.args[0]}"))
-                continue
-            overrides = target.setdefault("overrides", [])
-            if not isinstance(overrides, list):
-                problems.append(Diagnostic(name, None, path, "worldview overrides is not a list"))
-                continue
-            existing = next(
-                (o for o in overrides if isinstance(o, dict) and o.get("path") == path), None
-            )
-            if existing is not None:
-                existing["value"] = copy.deepcopy(value)
-            else:
-                overrides.append({"path": path, "value": copy.deepcopy(value)})
-            continue
-        try:
-            key = resolve_path(raw, path)
-        except KeyError as exc:
-            problems.append(Diagnostic(name, None, path, f"cannot edit: {exc.args[0]}"))
-            continue
-        if not key or key[0] in ("detente", "worldviews"):
-            problems.append(Diagnostic(name, None, path, "cannot edit this field here"))
-            continue
-        set_path(raw, key, value)
-    if problems:
-        raise InputError(problems)
-    return yaml.safe_dump(raw, sort_keys=False, allow_unicode=True, width=100)
 
 
 def validate_text(text: str, name: str) -> tuple[LoadedScenario | None, list[Diagnostic]]:

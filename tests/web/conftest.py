@@ -43,5 +43,7 @@ def client(web_scenarios: Path) -> Iterator[Any]:
 
     from detente.web.app import create_app
 
-    with TestClient(create_app(web_scenarios), raise_server_exceptions=False) as c:
+    with TestClient(
+        create_app(web_scenarios), base_url="http://127.0.0.1", raise_server_exceptions=False
+    ) as c:
         yield c

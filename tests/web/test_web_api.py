@@ -356,7 +356,7 @@ def test_cruxes_panel_shows_what_detente_cruxes_computes(
 
 def test_monte_carlo_job_and_cache(web_scenarios: Path) -> None:
     app = create_app(web_scenarios)
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=False) as client:
         req = {"scenario": KOREA, "kind": "montecarlo", "model": "median", "draws": 1500, "seed": 7}
         r = client.post("/api/jobs", json=req)
         assert r.status_code == 202
@@ -383,7 +383,7 @@ def test_monte_carlo_job_and_cache(web_scenarios: Path) -> None:
 
 def test_job_cancel(web_scenarios: Path) -> None:
     app = create_app(web_scenarios)
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=False) as client:
         # a long job (many blocks) is cancelled at its next progress report
         req = {"scenario": KOREA, "kind": "montecarlo", "model": "spatial", "draws": 50_000}
         job = client.post("/api/jobs", json=req).json()
@@ -479,7 +479,9 @@ def test_pages_and_plotly(client: TestClient) -> None:
 
 def test_unreadable_characters_are_located_not_500(tmp_path: Path) -> None:
     (tmp_path / "esc.yaml").write_bytes(b"detente: 1\nid: x\n\x1b\n")
-    with TestClient(create_app(tmp_path), raise_server_exceptions=False) as client:
+    with TestClient(
+        create_app(tmp_path), base_url="http://127.0.0.1", raise_server_exceptions=False
+    ) as client:
         doc = client.get("/api/scenarios/esc").json()
         assert doc["valid"] is False
         assert doc["diagnostics"][0]["line"] == 3

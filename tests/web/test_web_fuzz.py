@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, settings  # noqa: E402
 from schemathesis.checks import not_a_server_error  # noqa: E402
 
 from detente.web import service  # noqa: E402
-from detente.web.app import create_app  # noqa: E402
+from detente.web.app import LOOPBACK_HOSTS, create_app  # noqa: E402
 
 _FOLDER = Path(__file__).resolve().parents[2] / "scenarios"
 
@@ -26,7 +26,8 @@ def _quick_job(*args: Any) -> dict[str, Any]:
     return {"fuzz": True}
 
 
-APP = create_app(_FOLDER)
+# the fuzzer's in-process client sends `Host: testserver`
+APP = create_app(_FOLDER, hosts=(*LOOPBACK_HOSTS, "testserver"))
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 
 

@@ -22,6 +22,10 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_NODES = 200_000
 
 PathKey = tuple[str | int, ...]
+#: a node's place in the text: (start offset, end offset, kind); kind is 0 for a scalar or a flow
+#: collection (the end is exact), 1 for a block collection and 2 for a block scalar (``|``,
+#: ``>``), whose end runs past trailing blank lines and comments (PyYAML's end mark)
+Span = tuple[int, int, int]
 
 
 _SAFE_SCALAR_TAGS = frozenset(
@@ -68,8 +72,13 @@ def decode_text(data: bytes, name: str) -> str:
     return text
 
 
-def load_yaml(text: str, name: str) -> tuple[Any, dict[PathKey, int]]:
-    """Parse ``text`` safely; return the data and a map ``path -> line`` (1-based)."""
+def load_yaml(
+    text: str, name: str, *, spans: dict[PathKey, Span] | None = None
+) -> tuple[Any, dict[PathKey, int]]:
+    """Parse ``text`` safely; return the data and a map ``path -> line`` (1-based).
+
+    ``spans``, when given, is filled with each path's :data:`Span` (the web explorer's what-if
+    edits rewrite one value in place instead of re-serialising the document)."""
     if not text.strip():
         raise InputError.single(name, "empty file, expected a YAML mapping (a scenario)")
     loader: yaml.SafeLoader | None = None
@@ -97,7 +106,7 @@ def load_yaml(text: str, name: str) -> tuple[Any, dict[PathKey, int]]:
     if node is None:
         raise InputError.single(name, "empty document, expected a YAML mapping (a scenario)")
     lines: dict[PathKey, int] = {}
-    builder = _Builder(name, lines)
+    builder = _Builder(name, lines, spans)
     try:
         data = builder.build(node, ())
     except RecursionError:
@@ -114,9 +123,12 @@ def load_yaml(text: str, name: str) -> tuple[Any, dict[PathKey, int]]:
 class _Builder:
     """Build Python data from a node graph, recording lines, refusing non-safe tags."""
 
-    def __init__(self, name: str, lines: dict[PathKey, int]) -> None:
+    def __init__(
+        self, name: str, lines: dict[PathKey, int], spans: dict[PathKey, Span] | None = None
+    ) -> None:
         self.name = name
         self.lines = lines
+        self.spans = spans
         self.count = 0
         #: list-item path -> its ``id`` (so messages name items as validation does)
         self.ids: dict[PathKey, str] = {}
@@ -127,6 +139,13 @@ class _Builder:
         if self.count > MAX_NODES:
             raise _TooManyNodes
         self.lines.setdefault(path, node.start_mark.line + 1)
+        if self.spans is not None and path not in self.spans:
+            block = getattr(node, "flow_style", None) is False or getattr(node, "style", None) in (
+                "|",
+                ">",
+            )
+            kind = (2 if isinstance(node, yaml.ScalarNode) else 1) if block else 0
+            self.spans[path] = (node.start_mark.index, node.end_mark.index, kind)
         if isinstance(node, yaml.MappingNode):
             self._check_tag(node, "tag:yaml.org,2002:map", path)
             out: dict[Any, Any] = {}

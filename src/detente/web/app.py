@@ -6,12 +6,16 @@ named, never addressed by path (see :mod:`detente.web.store`); YAML goes through
 loader of :mod:`detente.scenario.yamlsafe` (no tags, no code); every error, including an
 unhandled one, is an RFC 9457 problem document (``application/problem+json``), never a
 traceback — unexpected exceptions are logged on the server and answered with a generic 500.
+Only the ``Host`` names the server was started for are answered (421 otherwise: no DNS
+rebinding). What a request may cost is bounded before any work (:mod:`detente.web.limits`),
+and CPU work runs on a bounded thread pool, off the event loop.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -20,7 +24,7 @@ from fastapi import FastAPI, File, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from detente import __version__
@@ -29,14 +33,20 @@ from detente.models.base import jsonable
 from detente.scenario.errors import InputError
 from detente.scenario.load import LoadedScenario
 from detente.scenario.yamlsafe import decode_text
-from detente.web import service
+from detente.web import service, whatif
 from detente.web.jobs import JobManager, JobQueueFull
+from detente.web.limits import CLIENT, Busy, Gate, Limits, TooCostly, check_size, check_text_cost
 from detente.web.store import ScenarioStore, UnknownScenarioError
 
 log = logging.getLogger("detente.web")
 
-#: largest request body accepted (413 beyond)
-MAX_BODY_BYTES = 1024 * 1024
+#: largest request body accepted by default (413 beyond; ``Limits.body_bytes``)
+MAX_BODY_BYTES = Limits.body_bytes
+#: the Host names always answered (plus the bound address and ``--allowed-host`` names)
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+#: deepest nesting and most items of a what-if value (a number or a distribution with its basis)
+MAX_VALUE_DEPTH = 8
+MAX_VALUE_NODES = 1000
 STATIC = Path(__file__).with_name("static")
 PROBLEM = "application/problem+json"
 Scope = MutableMapping[str, Any]
@@ -164,6 +174,67 @@ class SecurityHeaders:
         await self.app(scope, receive, wrapped)
 
 
+def host_name(value: str) -> str:
+    """A ``Host`` header's name, without its port, lower case (``[::1]:8000`` -> ``::1``)."""
+    value = value.strip().lower()
+    if value.startswith("["):
+        return value[1 : value.find("]")] if "]" in value else value
+    if value.count(":") == 1:
+        value = value.split(":", 1)[0]
+    return value.rstrip(".")
+
+
+class HostCheck:
+    """Answer only requests whose ``Host`` is one of ``hosts`` (400 without one, 421 for another
+    name), so a page on another site cannot reach the explorer by DNS rebinding; and note the
+    client (its ``X-Detente-Client`` header, else its address) for the per-client limits."""
+
+    def __init__(self, app: ASGIApp, hosts: Sequence[str]) -> None:
+        self.app = app
+        self.hosts = sorted({host_name(h) for h in hosts})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers", []))
+        host = headers.get(b"host", b"").decode("latin-1")
+        if not host.strip():
+            await problem(400, "Bad request", "a Host header is required")(scope, receive, send)
+            return
+        if host_name(host) not in self.hosts:
+            detail = (
+                f"this explorer answers only for {', '.join(self.hosts)} (got Host "
+                f"{host[:100]!r}); start it with --allowed-host NAME to add a name"
+            )
+            await problem(421, "Misdirected request", detail)(scope, receive, send)
+            return
+        tag = headers.get(b"x-detente-client", b"").decode("latin-1")[:64]
+        client = scope.get("client") or ("-", 0)
+        token = CLIENT.set(tag if tag and tag.isprintable() else str(client[0]))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            CLIENT.reset(token)
+
+
+def _depth_and_size(value: Any) -> tuple[int, int]:
+    """How deep and how many items ``value`` (JSON data) has, without recursion."""
+    depth, size = 0, 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        size += 1
+        depth = max(depth, level)
+        if size > MAX_VALUE_NODES or depth > MAX_VALUE_DEPTH:
+            break
+        if isinstance(node, dict):
+            stack.extend((v, level + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, level + 1) for v in node)
+    return depth, size
+
+
 # --------------------------------------------------------------------------------------------
 # request bodies
 
@@ -184,6 +255,19 @@ class DocumentRef(BaseModel):
 class Edit(BaseModel):
     path: str = Field(max_length=512, description="scenario path, e.g. actors.dprk.capability")
     value: Any = Field(description="a number or a distribution {dist, low, mode, high, ...}")
+
+    @field_validator("value")
+    @classmethod
+    def _small(cls, value: Any) -> Any:
+        depth, size = _depth_and_size(value)
+        if depth > MAX_VALUE_DEPTH:
+            raise ValueError(
+                f"a what-if value is a number or a distribution with its basis: nested at "
+                f"most {MAX_VALUE_DEPTH} levels deep (this one is deeper)"
+            )
+        if size > MAX_VALUE_NODES:
+            raise ValueError(f"a what-if value has at most {MAX_VALUE_NODES} items")
+        return value
 
 
 class EditRequest(DocumentRef):
@@ -237,15 +321,55 @@ class JobRequest(DocumentRef):
 # the application
 
 
-def create_app(scenarios_dir: Path, *, job_workers: int = 1) -> FastAPI:
-    """The explorer for the scenario files in ``scenarios_dir``."""
-    store = ScenarioStore(scenarios_dir)
-    jobs = JobManager(workers=job_workers)
+def create_app(
+    scenarios_dir: Path,
+    *,
+    job_workers: int = 1,
+    hosts: Sequence[str] = LOOPBACK_HOSTS,
+    limits: Limits | None = None,
+) -> FastAPI:
+    """The explorer for the scenario files in ``scenarios_dir``, answering the ``Host`` names
+    ``hosts`` (the loopback names by default), within ``limits``."""
+    from detente.strategy.checks import check_strategies
+
+    limits = limits or Limits()
+    documents = whatif.DocumentCache((check_strategies,), size=limits.documents_cached)
+    store = ScenarioStore(scenarios_dir, documents)
+    jobs = JobManager(
+        workers=job_workers,
+        max_pending=limits.jobs_total,
+        per_client=limits.jobs_per_client,
+    )
+    gate = Gate(limits)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> Any:
         yield
         jobs.shutdown()
+        gate.shutdown()
+
+    def cpu(status: int = 200) -> Callable[[Callable[..., Any]], Callable[..., Awaitable[Any]]]:
+        """Run a route's work on the bounded thread pool (:class:`~detente.web.limits.Gate`),
+        its JSON answer encoded there too (the answers are JSON data already: FastAPI's
+        generic encoder was a third of a what-if's time)."""
+
+        def wrap(fn: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+            def work(*args: Any, **kwargs: Any) -> Any:
+                result = fn(*args, **kwargs)
+                if isinstance(result, dict | list):
+                    try:
+                        return JSONResponse(result, status_code=status)
+                    except (TypeError, ValueError):  # pragma: no cover - not plain JSON data
+                        return result  # FastAPI encodes it
+                return result
+
+            @functools.wraps(fn)
+            async def endpoint(*args: Any, **kwargs: Any) -> Any:
+                return await gate.run(functools.partial(work, *args, **kwargs))
+
+            return endpoint
+
+        return wrap
 
     app = FastAPI(
         title="detente explorer",
@@ -255,6 +379,9 @@ def create_app(scenarios_dir: Path, *, job_workers: int = 1) -> FastAPI:
     )
     app.state.store = store
     app.state.jobs = jobs
+    app.state.gate = gate
+    app.state.documents = documents
+    app.state.limits = limits
 
     # ---- errors as problem details --------------------------------------------------------
 
@@ -282,7 +409,23 @@ def create_app(scenarios_dir: Path, *, job_workers: int = 1) -> FastAPI:
 
     @app.exception_handler(JobQueueFull)
     async def _full(_: Request, exc: JobQueueFull) -> Response:
-        return problem(503, "Busy", f"{exc}; try again later")
+        response = problem(429, "Too many requests", f"{exc}; try again later")
+        response.headers["retry-after"] = str(exc.retry_after)
+        return response
+
+    @app.exception_handler(Busy)
+    async def _busy(_: Request, exc: Busy) -> Response:
+        title = "Too many requests" if exc.status == 429 else "Busy"
+        response = problem(exc.status, title, f"{exc.detail}; try again later")
+        response.headers["retry-after"] = str(exc.retry_after)
+        return response
+
+    @app.exception_handler(TooCostly)
+    async def _costly(_: Request, exc: TooCostly) -> Response:
+        title = "Request too large" if exc.status == 413 else "Request too costly"
+        return problem(
+            exc.status, title, exc.detail, limit=exc.limit, value=exc.value, maximum=exc.maximum
+        )
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:
@@ -291,22 +434,39 @@ def create_app(scenarios_dir: Path, *, job_workers: int = 1) -> FastAPI:
 
     # ---- helpers --------------------------------------------------------------------------
 
-    def load(ref: DocumentRef) -> tuple[str, LoadedScenario]:
-        """The document's text and validated scenario (raises InputError / Unknown...)."""
+    def checked(text: str, name: str, *, stored: bool = False) -> whatif.Checked:
+        """``text`` read and validated, from the cache when it was seen (InputError when it
+        cannot be read; TooCostly when it is too large to read or compute with — the size of
+        the text is not bounded for a file of the folder, the operator's)."""
+        if not stored:
+            check_text_cost(text, limits)
+        doc = documents.get(text, name)
+        check_size(doc.parsed.raw, limits)
+        return doc
+
+    def load_checked(ref: DocumentRef) -> whatif.Checked:
+        """The document, read and valid (raises InputError / Unknown... / TooCostly)."""
         if (ref.scenario is None) == (ref.yaml is None):
             raise InputError.single("request", "give exactly one of `scenario` and `yaml`")
         if ref.scenario is not None:
             stored = store.get(ref.scenario)
             if stored.error is not None:
                 raise stored.error
-            assert stored.loaded is not None
-            return stored.text, stored.loaded
-        assert ref.yaml is not None
-        name = ref.name or "edited.yaml"
-        loaded, diags = service.validate_text(ref.yaml, name)
-        if loaded is None:
-            raise InputError(diags)
-        return ref.yaml, loaded
+            assert stored.checked is not None
+            doc = stored.checked
+            check_size(doc.parsed.raw, limits)
+        else:
+            assert ref.yaml is not None
+            doc = checked(ref.yaml, ref.name or "edited.yaml")
+        if doc.loaded is None:
+            raise InputError(doc.diagnostics)
+        return doc
+
+    def load(ref: DocumentRef) -> tuple[str, LoadedScenario]:
+        """The document's text and validated scenario (raises InputError / Unknown...)."""
+        doc = load_checked(ref)
+        assert doc.loaded is not None
+        return doc.parsed.text, doc.loaded
 
     def check_model(model: str) -> None:
         known = available_models()
@@ -315,12 +475,27 @@ def create_app(scenarios_dir: Path, *, job_workers: int = 1) -> FastAPI:
                 "request", f"unknown model {model!r} (expected one of: {', '.join(known)})"
             )
 
-    def document(text: str, name: str, worldview: str | None) -> dict[str, Any]:
-        loaded, diags = service.validate_text(text, name)
+    def document(
+        text: str,
+        name: str,
+        worldview: str | None,
+        doc: whatif.Checked | None = None,
+        *,
+        stored: bool = False,
+    ) -> dict[str, Any]:
+        if doc is None:
+            try:
+                doc = checked(text, name, stored=stored)
+            except InputError as exc:
+                doc = None
+                loaded, diags = None, exc.diagnostics
+        if doc is not None:
+            loaded, diags = doc.loaded, doc.diagnostics
         view = None
         if loaded is not None:
+            assert doc is not None
             try:
-                view = service.scenario_view(loaded, worldview)
+                view = service.scenario_view(loaded, worldview, doc.scenario(worldview))
             except InputError as exc:
                 diags = [*diags, *exc.diagnostics]
         return {
@@ -349,7 +524,10 @@ def create_app(scenarios_dir: Path, *, job_workers: int = 1) -> FastAPI:
         """Every scenario file of the folder, with its title and whether it is valid."""
         out = []
         for name in store.names():
-            stored = store.get(name)
+            try:
+                stored = store.get(name)
+            except UnknownScenarioError:  # removed since it was listed
+                continue
             sc = stored.loaded.scenario if stored.loaded else None
             out.append(
                 {
@@ -383,8 +561,9 @@ def create_app(scenarios_dir: Path, *, job_workers: int = 1) -> FastAPI:
                 "diagnostics": service.diagnostics_json(stored.error.diagnostics),
                 "view": None,
             }
-        assert stored.loaded is not None
-        view = service.scenario_view(stored.loaded, worldview)  # unknown worldview: 422
+        assert stored.loaded is not None and stored.checked is not None
+        sc = stored.checked.scenario(worldview)  # unknown worldview: 422
+        view = service.scenario_view(stored.loaded, worldview, sc)
         return {
             "name": file_name,
             "yaml": stored.text,
@@ -405,17 +584,22 @@ def create_app(scenarios_dir: Path, *, job_workers: int = 1) -> FastAPI:
         )
 
     @app.post("/api/validate", tags=["what-if"])
+    @cpu()
     def validate(ref: DocumentRef) -> dict[str, Any]:
         """Validate a document as ``detente validate`` does: located diagnostics, and its view."""
         if ref.yaml is None:
-            text, loaded = load(ref)
-            return document(text, loaded.file, ref.worldview)
+            doc = load_checked(ref)
+            return document(doc.parsed.text, doc.parsed.name, ref.worldview, doc)
         return document(ref.yaml, ref.name or "edited.yaml", ref.worldview)
 
     @app.post("/api/edit", tags=["what-if"])
+    @cpu()
     def edit(req: EditRequest) -> dict[str, Any]:
         """Set values or distributions at scenario paths (as a worldview override when a
-        worldview is given), then validate the edited document as the CLI would."""
+        worldview is given), then validate the edited document as the CLI would. Only the
+        edited values' text changes (comments and layout are kept), and the edited document
+        is validated incrementally against the one it comes from (the same answer as a full
+        validation: docs/web.md)."""
         if req.yaml is not None:
             text, name = req.yaml, req.name or "edited.yaml"
         else:
@@ -423,16 +607,18 @@ def create_app(scenarios_dir: Path, *, job_workers: int = 1) -> FastAPI:
                 raise InputError.single("request", "give exactly one of `scenario` and `yaml`")
             stored = store.get(req.scenario)
             text, name = stored.text, f"{req.scenario}.yaml"
+        edits = [(e.path, e.value) for e in req.edits]
         try:
-            new = service.apply_edits(
-                text, name, [(e.path, e.value) for e in req.edits], req.worldview
-            )
+            base = checked(text, name, stored=req.yaml is None)
+            new = whatif.apply_edits(base, edits, req.worldview, service.MAX_EDITS)
         except InputError as exc:
-            out = document(text, name, req.worldview)
+            out = document(text, name, req.worldview, None, stored=req.yaml is None)
             out["applied"] = False
             out["diagnostics"] = service.diagnostics_json(exc.diagnostics) + out["diagnostics"]
             return out
-        out = document(new, name, req.worldview)
+        check_size(new.parsed.raw, limits)
+        documents.put(new)
+        out = document(new.parsed.text, name, req.worldview, new)
         out["applied"] = True
         return out
 
@@ -441,7 +627,7 @@ def create_app(scenarios_dir: Path, *, job_workers: int = 1) -> FastAPI:
         file: Annotated[UploadFile, File(description="a scenario YAML file")],
     ) -> dict[str, Any]:
         """Upload a scenario file (kept in the page, not stored): located errors, or its view."""
-        data = await file.read(MAX_BODY_BYTES + 1)
+        data = await file.read(limits.body_bytes + 1)
         name = Path(str(file.filename or "uploaded.yaml").replace("\\", "/")).name[:128]
         name = name or "uploaded.yaml"
         try:
@@ -455,18 +641,18 @@ def create_app(scenarios_dir: Path, *, job_workers: int = 1) -> FastAPI:
                 "diagnostics": service.diagnostics_json(exc.diagnostics),
                 "view": None,
             }
-        return document(text, name, None)
+        return await gate.run(lambda: document(text, name, None))
 
     @app.post("/api/forecast", tags=["forecasts"])
+    @cpu()
     def forecast(req: ForecastRequest) -> dict[str, Any]:
         """Point forecasts (distributions at their means) of each model, with rounds."""
-        text, loaded = load(req)
+        doc = load_checked(req)
+        text = doc.parsed.text
         models = req.models if req.models is not None else available_models()
         for m in models:
             check_model(m)
-        from detente.scenario.load import with_worldview
-
-        sc = with_worldview(loaded, req.worldview)
+        sc = doc.scenario(req.worldview)
         return {
             "scenario": sc.id,
             "worldview": req.worldview,
@@ -475,6 +661,7 @@ def create_app(scenarios_dir: Path, *, job_workers: int = 1) -> FastAPI:
         }
 
     @app.post("/api/cruxes", tags=["analysis"])
+    @cpu()
     def cruxes(req: CruxRequest) -> dict[str, Any]:
         """``detente cruxes`` for `forecast of ISSUE >= threshold` between two worldviews: the
         judgments they disagree on, both sides' bases, each one's effect when swapped alone,
@@ -486,17 +673,22 @@ def create_app(scenarios_dir: Path, *, job_workers: int = 1) -> FastAPI:
         )
 
     @app.post("/api/jobs", tags=["jobs"], status_code=202)
+    @cpu(202)
     def submit_job(req: JobRequest) -> dict[str, Any]:
         """Start a long run (Monte Carlo, strategies, sensitivity) in the background; poll
         ``/api/jobs/{id}``.
-        The same question (scenario hash, kind, model, parameters, seed) is answered once."""
-        text, loaded = load(req)
-        from detente.scenario.load import with_worldview
-
-        sc = with_worldview(loaded, req.worldview)
+        The same question (scenario hash, kind, model, parameters, seed) is answered once.
+        A job too large (draws x uncertain numbers, episodes x strategies) is refused (422);
+        a client with too many jobs, or a full queue, gets 429 with Retry-After."""
+        doc = load_checked(req)
+        assert doc.loaded is not None
+        text, loaded = doc.parsed.text, doc.loaded
+        sc = doc.scenario(req.worldview)
         digest = service.text_hash(text)
+        client = CLIENT.get()
         if req.kind == "montecarlo":
             check_model(req.model)
+            service.check_monte_carlo_size(sc, req.draws, limits)
             key = service.cache_key(
                 digest, req.worldview, "montecarlo", req.model, req.draws, req.seed
             )
@@ -505,6 +697,7 @@ def create_app(scenarios_dir: Path, *, job_workers: int = 1) -> FastAPI:
                 "montecarlo",
                 key,
                 lambda progress: service.monte_carlo(sc, model, draws, seed, progress),
+                client,
             )
         elif req.kind == "sensitivity":
             check_model(req.model)
@@ -520,18 +713,20 @@ def create_app(scenarios_dir: Path, *, job_workers: int = 1) -> FastAPI:
                 req.episodes,
                 req.seed,
             )
-            job = jobs.submit("sensitivity", key, run)
+            job = jobs.submit("sensitivity", key, run, client)
         else:
             if sc.game is None:
                 raise InputError.single(
                     loaded.file, "the scenario has no `game:` section", field="game"
                 )
+            service.check_strategies_size(sc, req.episodes, limits)
             key = service.cache_key(digest, req.worldview, "strategies", req.episodes, req.seed)
             episodes, seed = req.episodes, req.seed
             job = jobs.submit(
                 "strategies",
                 key,
                 lambda progress: service.strategies(sc, seed, episodes, progress),
+                client,
             )
         return job.to_json()
 
@@ -580,6 +775,7 @@ def create_app(scenarios_dir: Path, *, job_workers: int = 1) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
+    app.add_middleware(BodyLimit, limit=limits.body_bytes)
+    app.add_middleware(HostCheck, hosts=hosts)
     app.add_middleware(SecurityHeaders)  # added last: outermost
     return app

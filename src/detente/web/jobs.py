@@ -33,7 +33,11 @@ class JobCancelled(Exception):
 
 
 class JobQueueFull(RuntimeError):
-    """Too many jobs are waiting; try again later."""
+    """Too many jobs are waiting or running, in total or for one client; try again later."""
+
+    def __init__(self, message: str, retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 @dataclass
@@ -44,6 +48,7 @@ class JobState:
     status: Status = "queued"
     progress: float = 0.0
     cached: bool = False
+    client: str = "-"
     created: float = field(default_factory=time.time)
     finished: float | None = None
     result: dict[str, Any] | None = None
@@ -66,19 +71,27 @@ class JobState:
 
 
 class JobManager:
-    """Runs jobs on ``workers`` threads; remembers the last ``keep`` jobs and cached results."""
+    """Runs jobs on ``workers`` threads; remembers the last ``keep`` jobs and cached results.
 
-    def __init__(self, workers: int = 1, max_pending: int = 8, keep: int = 200) -> None:
+    At most ``max_pending`` jobs are queued or running, and at most ``per_client`` of them for
+    one client (:class:`JobQueueFull` beyond: the application answers 429 with Retry-After), so
+    one client cannot take every place. A cached answer, or a question already running, never
+    counts against these."""
+
+    def __init__(
+        self, workers: int = 1, max_pending: int = 8, keep: int = 200, per_client: int = 2
+    ) -> None:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="detente-job")
         self._jobs: OrderedDict[str, JobState] = OrderedDict()
         self._cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._lock = threading.Lock()
         self.max_pending = max_pending
+        self.per_client = per_client
         self.keep = keep
         self.computed = 0  #: how many jobs actually ran their work (not served from cache)
 
-    def submit(self, kind: str, key: str, work: Work) -> JobState:
-        """A job answering ``key``: cached, already running, or newly queued."""
+    def submit(self, kind: str, key: str, work: Work, client: str = "-") -> JobState:
+        """A job answering ``key``: cached, already running, or newly queued for ``client``."""
         with self._lock:
             if key in self._cache:
                 self._cache.move_to_end(key)
@@ -97,10 +110,18 @@ class JobManager:
             for job in self._jobs.values():
                 if job.key == key and job.status in ("queued", "running"):
                     return job
-            pending = sum(1 for j in self._jobs.values() if j.status in ("queued", "running"))
-            if pending >= self.max_pending:
-                raise JobQueueFull(f"{pending} jobs are already waiting or running")
-            job = JobState(id=uuid.uuid4().hex, kind=kind, key=key)
+            active = [j for j in self._jobs.values() if j.status in ("queued", "running")]
+            mine = sum(1 for j in active if j.client == client)
+            if mine >= self.per_client:
+                raise JobQueueFull(
+                    f"this client already has {mine} jobs waiting or running "
+                    "(limit jobs_per_client)"
+                )
+            if len(active) >= self.max_pending:
+                raise JobQueueFull(
+                    f"{len(active)} jobs are already waiting or running (limit jobs_total)"
+                )
+            job = JobState(id=uuid.uuid4().hex, kind=kind, key=key, client=client)
             self._remember(job)
         self._pool.submit(self._run, job, work)
         return job

@@ -2,8 +2,8 @@
 comes from :mod:`detente.analysis`, :mod:`detente.uncertainty` or :mod:`detente.strategy`).
 
 - :func:`scenario_view`: actors × issues with every value's basis, for one worldview;
-- :func:`apply_edits`: what-if edits (a value or distribution at a scenario path, in the base or
-  as a worldview override) re-serialised to YAML and validated exactly as ``detente validate``;
+- what-if edits live in :mod:`detente.web.whatif` (the edited value rewritten in place, the
+  document validated incrementally, exactly as ``detente validate`` would);
 - :func:`run_forecasts`: point forecasts of several models, with round trajectories;
 - :func:`cruxes`: ``detente cruxes`` as JSON (:func:`detente.analysis.cruxes.find_cruxes`): the
   judgments two worldviews disagree on, every side's quotes, the effect of swapping each alone,
@@ -13,15 +13,15 @@ comes from :mod:`detente.analysis`, :mod:`detente.uncertainty` or :mod:`detente.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, Protocol
 
 import numpy as np
-import yaml
 from pydantic import ValidationError
 
 from detente.models import available_models, get_model, model_class
@@ -30,11 +30,10 @@ from detente.models.base import finite as num
 from detente.scenario.errors import Diagnostic, InputError
 from detente.scenario.game import GameSpec
 from detente.scenario.load import LoadedScenario, parse_yaml, with_worldview
-from detente.scenario.paths import get_path, resolve_path, set_path
+from detente.scenario.paths import get_path, resolve_path
 from detente.scenario.problem import to_problem
 from detente.scenario.quantity import Quantity
 from detente.scenario.schema import Scenario
-from detente.scenario.yamlsafe import load_yaml
 from detente.strategy.checks import check_strategies
 
 #: called with the share of the work done (0..1); raises to cancel
@@ -64,7 +63,30 @@ def text_hash(text: str) -> str:
 # the scenario view
 
 
+#: view cells already computed, by (path, the quantity as JSON): a what-if changes one value,
+#: so the next view reuses every other cell (their text and point value cost most of a view)
+_CELLS: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+_CELLS_LOCK = threading.Lock()
+CELLS_CACHED = 4096
+
+
 def _cell(q: Quantity, path: str) -> dict[str, Any]:
+    """One value of the view (shared between answers: never modified)."""
+    key = (path, q.model_dump_json())
+    with _CELLS_LOCK:
+        hit = _CELLS.get(key)
+        if hit is not None:
+            _CELLS.move_to_end(key)
+            return hit
+    cell = _compute_cell(q, path)
+    with _CELLS_LOCK:
+        _CELLS[key] = cell
+        while len(_CELLS) > CELLS_CACHED:
+            _CELLS.popitem(last=False)
+    return cell
+
+
+def _compute_cell(q: Quantity, path: str) -> dict[str, Any]:
     lo, hi = q.support()
     return {
         "path": path,
@@ -84,9 +106,12 @@ def _cell(q: Quantity, path: str) -> dict[str, Any]:
 _PARAM_FIELDS = {"value", "dist", "low", "mode", "high", "mean", "sd", "a", "b"}
 
 
-def scenario_view(loaded: LoadedScenario, worldview: str | None) -> dict[str, Any]:
-    """Everything the scenario page shows for one worldview (raises InputError if unknown)."""
-    sc = with_worldview(loaded, worldview)
+def scenario_view(
+    loaded: LoadedScenario, worldview: str | None, scenario: Scenario | None = None
+) -> dict[str, Any]:
+    """Everything the scenario page shows for one worldview (raises InputError if unknown);
+    ``scenario``, when given, is ``with_worldview(loaded, worldview)`` computed already."""
+    sc = scenario if scenario is not None else with_worldview(loaded, worldview)
     overridden: list[str] = []
     if worldview is not None:
         wv = loaded.scenario.worldview(worldview)
@@ -178,62 +203,6 @@ def metric_info(names: list[str]) -> dict[str, dict[str, str]]:
 
 # --------------------------------------------------------------------------------------------
 # what-if edits
-
-
-def apply_edits(
-    text: str, name: str, edits: Sequence[tuple[str, Any]], worldview: str | None
-) -> str:
-    """The document with each ``(path, value)`` set, as YAML text (raises InputError).
-
-    With a worldview, an edit becomes (or replaces) that worldview's override of the path, so
-    the base and the other worldviews are untouched; without one, the base value is replaced.
-    The result is re-serialised (comments and layout are not kept).
-    """
-    if len(edits) > MAX_EDITS:
-        raise InputError.single(name, f"too many edits at once (at most {MAX_EDITS})")
-    raw, _ = load_yaml(text, name)
-    if not isinstance(raw, dict):
-        raise InputError.single(name, "top level is not a mapping, expected `detente: 1`")
-    problems: list[Diagnostic] = []
-    for path, value in edits:
-        if worldview is not None:
-            views = raw.get("worldviews")
-            items = [w for w in views if isinstance(w, dict)] if isinstance(views, list) else []
-            target = next((w for w in items if w.get("id") == worldview), None)
-            if target is None:
-                problems.append(
-                    Diagnostic(name, None, "worldviews", f"unknown worldview {worldview!r}")
-                )
-                continue
-            try:
-                resolve_path(raw, path)
-            except KeyError as exc:
-                problems.append(Diagnostic(name, None, path, f"cannot edit: {exc.args[0]}"))
-                continue
-            overrides = target.setdefault("overrides", [])
-            if not isinstance(overrides, list):
-                problems.append(Diagnostic(name, None, path, "worldview overrides is not a list"))
-                continue
-            existing = next(
-                (o for o in overrides if isinstance(o, dict) and o.get("path") == path), None
-            )
-            if existing is not None:
-                existing["value"] = copy.deepcopy(value)
-            else:
-                overrides.append({"path": path, "value": copy.deepcopy(value)})
-            continue
-        try:
-            key = resolve_path(raw, path)
-        except KeyError as exc:
-            problems.append(Diagnostic(name, None, path, f"cannot edit: {exc.args[0]}"))
-            continue
-        if not key or key[0] in ("detente", "worldviews"):
-            problems.append(Diagnostic(name, None, path, "cannot edit this field here"))
-            continue
-        set_path(raw, key, value)
-    if problems:
-        raise InputError(problems)
-    return yaml.safe_dump(raw, sort_keys=False, allow_unicode=True, width=100)
 
 
 def validate_text(text: str, name: str) -> tuple[LoadedScenario | None, list[Diagnostic]]:
@@ -497,6 +466,37 @@ def strategies(sc: Scenario, seed: int, episodes: int, progress: ProgressFn) -> 
         "metric_info": metric_info(list(dict.fromkeys(r["metric"] for r in rows))),
         "rows": rows,
     }
+
+
+def check_monte_carlo_size(sc: Scenario, draws: int, limits: Any) -> None:
+    """Refuse a Monte Carlo job whose input matrix (draws x uncertain numbers) is over
+    ``limits.mc_cells`` (422): it is what the job's memory grows with."""
+    from detente.analysis.sensitivity import scenario_parameters
+    from detente.web.limits import check_product
+
+    n = len(scenario_parameters(sc))
+    check_product(
+        f"{draws:,} draws x {n} uncertain numbers",
+        draws * n,
+        limits.mc_cells,
+        "mc_cells",
+        "lower draws",
+    )
+
+
+def check_strategies_size(sc: Scenario, episodes: int, limits: Any) -> None:
+    """Refuse a strategies job playing more than ``limits.game_episodes`` episodes (episodes
+    x strategies, 422)."""
+    from detente.web.limits import check_product
+
+    n = len(sc.game.strategies) if sc.game is not None else 0
+    check_product(
+        f"{episodes:,} episodes x {n} strategies",
+        episodes * n,
+        limits.game_episodes,
+        "game_episodes",
+        "lower episodes",
+    )
 
 
 #: most game episodes a sensitivity job may play (design rows x episodes; ~1 min on one core)

@@ -120,6 +120,15 @@ def with_worldview(loaded: LoadedScenario, worldview: str | None) -> Scenario:
     )
     if sc is None:  # pragma: no cover - every worldview is checked when the file is loaded
         raise InputError([d for d in diagnostics if d.severity == "error"])
+    return dated(loaded, sc, worldview)
+
+
+def dated(loaded: LoadedScenario, sc: Scenario, worldview: str) -> Scenario:
+    """``sc`` — worldview ``worldview``'s document of ``loaded``, validated — with its game
+    dated by the worldview's ``as_of`` (the record before it read on first play); ``sc`` itself
+    when the worldview has no date or the scenario no game. Every worldview scenario goes
+    through here (:func:`with_worldview`, the web explorer's incremental what-ifs), so every
+    command plays a dated worldview from its date."""
     as_of = sc.worldview(worldview).as_of
     if as_of is None or sc.game is None:
         return sc

@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from detente.scenario.schema import Scenario
 
 #: top-level fields a worldview override may not replace
-_NOT_OVERRIDABLE = (("worldviews",), ("detente",), ("id",))
+#: the top-level parts of a document no override may replace
+NOT_OVERRIDABLE = (("worldviews",), ("detente",), ("id",))
 
 
 def display_path(path: PathKey, raw: Any) -> str:
@@ -141,7 +142,7 @@ def apply_overrides(
         except KeyError as exc:
             problems.append((opath, f"override path {override['path']!r} not found: {exc.args[0]}"))
             continue
-        if target[:1] in _NOT_OVERRIDABLE:
+        if target[:1] in NOT_OVERRIDABLE:
             problems.append(
                 (opath, f"cannot override {override['path']!r} (expected a value path)")
             )

@@ -1031,6 +1031,31 @@ def _is_control(c: str) -> bool:
     return (c < " " and c not in "\t\n\r") or "\x7f" <= c <= "\x9f"
 
 
+def override_targets(
+    raw: dict[str, Any], index: int, doc: dict[str, Any]
+) -> list[tuple[int, str]]:
+    """Worldview ``index``'s overrides as ``(number, displayed target path in doc)`` (``doc``:
+    the document with them applied); an override whose path does not resolve is left out."""
+    out: list[tuple[int, str]] = []
+    for j, override in enumerate(raw["worldviews"][index].get("overrides", [])):
+        try:
+            out.append((j, display_path(resolve_path(doc, override["path"]), doc)))
+        except KeyError:
+            continue
+    return out
+
+
+def override_owner(field: str, owned: Sequence[tuple[int, str]]) -> int | None:
+    """The override a message about ``field`` belongs to (the last one whose target is the
+    field or contains it), None when none does: the rule by which a worldview's messages are
+    reported at the override that caused them."""
+    owner = None
+    for j, target in owned:
+        if field == target or field.startswith(target + "."):
+            owner = j
+    return owner
+
+
 def _check_worldview(
     raw: dict[str, Any],
     index: int,
@@ -1048,16 +1073,9 @@ def _check_worldview(
     sub = _Report(report.file, doc, {})
     _validate(doc, sub, strict=strict, game_checks=game_checks, check_worldviews=False)
     # A problem inside an override is reported at the override (that is what the person wrote).
-    overrides = raw["worldviews"][index].get("overrides", [])
+    owned = override_targets(raw, index, doc)
     for diag in sub.items:
-        owner = None
-        for j, override in enumerate(overrides):
-            try:
-                target = display_path(resolve_path(doc, override["path"]), doc)
-            except KeyError:
-                continue
-            if diag.field == target or diag.field.startswith(target + "."):
-                owner = j
+        owner = override_owner(diag.field, owned)
         if diag.severity == "warning" and owner is None:
             continue  # the base scenario's own warnings are already reported
         path: PathKey = (

@@ -47,11 +47,16 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from detente.scenario.errors import Diagnostic, InputError
-from detente.scenario.load import LoadedScenario, with_worldview
-from detente.scenario.paths import _NOT_OVERRIDABLE, display_path, resolve_path
+from detente.scenario.load import LoadedScenario, dated, with_worldview
+from detente.scenario.paths import NOT_OVERRIDABLE, display_path, resolve_path
 from detente.scenario.quantity import Quantity
 from detente.scenario.schema import Scenario, Worldview
-from detente.scenario.validate import GameCheck, validate_document
+from detente.scenario.validate import (
+    GameCheck,
+    override_owner,
+    override_targets,
+    validate_document,
+)
 from detente.scenario.yamlsafe import MAX_NODES, PathKey, Span, load_yaml
 
 Shift = Callable[[int], int]
@@ -459,7 +464,7 @@ def _overridden(raw: dict[str, Any], index: int) -> dict[str, Any] | None:
             target = resolve_path(doc, override["path"])
         except KeyError:
             return None
-        if target[:1] in _NOT_OVERRIDABLE:
+        if target[:1] in NOT_OVERRIDABLE:
             return None
         doc = _with(doc, target, copy.deepcopy(override["value"]))
     return doc
@@ -469,28 +474,19 @@ def _worldview_part(
     new: Parsed, index: int, wv_id: str, game_checks: Sequence[GameCheck]
 ) -> tuple[Scenario, list[Diagnostic]] | None:
     """Worldview ``index``'s messages in ``new`` and its scenario, as the full validation
-    reports them (``detente.scenario.validate._check_worldview``: a problem inside an override
-    is reported at the override; the base's own warnings are not repeated); None when the
-    worldview has an error (the caller validates in full)."""
+    reports them (the rule of :func:`detente.scenario.validate.override_owner`: a problem
+    inside an override is reported at the override; the base's own warnings are not repeated);
+    None when the worldview has an error (the caller validates in full)."""
     doc = _overridden(new.raw, index)
     if doc is None:
         return None
     sc, sub = validate_document(doc, new.name, {}, game_checks=game_checks, check_worldviews=False)
     if sc is None or any(d.severity == "error" for d in sub):
         return None
-    overrides = new.raw["worldviews"][index].get("overrides", [])
-    owned = []
-    for j, override in enumerate(overrides):
-        try:
-            owned.append((j, display_path(resolve_path(doc, override["path"]), doc)))
-        except KeyError:
-            continue
+    owned = override_targets(new.raw, index, doc)
     out: list[Diagnostic] = []
     for diag in sub:
-        owner = None
-        for j, target in owned:
-            if diag.field == target or diag.field.startswith(target + "."):
-                owner = j
+        owner = override_owner(diag.field, owned)
         if owner is None:
             continue  # a warning of the base's own, already reported
         path: PathKey = ("worldviews", index, "overrides", owner, "value")
@@ -575,6 +571,7 @@ def revalidate(
         warnings=list(out),
         game_checks=game_checks,
     )
+    views_cache = {w: dated(loaded, v, w) for w, v in views_cache.items()}
     return Checked(new, loaded, list(out), "incremental", game_checks, views_cache)
 
 

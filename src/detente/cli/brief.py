@@ -226,7 +226,9 @@ def _crux_table(c: object, con: Console) -> None:
     t = Table(
         title=f"What decides it on scorecard {c.scorecard}: {c.a} → {c.b}, one judgment at a "
         f"time ({len(c.cruxes)} of {c.differing} differing)",
-        caption=f"{c.a}: {c.conclusion_a}; {c.b}: {c.conclusion_b}",
+        caption=f"{c.a}: {c.conclusion_a}; {c.b}'s judgments swapped in: {c.conclusion_b} (the "
+        f"swaps are played on {c.a}'s calendar; the bases in full: --format json or detente cite "
+        "--context)",
         title_justify="left",
         caption_justify="left",
     )
@@ -243,9 +245,16 @@ def _crux_table(c: object, con: Console) -> None:
             x.value_b,
             f"{x.effect:+.3f}",
             "yes" if x.flips_alone else "no",
-            f"{c.a}: {x.basis_a}\n{c.b}: {x.basis_b}",
+            f"{c.a}: {_short(x.basis_a)}\n{c.b}: {_short(x.basis_b)}",
         )
     con.print(t, markup=False)
+
+
+def _short(text: str, limit: int = 150) -> str:
+    """A basis cut at a word boundary for the table (the JSON keeps it whole)."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + " …"
 
 
 def _record_table(b: Brief, con: Console) -> None:

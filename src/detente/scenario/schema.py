@@ -103,7 +103,7 @@ class Override(_Strict):
         default=None,
         description=(
             "optional label joining overrides that make one argument: the decision analyses "
-            "(Shapley attribution, EVPPI) treat a worldview's overrides with the same group as "
+            "(Shapley attribution) treat a worldview's overrides with the same group as "
             "one judgment (default: each override path its own; docs/cruxes.md)"
         ),
     )

@@ -1,5 +1,5 @@
 """The strategy decision as a function of the judgments: one batched evaluator on common random
-numbers, shared by Shapley attribution, switch points, scenario discovery and EVPPI.
+numbers, shared by Shapley attribution and switch points.
 
 A *decision* (:class:`Decision`) maps a list of **settings** — each a mapping from scenario
 paths to the per-episode (or per-draw) values those judgments take — to a table of **net

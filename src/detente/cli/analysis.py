@@ -17,6 +17,7 @@ from detente.cli.common import (
     Format,
     SeedOpt,
     TableJsonOpt,
+    WorkersOpt,
     WorldviewOpt,
     accept,
     bad_input_exits,
@@ -28,6 +29,8 @@ from detente.cli.common import (
 )
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import pandas as pd
 
     from detente.analysis.cruxes import CruxResult
@@ -38,6 +41,21 @@ class SensitivityMethod(StrEnum):
 
     sobol = "sobol"
     morris = "morris"
+
+
+class CruxMethod(StrEnum):
+    """``--method`` of ``cruxes``: the swap search (default) or a decision method."""
+
+    swap = "swap"
+    shapley = "shapley"
+    switch = "switch"
+
+
+class Backend(StrEnum):
+    """``--backend`` of the decision methods."""
+
+    local = "local"
+    ray = "ray"
 
 
 class CruxMode(StrEnum):
@@ -310,9 +328,28 @@ def cruxes(
     model: Annotated[str, typer.Option("--model", "-m")] = "compromise",
     mode: Annotated[CruxMode, typer.Option("--mode")] = CruxMode.point,
     draws: Annotated[int, typer.Option("--draws", min=1, help="draws for --mode mc")] = 500,
-    episodes: Annotated[int, typer.Option("--episodes", help="game episodes")] = 1000,
+    episodes: Annotated[
+        int | None,
+        typer.Option("--episodes", min=2, help="game episodes (default: 1000 for swap, else 200)"),
+    ] = None,
     seed: SeedOpt = 0,
     max_size: Annotated[int, typer.Option("--max-size", help="largest combination")] = 3,
+    method: Annotated[
+        CruxMethod,
+        typer.Option("--method", help="swap | shapley | switch (docs/cruxes.md)"),
+    ] = CruxMethod.swap,
+    max_evaluations: Annotated[
+        int,
+        typer.Option(
+            "--max-evaluations", min=2, help="shapley: exact when 2^groups fit, else sampled"
+        ),
+    ] = 128,
+    permutations: Annotated[
+        int | None,
+        typer.Option("--permutations", min=2, help="shapley: sampled orders (even)"),
+    ] = None,
+    workers: WorkersOpt = 1,
+    backend: Annotated[Backend, typer.Option("--backend", help="local | ray")] = Backend.local,
     fmt: TableJsonOpt = Format.table,
 ) -> None:
     """Which assumptions of two worldviews — alone or together — flip the conclusion."""
@@ -322,6 +359,25 @@ def cruxes(
 
     accept(fmt, Format.table, Format.json)
     wvs = _split(worldviews)
+    if method is not CruxMethod.swap:
+        _decision_method(
+            file,
+            wvs,
+            output,
+            threshold,
+            model,
+            mode,
+            draws,
+            episodes,
+            seed,
+            method,
+            max_evaluations,
+            permutations,
+            workers,
+            backend,
+            fmt,
+        )
+        return
     if len(wvs) != 2:
         fail("--worldviews takes exactly two worldviews: a,b")
     loaded = load_or_exit(file)
@@ -338,7 +394,7 @@ def cruxes(
                 mode=mode.value,
                 draws=draws,
                 seed=seed,
-                episodes=episodes,
+                episodes=episodes if episodes is not None else 1000,
                 max_size=max_size,
             )
         except (ValueError, KeyError) as exc:
@@ -385,6 +441,76 @@ def cruxes(
         )
     for note in result.notes:
         out.print(f"note: {note}", markup=False)
+
+
+def _decision_method(
+    file: Path,
+    wvs: list[str],
+    output: str,
+    threshold: float | None,
+    model: str,
+    mode: CruxMode,
+    draws: int,
+    episodes: int | None,
+    seed: int,
+    method: CruxMethod,
+    max_evaluations: int,
+    permutations: int | None,
+    workers: int,
+    backend: Backend,
+    fmt: Format,
+) -> None:
+    """``cruxes --method shapley|switch`` (:mod:`detente.cli.decision`)."""
+    from detente.analysis.decision import Runner
+    from detente.analysis.outputs import parse_output
+    from detente.cli.decision import DEFAULT_EPISODES, run_shapley, run_switch
+    from detente.models import get_model
+
+    if method is CruxMethod.shapley and len(wvs) != 2:
+        fail("--method shapley takes exactly two worldviews: a,b")
+    if method is CruxMethod.switch and len(wvs) not in (1, 2):
+        fail("--method switch takes one or two worldviews: a[,b]")
+    if permutations is not None and permutations % 2:
+        fail(f"--permutations must be even (antithetic pairs; got {permutations})")
+    if backend is Backend.ray:
+        require(f"detente cruxes --method {method.value} --backend ray", "ray", "ray")
+    loaded = load_or_exit(file)
+    with bad_input_exits():
+        try:
+            spec = parse_output(output, loaded.scenario)
+            m = get_model(model) if spec.kind == "forecast" else None
+            n_draws = draws if mode is CruxMode.mc else None
+            eps = episodes if episodes is not None else DEFAULT_EPISODES
+            with Runner(workers, backend.value) as runner:
+                if method is CruxMethod.shapley:
+                    run_shapley(
+                        loaded,
+                        wvs,
+                        spec,
+                        model=m,
+                        draws=n_draws,
+                        seed=seed,
+                        episodes=eps,
+                        max_evaluations=max_evaluations,
+                        permutations=permutations,
+                        runner=runner,
+                        fmt=fmt,
+                    )
+                else:
+                    run_switch(
+                        loaded,
+                        wvs,
+                        spec,
+                        threshold=threshold,
+                        model=m,
+                        draws=n_draws,
+                        seed=seed,
+                        episodes=eps,
+                        runner=runner,
+                        fmt=fmt,
+                    )
+        except (ValueError, KeyError) as exc:
+            fail(str(exc).strip("'\""))
 
 
 def crux_json(result: CruxResult) -> dict[str, Any]:

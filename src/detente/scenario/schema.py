@@ -100,6 +100,14 @@ class Override(_Strict):
 
     path: str
     value: Any = Field(description="the new value (a number, a distribution, or any field value)")
+    group: str | None = Field(
+        default=None,
+        description=(
+            "optional label joining overrides that make one argument: the decision analyses "
+            "(Shapley attribution) treat a worldview's overrides with the same group as "
+            "one judgment (default: each override path its own; docs/cruxes.md)"
+        ),
+    )
 
 
 class Worldview(Based, _Strict):

@@ -159,7 +159,12 @@ class CoalitionGame:
         types: IntArray,
         seed: np.random.SeedSequence | int,
         chance_period: int | None = None,
+        beliefs: dict[str, FloatArray] | None = None,
     ) -> None:
+        """``beliefs``: per-episode values the coalition believes a judgment has when it does
+        not see the episode's draws (``belief.parameters`` other than ``episode``); a path not
+        in it is believed at the spec's point value (a batch whose episodes come from different
+        variants of the scenario, as the decision analyses play, gives each its own)."""
         self.spec = spec
         self.chance_period = chance_period
         self.n = n = int(types.shape[0])
@@ -213,6 +218,8 @@ class CoalitionGame:
             means = {path: q.point() for path, q in quantities(spec)}
 
             def mean(path: str) -> FloatArray:
+                if beliefs is not None and path in beliefs:
+                    return beliefs[path]
                 return np.full(n, means[path])
 
             self.believed = self._model(spec, mean)

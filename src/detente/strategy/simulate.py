@@ -52,6 +52,9 @@ class Episodes:
     #: when set, every block of ``period`` episodes replays the same chance (game and players);
     #: :func:`build_episodes` sets it to its ``episodes`` (one block unless ``repeat`` > 1)
     period: int | None = None
+    #: per-episode values the coalition believes judgments have (see
+    #: :class:`~detente.strategy.game.CoalitionGame`); None: the spec's point values
+    beliefs: dict[str, FloatArray] | None = None
 
 
 def build_episodes(
@@ -117,7 +120,9 @@ def play_strategy(
     index per episode) on the episodes ``eps``: what :func:`simulate` plays for a strategy of
     the game, open to a strategy built here (an ablation's variant, on the same episodes)."""
     n = eps.mix_types.shape[0]
-    g = CoalitionGame(game, eps.draws, types, eps.game_seed, chance_period=eps.period)
+    g = CoalitionGame(
+        game, eps.draws, types, eps.game_seed, chance_period=eps.period, beliefs=eps.beliefs
+    )
 
     def player_rng() -> Uniforms:
         gen = np.random.default_rng(eps.player_seed)

@@ -92,12 +92,19 @@ def korea() -> object:
 
 def test_swapping_every_group_is_the_other_reading(korea: object) -> None:
     """The batched evaluator: A with all of B's values is B's own run, bit for bit (same
-    episodes; the coalition's beliefs follow the values set)."""
+    episodes; the coalition's beliefs follow the values set) — on A's calendar: the skeptic's
+    information date (``as_of`` 2023-03) is not one of the judgments swapped, so B's own run
+    is compared undated (docs/cruxes.md, "Dated worldviews")."""
     spec = parse_output("scorecard:hill", korea.scenario)  # type: ignore[attr-defined]
     rd = readings(korea, "engagement", "skeptic", spec, seed=2, episodes=12)  # type: ignore[arg-type]
     full = rd.decision.table([rd.setting(range(len(rd.groups)))])
-    own = GameDecision(with_worldview(korea, "skeptic"), spec, 2, 12).table([{}])  # type: ignore[arg-type]
+    skeptic = with_worldview(korea, "skeptic")  # type: ignore[arg-type]
+    assert skeptic.game is not None and skeptic.game.as_of == "2023-03"
+    undated = skeptic.model_copy(update={"game": skeptic.game.with_history(None)})
+    own = GameDecision(undated, spec, 2, 12).table([{}])
     assert np.array_equal(full, own)
+    dated = GameDecision(skeptic, spec, 2, 12).table([{}])
+    assert not np.array_equal(full, dated)  # the date matters, and is left out of the swap
 
 
 def test_korea_shapley_is_efficient_and_reads_no_unread_judgment(korea: object) -> None:

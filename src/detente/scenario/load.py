@@ -132,20 +132,35 @@ def dated(loaded: LoadedScenario, sc: Scenario, worldview: str) -> Scenario:
     as_of = sc.worldview(worldview).as_of
     if as_of is None or sc.game is None:
         return sc
-    game = sc.game.dated(as_of, lambda: history(loaded, sc, as_of))
-    return sc.model_copy(update={"game": game})
+    source = RecordHistory(loaded.file, loaded.lines, sc.record, sc.game.month_index(as_of), as_of)
+    return sc.model_copy(update={"game": sc.game.dated(as_of, source)})
+
+
+@dataclass(frozen=True, eq=True)
+class RecordHistory:
+    """Reads a dated worldview's history from the record when its game is first played: a
+    plain value (picklable, so a dated game goes to worker processes and Ray; equal when it
+    reads the same months of the same record)."""
+
+    file: str
+    lines: dict[PathKey, int] | None
+    record: Any
+    months: int
+    as_of: str
+
+    def __call__(self) -> History:
+        from detente.scenario.hindcast import map_record
+
+        if self.months <= 0 or self.record is None:
+            return History(self.as_of)
+        mapped = map_record(self.record, self.file, self.lines)
+        return History(self.as_of, mapped.coalition[: self.months], mapped.target[: self.months])
 
 
 def history(loaded: LoadedScenario, sc: Scenario, as_of: str) -> History:
     """What the record says happened from the game's start to ``as_of`` (checked when the
     file was loaded: the record starts with the game and reaches the month before ``as_of``);
     reading the record may fail with a located :class:`InputError`."""
-    from detente.scenario.hindcast import map_record
-
     game = sc.game
     assert game is not None
-    months = game.month_index(as_of)
-    if months <= 0 or sc.record is None:
-        return History(as_of)
-    mapped = map_record(sc.record, loaded.file, loaded.lines)
-    return History(as_of, mapped.coalition[:months], mapped.target[:months])
+    return RecordHistory(loaded.file, loaded.lines, sc.record, game.month_index(as_of), as_of)()

@@ -225,3 +225,24 @@ def test_an_election_before_the_date_is_history() -> None:
             assert (g.played[0][:, 1] == g.c_index[move]).all()
         else:
             assert not (g.played[0][:, 1:] == g.c_index["call"]).any()
+
+
+def test_a_dated_worldview_pickles_by_value() -> None:
+    """Worker processes and Ray receive dated games: the history source is a value, so the
+    game pickles, and the copy reads the same history (a closure here once broke
+    `cruxes --workers 2` on the flagship)."""
+    import pickle
+    from pathlib import Path
+
+    from detente.scenario.load import load_scenario, with_worldview
+
+    korea = load_scenario(
+        Path(__file__).resolve().parents[2] / "scenarios" / "korea-peace-declaration.yaml"
+    )
+    sc = with_worldview(korea, "skeptic")
+    assert sc.game is not None and sc.game.as_of == "2023-03"
+    copy = pickle.loads(pickle.dumps(sc))
+    assert copy == sc == with_worldview(korea, "skeptic")
+    assert copy.game is not None and copy.game.history is not None and sc.game.history is not None
+    assert copy.game.history.coalition == sc.game.history.coalition
+    assert copy.game.history.months == sc.game.month_index("2023-03")

@@ -210,7 +210,7 @@ def simulate(
         try:
             started = time.perf_counter()
             result = _run_with_progress(job, backend.value, workers, address)
-            require_finite(file, sc, model, result.outcome)
+            require_finite(file, sc, model, result.outcome, loaded.lines)
             elapsed = time.perf_counter() - started
             if atomic is not None:
                 run_info = {

@@ -139,11 +139,14 @@ def bad_input_exits() -> Iterator[None]:
         for diag in exc.diagnostics:
             err.print(str(diag), markup=False)
         raise typer.Exit(2) from None
-    # An except clause is evaluated only when an exception reaches it: the models (and numpy)
-    # are imported only then, so `detente validate` does not load them (start-up, issue 14).
-    except _model_errors() as exc:
-        err.print(f"error: {exc}", markup=False)
-        raise typer.Exit(2) from None
+    # The models (and numpy) are imported only when an error reaches this clause, so
+    # `detente validate` does not load them (start-up, issue 14); and only for an Exception: a
+    # Ctrl-C during numpy's import must not import numpy again here (issue 21, item 4).
+    except Exception as exc:
+        if isinstance(exc, _model_errors()):
+            err.print(f"error: {exc}", markup=False)
+            raise typer.Exit(2) from None
+        raise
 
 
 def _check_strategies(game: GameSpec, report: Callable[[str, str], None]) -> None:

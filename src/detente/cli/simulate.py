@@ -37,6 +37,7 @@ from detente.cli.common import (
     out,
     require_finite,
 )
+from detente.cli.exits import output_failed
 
 if TYPE_CHECKING:
     from detente.scenario.load import LoadedScenario
@@ -222,7 +223,11 @@ def simulate(
                     "draws_per_second": round(draws / elapsed, 1) if elapsed > 0 else None,
                     "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 }
-                write_run(atomic, result, provenance(loaded, result, worldview), run_info)
+                try:
+                    write_run(atomic, result, provenance(loaded, result, worldview), run_info)
+                except OSError as exc:  # a full disk: one line, the earlier run left intact
+                    atomic.discard()
+                    output_failed(exc, out_dir)
         except (KeyboardInterrupt, Terminated) as exc:
             signum = exc.signum if isinstance(exc, Terminated) else signal.SIGINT
             err.print("interrupted: no output written", markup=False)

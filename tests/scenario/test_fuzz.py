@@ -4,8 +4,9 @@ Seeds: the shipped scenarios (``scenarios/*.yaml``) and the peers' reference fil
 ``../shared`` (KTAB CSVs, Decide files, the DEU III development file). Each example takes one
 seed and applies one to four mutations (a byte flipped, a line deleted or duplicated, a number
 replaced by an extreme value, a Unicode oddity — bidi, control, combining, zero-width, a broken
-UTF-8 sequence — or markup inserted, the file truncated), writes the result with the seed's
-suffix and runs the command a user would run on it in-process:
+UTF-8 sequence — or markup inserted anywhere or at the start of a field, the file truncated),
+writes the result with the seed's suffix and runs the command a user would run on it
+in-process:
 
 * YAML, KTAB, Decide: ``detente forecast FILE`` (the loader, the validator, the importer, the
   compromise model, the table or JSON);
@@ -68,6 +69,7 @@ MARKUP = [
 BROKEN_UTF8 = [b"\xff", b"\xc3", b"\xed\xa0\x80", b"\xe2\x82", b"\xc0\xaf", b"\xf8\x88\x80\x80"]
 
 _NUMBER = re.compile(rb"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_FIELD_START = re.compile(rb"(?:[,;\t]|: |^)['\"]?", re.M)
 
 
 @st.composite
@@ -77,7 +79,17 @@ def mutated(draw: st.DrawFn, data: bytes) -> bytes:
     for _ in range(draw(st.integers(1, 4))):
         kind = draw(
             st.sampled_from(
-                ["flip", "delete", "duplicate", "number", "oddity", "markup", "utf8", "truncate"]
+                [
+                    "flip",
+                    "delete",
+                    "duplicate",
+                    "number",
+                    "oddity",
+                    "markup",
+                    "utf8",
+                    "truncate",
+                    "field",
+                ]
             )
         )
         lines = bytes(out).split(b"\n")
@@ -104,6 +116,12 @@ def mutated(draw: st.DrawFn, data: bytes) -> bytes:
                 piece = draw(st.sampled_from(pool)).encode("utf-8", "surrogatepass")
             i = draw(st.integers(0, len(out)))
             out[i:i] = piece
+        elif kind == "field":  # an oddity or markup at the start of a field (names, labels)
+            starts = [m.end() for m in _FIELD_START.finditer(bytes(out))]
+            if starts:
+                i = draw(st.sampled_from(starts))
+                piece = draw(st.sampled_from(ODDITIES + MARKUP)).encode("utf-8", "surrogatepass")
+                out[i:i] = piece
         elif kind == "truncate" and out:
             del out[draw(st.integers(0, len(out) - 1)) :]
     return bytes(out)

@@ -264,3 +264,36 @@ def test_simulate_out_on_a_full_disk(
     assert sorted(p.name for p in tmp_path.iterdir()) == (["run"] if earlier else [])
     if earlier:
         assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_a_ctrl_c_inside_a_finaliser_is_not_lost() -> None:
+    """A KeyboardInterrupt raised in ``__del__`` (or an import's weakref callback) is printed by
+    Python as "Exception ignored" and dropped; the hook sends it again, and it stops the program
+    where it can be handled."""
+    code = (
+        "import time\n"
+        "from detente.cli.exits import interrupted, keep_ctrl_c\n"
+        "keep_ctrl_c()\n"
+        "class Finalised:\n"
+        "    def __del__(self):\n"
+        "        raise KeyboardInterrupt\n"
+        "try:\n"
+        "    x = Finalised()\n"
+        "    del x\n"
+        "    time.sleep(20)\n"
+        "    print('the Ctrl-C was lost')\n"
+        "except KeyboardInterrupt:\n"
+        "    interrupted()\n"
+    )
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=60,
+        check=False,
+        preexec_fn=_default_sigint,
+    )
+    assert time.perf_counter() - started < 15
+    assert (proc.returncode, proc.stdout, proc.stderr) == (130, "", "interrupted\n")

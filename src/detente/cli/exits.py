@@ -64,11 +64,18 @@ def _redeliver_lost_ctrl_c(unraisable: Any) -> None:
     """``sys.unraisablehook``: a Ctrl-C that landed inside a weakref callback or ``__del__``
     (importlib's module-lock callbacks run during every import) would be printed as
     "Exception ignored" and lost, the command running on; it is sent again instead, and is
-    raised where the program can stop. Anything else goes to the hook that was there."""
+    raised where the program can stop. Anything else goes to the hook that was there.
+
+    Sent from a short timer thread, a few milliseconds later: sent from here, Python would run
+    its handler inside this hook, and the exception would be ignored again.
+    """
     if isinstance(unraisable.exc_value, KeyboardInterrupt):
         import signal
+        import threading
 
-        os.kill(os.getpid(), signal.SIGINT)
+        timer = threading.Timer(0.01, os.kill, (os.getpid(), signal.SIGINT))
+        timer.daemon = True
+        timer.start()
         return
     _previous_hook[0](unraisable)
 

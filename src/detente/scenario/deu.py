@@ -42,6 +42,7 @@ from numpy.typing import NDArray
 
 from detente.models._weights import weighted_mean
 from detente.models.base import FloatArray, Problem
+from detente.scenario.errors import one_line
 from detente.scenario.quantity import MAX_MAGNITUDE
 
 #: Metadata columns of the DEU layout; never taken for actor columns even if a ``p``/``s`` pair
@@ -175,7 +176,7 @@ class DeuFormatError(ValueError):
     def __init__(self, path: str | Path, line: int, column: str, problem: str) -> None:
         self.path, self.line, self.column, self.problem = str(path), line, column, problem
         where = f"{path}:{line}: {column}" if line else f"{path}"
-        super().__init__(f"{where}: {problem}")
+        super().__init__(one_line(f"{where}: {problem}"))
 
 
 # --- Reader ------------------------------------------------------------------------------------

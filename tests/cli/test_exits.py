@@ -280,7 +280,7 @@ def test_a_ctrl_c_inside_a_finaliser_is_not_lost() -> None:
         "try:\n"
         "    x = Finalised()\n"
         "    del x\n"
-        "    time.sleep(20)\n"
+        "    time.sleep(90)\n"
         "    print('the Ctrl-C was lost')\n"
         "except KeyboardInterrupt:\n"
         "    interrupted()\n"
@@ -291,9 +291,9 @@ def test_a_ctrl_c_inside_a_finaliser_is_not_lost() -> None:
         capture_output=True,
         text=True,
         env=_env(),
-        timeout=60,
+        timeout=120,
         check=False,
         preexec_fn=_default_sigint,
     )
-    assert time.perf_counter() - started < 15
     assert (proc.returncode, proc.stdout, proc.stderr) == (130, "", "interrupted\n")
+    assert time.perf_counter() - started < 80  # not after the 90 s sleep: it was not lost

@@ -70,14 +70,23 @@ def _redeliver_lost_ctrl_c(unraisable: Any) -> None:
     its handler inside this hook, and the exception would be ignored again.
     """
     if isinstance(unraisable.exc_value, KeyboardInterrupt):
-        import signal
-        import threading
-
-        timer = threading.Timer(0.01, os.kill, (os.getpid(), signal.SIGINT))
-        timer.daemon = True
-        timer.start()
+        for _ in range(3):
+            try:
+                _send_sigint_soon()
+                return
+            except KeyboardInterrupt:  # the one sent came while still in here: send another
+                continue
         return
     _previous_hook[0](unraisable)
+
+
+def _send_sigint_soon() -> None:
+    import signal
+    import threading
+
+    timer = threading.Timer(0.02, os.kill, (os.getpid(), signal.SIGINT))
+    timer.daemon = True
+    timer.start()
 
 
 _previous_hook: list[Callable[[Any], object]] = []

@@ -17,24 +17,11 @@ import pytest
 from typer.testing import CliRunner
 
 from detente.cli import app
+from hostile_text import HOSTILE  # tests/hostile_text.py: the corpus every face is tested with
 
 TESTS = Path(__file__).resolve().parent.parent
 MINIMAL = TESTS / "scenario" / "data" / "minimal.yaml"
 GAME = TESTS / "strategy" / "data" / "minimal-game.yaml"
-
-#: printed literally by every face (terminal, JSON, report HTML, web page)
-HOSTILE = [
-    "Sanctions [/] relief",
-    "[bold]x",
-    "[/bold]closed",
-    "EU [2015] [/]",
-    "[link=https://example.com]click[/link]",
-    "<script>alert(1)</script>",
-    "{{ 7 * 7 }} {% if x %}",
-    "file.yaml:100: :smile: :100:",
-    "bidi \u202eevil\u202c and \u2066isolate\u2069",
-    "w" + "x" * 300,
-]
 
 runner = CliRunner()
 

@@ -93,7 +93,7 @@ def test_forecast_never_prints_a_non_finite_number(monkeypatch: pytest.MonkeyPat
         result = runner.invoke(app, ["forecast", str(MINIMAL), "--format", fmt])
         assert result.exit_code == 2, result.output
         assert result.stdout == ""
-        assert f"{MINIMAL}: issues.talks: model compromise gave a non-finite forecast (inf)" in (
+        assert f"{MINIMAL}:8: issues.talks: model compromise gave a non-finite forecast (inf)" in (
             result.stderr
         )
 

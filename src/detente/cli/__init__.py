@@ -27,24 +27,61 @@ test_startup.py``; ``bench/bench_startup.py``).
 
 from __future__ import annotations
 
-from typing import Annotated
+import sys
 
-import typer
+# A Ctrl-C during the imports below (typer, rich, the command modules) is one line and exit 130,
+# not a traceback (issue 21, item 4): the guard is the first statement that runs, and
+# detente.cli.exits needs only what the interpreter has loaded already.
+try:
+    from detente.cli.exits import guarded, interrupted, keep_ctrl_c, output_failed
 
-from detente import __version__
-from detente.cli import (
-    analysis,
-    backtest,
-    brief,
-    forecast,
-    hindcast,
-    levers,
-    report,
-    scenario,
-    serve,
-    simulate,
-    strategies,
-)
+    keep_ctrl_c()  # a Ctrl-C inside an import's callback is not lost
+except KeyboardInterrupt:
+    sys.stderr.write("interrupted\n")
+    raise SystemExit(130) from None
+try:
+    from typing import Annotated, Any
+
+    import typer
+    from typer.core import TyperGroup
+
+    from detente import __version__
+    from detente.cli import (
+        analysis,
+        backtest,
+        brief,
+        forecast,
+        hindcast,
+        levers,
+        report,
+        scenario,
+        serve,
+        simulate,
+        strategies,
+    )
+except KeyboardInterrupt:
+    interrupted()
+
+
+class _Commands(TyperGroup):
+    """The command group: Ctrl-C and output failures inside any command end in one line.
+
+    Typer would turn a ``KeyboardInterrupt`` into a silent exit 130 and a closed pipe into a
+    silent exit 1, and let any other ``OSError`` through as a traceback; here every one is
+    reported by :mod:`detente.cli.exits` (also under ``CliRunner``). Standard output is flushed
+    inside, so a write that fails at the end is reported like one that fails on the way.
+    """
+
+    def invoke(self, ctx: Any) -> Any:  # a typer (vendored click) Context
+        try:
+            result = super().invoke(ctx)
+            sys.stdout.flush()
+            return result
+        except KeyboardInterrupt:
+            interrupted()
+        except OSError as exc:
+            output_failed(exc)
+
 
 app = typer.Typer(
     name="detente",
@@ -52,6 +89,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=_Commands,
 )
 
 
@@ -87,5 +125,6 @@ app.command("serve")(serve.serve)
 
 
 def main() -> None:
-    """The console script ``detente`` (and ``python -m detente``)."""
-    app()
+    """The console script ``detente`` (and ``python -m detente``): Ctrl-C and output failures
+    anywhere end in one line (:func:`detente.cli.exits.guarded`)."""
+    guarded(app)

@@ -139,11 +139,14 @@ def bad_input_exits() -> Iterator[None]:
         for diag in exc.diagnostics:
             err.print(str(diag), markup=False)
         raise typer.Exit(2) from None
-    # An except clause is evaluated only when an exception reaches it: the models (and numpy)
-    # are imported only then, so `detente validate` does not load them (start-up, issue 14).
-    except _model_errors() as exc:
-        err.print(f"error: {exc}", markup=False)
-        raise typer.Exit(2) from None
+    # The models (and numpy) are imported only when an error reaches this clause, so
+    # `detente validate` does not load them (start-up, issue 14); and only for an Exception: a
+    # Ctrl-C during numpy's import must not import numpy again here (issue 21, item 4).
+    except Exception as exc:
+        if isinstance(exc, _model_errors()):
+            err.print(f"error: {exc}", markup=False)
+            raise typer.Exit(2) from None
+        raise
 
 
 def _check_strategies(game: GameSpec, report: Callable[[str, str], None]) -> None:
@@ -172,12 +175,19 @@ def load_or_exit(file: Path, *, strict: bool = False) -> LoadedScenario:
     return loaded
 
 
-def require_finite(file: Path, sc: Scenario, model: str, outcome: Any) -> None:
+def require_finite(
+    file: Path,
+    sc: Scenario,
+    model: str,
+    outcome: Any,
+    lines: dict[tuple[str | int, ...], int] | None = None,
+) -> None:
     """Exit 2 with a located message when a forecast is NaN or infinite (issue 21, item 3).
 
     ``outcome`` holds one value per issue (a point forecast) or one row per draw (Monte Carlo).
     Validation bounds every number (:data:`detente.scenario.quantity.MAX_MAGNITUDE`); this last
     check guarantees that no command prints a non-finite number as a forecast even so.
+    ``lines`` (the loaded scenario's) locates the issue in the file.
     """
     import numpy as np
 
@@ -187,8 +197,10 @@ def require_finite(file: Path, sc: Scenario, model: str, outcome: Any) -> None:
         return
     row, j = (int(k) for k in np.argwhere(bad)[0])
     where = f" in {int(bad.any(axis=1).sum())} of {len(values)} draws" if len(values) > 1 else ""
+    line = (lines or {}).get(("issues", j))
     fail(
-        f"{file}: issues.{sc.issues[j].id}: model {model} gave a non-finite forecast "
+        f"{file}{f':{line}' if line else ''}: issues.{sc.issues[j].id}: model {model} gave a "
+        "non-finite forecast "
         f"({values[row, j]}){where}: the scenario's numbers are too large or too extreme to "
         "compute with",
         located=True,

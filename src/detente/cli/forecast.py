@@ -131,7 +131,7 @@ def forecast(
     with bad_input_exits():
         sc, fc = run_forecast(loaded, model, worldview, params)
         renamed = renamed_actors(loaded.file)  # ids an importer derived from names: id -> name
-    require_finite(file, sc, fc.model, fc.outcome)
+    require_finite(file, sc, fc.model, fc.outcome, loaded.lines)
     if output_format is Format.json:
         doc = forecast_json(fc, sc.id, worldview, sc)
         emit(doc | ({"actors": renamed} if renamed else {}), Format.json, indent=2)

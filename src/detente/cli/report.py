@@ -2,7 +2,8 @@
 
 Writes one self-contained HTML file (see :mod:`detente.report.html`). ``--format pdf`` renders
 that file with headless Chromium (:mod:`detente.report.pdf`); without Chromium it exits 2 saying
-so. Exit codes follow DESIGN.md: 0 ok, 2 bad input.
+so. Exit codes follow DESIGN.md: 0 ok, 2 bad input or an output that cannot be written; the file
+is written under a temporary name and renamed into place (no partial report, ever).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from detente.cli.common import (
     load_or_exit,
     require,
 )
+from detente.cli.exits import output_failed, write_atomically
 
 
 class ReportFormat(StrEnum):
@@ -85,6 +87,10 @@ def report(
             "--format pdf needs Chromium (apt-get install chromium); "
             "use --format html and print from a browser"
         )
+    if not output.parent.is_dir():  # before the long computation, not after it
+        fail(f"{output}: parent directory {output.parent} does not exist")
+    if output.is_dir():
+        fail(f"{output}: is a directory, expected a file to write")
     _power_of_two("--sensitivity-n", sensitivity_n, zero_ok=False)
     _power_of_two("--game-sensitivity-n", game_sensitivity_n, zero_ok=True)
     loaded = load_or_exit(file)
@@ -106,15 +112,21 @@ def report(
             page = build_report(loaded, opts)
         except (ValueError, KeyError) as exc:
             fail(str(exc).strip("'"))
-    if fmt is ReportFormat.html:
-        output.write_text(page, encoding="utf-8")
-    else:
-        assert chromium is not None
-        with tempfile.TemporaryDirectory(prefix="detente-report-") as tmp:
-            html_file = Path(tmp) / "report.html"
-            html_file.write_text(page, encoding="utf-8")
-            try:
-                html_to_pdf(html_file, output, chromium)
-            except (RuntimeError, subprocess.TimeoutExpired) as exc:
-                fail(str(exc))
+    # written to a temporary sibling and renamed into place: a full disk or Ctrl-C leaves no
+    # partial file and an earlier report as it was (issue 21, item 4)
+    try:
+        if fmt is ReportFormat.html:
+            write_atomically(output, page)
+        else:
+            assert chromium is not None
+            with tempfile.TemporaryDirectory(prefix="detente-report-") as tmp:
+                html_file = Path(tmp) / "report.html"
+                html_file.write_text(page, encoding="utf-8")
+                try:
+                    html_to_pdf(html_file, Path(tmp) / "report.pdf", chromium)
+                except (RuntimeError, subprocess.TimeoutExpired) as exc:
+                    fail(str(exc))
+                write_atomically(output, (Path(tmp) / "report.pdf").read_bytes())
+    except OSError as exc:
+        output_failed(exc, output)
     err.print(f"wrote {output}", markup=False)

@@ -37,6 +37,7 @@ from detente.cli.common import (
     out,
     require_finite,
 )
+from detente.cli.exits import output_failed
 
 if TYPE_CHECKING:
     from detente.scenario.load import LoadedScenario
@@ -269,7 +270,7 @@ def simulate(
             started = time.perf_counter()
             done = _finished_blocks(job, checkpoint) if resume and checkpoint else {}
             result = _run_with_progress(job, backend.value, workers, address, done, checkpoint)
-            require_finite(file, sc, model, result.outcome)
+            require_finite(file, sc, model, result.outcome, loaded.lines)
             elapsed = time.perf_counter() - started
             if atomic is not None:
                 run_info = {
@@ -283,7 +284,11 @@ def simulate(
                 }
                 if done:
                     run_info["resumed_blocks"] = len(done)
-                write_run(atomic, result, provenance(loaded, result, worldview), run_info)
+                try:
+                    write_run(atomic, result, provenance(loaded, result, worldview), run_info)
+                except OSError as exc:  # a full disk: one line, the earlier run left intact
+                    atomic.discard()
+                    output_failed(exc, out_dir)
             if checkpoint is not None:
                 checkpoint.finish()
         except (KeyboardInterrupt, Terminated) as exc:

@@ -49,14 +49,21 @@ class DecideFormatError(InputError):
 
 @dataclass(frozen=True)
 class DecideActor:
+    """An actor (``#A``); ``line`` is the line of its ``#A`` record (0: not known)."""
+
     id: str
     name: str
     comment: str = ""
+    line: int = 0
 
 
 @dataclass(frozen=True)
 class DecideIssue:
-    """An issue (``#P``) with its scale and the meanings of positions (``#M``)."""
+    """An issue (``#P``) with its scale and the meanings of positions (``#M``).
+
+    ``line`` is the line of its ``#P`` record, ``anchor_lines`` the line of each ``#M`` record
+    (in the order of ``anchors``); 0 where not known.
+    """
 
     id: str
     name: str
@@ -64,6 +71,8 @@ class DecideIssue:
     lower: float
     upper: float
     anchors: tuple[tuple[float, str], ...] = ()
+    line: int = 0
+    anchor_lines: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -104,7 +113,10 @@ class DecideScenario:
             row = self.power[a][self.present[a]]
             if row.size == 0:
                 raise DecideFormatError.single(
-                    file, f"actor {actor.id!r} has no #D record on any issue", field="#D"
+                    file,
+                    f"actor {actor.id!r} has no #D record on any issue",
+                    field="#D",
+                    line=actor.line or None,
                 )
             if not average_varying_power and np.ptp(row) > 1e-12:
                 # the first record whose power differs from the actor's first one
@@ -225,7 +237,7 @@ def read_decide_file(path: str | Path) -> DecideScenario:
             (unknown record, missing field, undefined actor or issue, duplicate definition,
             number not a number or out of range, position outside the issue's scale).
     """
-    from detente.scenario.importers import decode_peer_text
+    from detente.scenario.importers import csv_rows, decode_peer_text, physical_lines
 
     path = Path(path)
     file = str(path)
@@ -237,7 +249,7 @@ def read_decide_file(path: str | Path) -> DecideScenario:
         text = decode_peer_text(data, file)
     except InputError as exc:
         raise DecideFormatError(exc.diagnostics) from None
-    lines = text.splitlines()
+    lines = physical_lines(text)
     first = next((ln for ln in lines if ln.strip()), "")
     if not first:
         raise DecideFormatError.single(file, "file is empty")
@@ -251,7 +263,7 @@ def read_decide_file(path: str | Path) -> DecideScenario:
     seen: dict[tuple[str, str], int] = {}
 
     reader = csv.reader(lines, delimiter=delimiter, quotechar=quote, skipinitialspace=True)
-    for lineno, row in enumerate(reader, start=1):
+    for lineno, row in csv_rows(reader, lambda: reader.line_num):
         fields = [f.strip() for f in row]
         while fields and fields[-1] == "":
             fields.pop()
@@ -298,7 +310,7 @@ def read_decide_file(path: str | Path) -> DecideScenario:
                 continue
             name = fields[2] if len(fields) > 2 else key
             comment = " ".join(fields[3:])
-            actors[key] = (DecideActor(key, name, comment), lineno)
+            actors[key] = (DecideActor(key, name, comment, lineno), lineno)
         elif kind == "#P":
             key = fields[1]
             if key in issues:
@@ -356,7 +368,7 @@ def read_decide_file(path: str | Path) -> DecideScenario:
                 )
             )
     issue_list = []
-    for key, (name, description, _line) in issues.items():
+    for key, (name, description, p_line) in issues.items():
         marks = sorted(anchors.get(key, []))
         lower, upper = (marks[0][0], marks[-1][0]) if marks else (0.0, 100.0)
         if lower == upper:
@@ -370,9 +382,20 @@ def read_decide_file(path: str | Path) -> DecideScenario:
                 )
             )
         issue_list.append(
-            DecideIssue(key, name, description, lower, upper, tuple((v, d) for v, d, _ in marks))
+            DecideIssue(
+                key,
+                name,
+                description,
+                lower,
+                upper,
+                tuple((v, d) for v, d, _ in marks),
+                line=p_line,
+                anchor_lines=tuple(m_line for _, _, m_line in marks),
+            )
         )
-    last = len(lines)  # a whole-file problem is reported at the end of the file
+    # a whole-file problem is reported at the end of the file (its last line, not the empty
+    # string after a final line end)
+    last = max(1, len(lines) - (1 if lines and lines[-1] == "" else 0))
     if not actors:
         errors.append(Diagnostic(file, last, "#A", "no actor defined (no #A record)"))
     if not issues:

@@ -42,6 +42,7 @@ from numpy.typing import NDArray
 
 from detente.models._weights import weighted_mean
 from detente.models.base import FloatArray, Problem
+from detente.scenario.errors import one_line
 from detente.scenario.quantity import MAX_MAGNITUDE
 from detente.scenario.voting_power import (
     POWER_INDICES,
@@ -194,11 +195,15 @@ def council_rule(period: TreatyPeriod) -> CouncilRule:
 
 
 class DeuFormatError(ValueError):
-    """Bad input in a DEU file; the message is ``file:line: column: problem``."""
+    """Bad input in a DEU file; the message is ``file:line: column: problem``.
+
+    A problem of the whole file (``line`` 0: missing, unreadable) is ``file: problem``.
+    """
 
     def __init__(self, path: str | Path, line: int, column: str, problem: str) -> None:
         self.path, self.line, self.column, self.problem = str(path), line, column, problem
-        super().__init__(f"{path}:{line}: {column}: {problem}")
+        where = f"{path}:{line}: {column}" if line else f"{path}"
+        super().__init__(one_line(f"{where}: {problem}"))
 
 
 # --- Reader ------------------------------------------------------------------------------------
@@ -359,24 +364,36 @@ def read_deu(path: str | Path) -> DeuData:
         DeuFormatError: missing file, missing or duplicate columns, ragged rows, non-numeric
             or out-of-range cells, duplicate issue ids.
     """
+    from detente.scenario.importers import csv_rows, physical_lines
+
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise DeuFormatError(path, 0, "file", "no such file") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise DeuFormatError(path, 0, "file", f"cannot read: {err}") from None
+    except OSError as err:
+        raise DeuFormatError(path, 0, "file", f"cannot read: {err.strerror or err}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise DeuFormatError(
+            path, line, "file", f"not valid UTF-8 (byte 0x{data[err.start]:02x}), expected UTF-8"
+        ) from None
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise DeuFormatError(path, line, "file", "NUL byte (a binary file?), expected text")
 
-    reader = csv.reader(text.splitlines(), delimiter="\t")
+    reader = csv.reader(physical_lines(text), delimiter="\t")
     header: list[str] | None = None
     rows: list[tuple[int, list[str]]] = []
-    for raw in reader:
+    for line_no, raw in csv_rows(reader, lambda: reader.line_num):
         if header is None:
             header = [h.strip() for h in raw]
             continue
         if not any(c.strip() for c in raw):
             continue
-        rows.append((reader.line_num, raw))
+        rows.append((line_no, raw))
     if header is None:
         raise DeuFormatError(path, 1, "header", "empty file, expected a tab-separated header")
 

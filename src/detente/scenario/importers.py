@@ -7,6 +7,11 @@ and analysis works on it. Formats:
   :mod:`detente.scenario.ktab`;
 * the Decide exchange-model format (``#A/#P/#M/#D`` records), see :mod:`detente.scenario.decide`.
 
+Each importer also returns where every part of the document comes from (``{path: line}``):
+an actor's fields are at its KTAB line or its ``#A`` record, a stance at its ``#D`` record, an
+issue at the KTAB header or its ``#P`` record, a scale at its first ``#M``; so every message of
+the validator about an imported file reads ``file.csv:LINE: field: problem``.
+
 A peer names actors and issues by any text ("EU (incl Norway)", "Europäische Union"); a detente
 id is letters, digits, ``_``, ``-`` and ``.``. :func:`derive_ids` turns the peer's keys into ids
 (stable, unique; docs/formats.md, "Ids of imported actors and issues"); the names stay for
@@ -18,14 +23,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from detente.scenario.errors import InputError
-from detente.scenario.yamlsafe import MAX_FILE_BYTES
+from detente.scenario.yamlsafe import MAX_FILE_BYTES, PathKey
 
-Importer = Callable[[Path], dict[str, Any]]
+#: an imported document and where each of its parts is in the file: ``{path: line}``, the
+#: same map the YAML loader gives (:func:`detente.scenario.yamlsafe.load_yaml`), so that the
+#: validator's messages about an imported file name the line it comes from
+Imported = tuple[dict[str, Any], dict[PathKey, int]]
+Importer = Callable[[Path], Imported]
 
 _NOT_ID = re.compile(r"[^A-Za-z0-9_.-]+")
 _VALID_ID = re.compile(r"[A-Za-z0-9_.-]+")
@@ -68,6 +77,27 @@ def derive_ids(keys: Sequence[str], fallback: str) -> list[str]:
     return out
 
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def physical_lines(text: str) -> list[str]:
+    """``text`` split at line ends (LF, CRLF or CR) only, so that line ``n`` of a message is
+    line ``n`` in an editor: :meth:`str.splitlines` also splits at U+0085, U+2028, form feed…,
+    which a peer's file may hold inside a field."""
+    return _LINE_BREAK.split(text)
+
+
+def csv_rows(
+    reader: Iterator[list[str]], line_num: Callable[[], int]
+) -> Iterator[tuple[int, list[str]]]:
+    """``(first line, row)`` of each row of a :func:`csv.reader` (a quoted field may span lines;
+    ``line_num`` is the reader's count of lines read)."""
+    start = 1
+    for row in reader:
+        yield start, row
+        start = line_num() + 1
+
+
 def decode_peer_text(data: bytes, name: str) -> str:
     """A peer file's text: UTF-8 (with or without BOM), else latin-1 as KTAB's reader reads
     bytes (every byte is a latin-1 character); NUL bytes mean a binary file."""
@@ -95,7 +125,7 @@ def read_peer_text(path: Path) -> str:
 
 
 def _looks_like_decide(text: str) -> bool:
-    for line in text.splitlines():
+    for line in physical_lines(text):
         stripped = line.strip().lstrip("'\"")
         if stripped.startswith(("#A", "#P", "#D", "#M")):
             return True
@@ -122,20 +152,19 @@ def _source(path: Path, title: str) -> dict[str, Any]:
     return {"id": "input", "kind": "dataset", "title": title, "file": path.name}
 
 
-def ktab_document(path: Path) -> dict[str, Any]:
+def ktab_document(path: Path) -> Imported:
     """A KTAB CSV as a detente document: 0–100 scales, saliences divided by 100 as KTAB does."""
     from detente.scenario.ktab import KTAB_SCALE, read_ktab_csv
 
     data = read_ktab_csv(path)
     basis = f"imported from KTAB file {path.name}"
-    issues = [
-        {
-            "id": issue_id,
-            "label": label,
-            "scale": {"min": 0.0, "max": KTAB_SCALE},
-        }
-        for issue_id, label in zip(data.issue_ids, data.dimensions, strict=True)
-    ]
+    lines: dict[PathKey, int] = {}
+    for key in ("id", "title", "description"):
+        lines[(key,)] = data.line
+    issues = []
+    for j, (issue_id, label) in enumerate(zip(data.issue_ids, data.dimensions, strict=True)):
+        issues.append({"id": issue_id, "label": label, "scale": {"min": 0.0, "max": KTAB_SCALE}})
+        lines[("issues", j)] = data.header_line
     actors = []
     for i, (actor, actor_id) in enumerate(zip(data.actors, ktab_actor_ids(data), strict=True)):
         stances = {
@@ -153,7 +182,8 @@ def ktab_document(path: Path) -> dict[str, Any]:
                 "stances": stances,
             }
         )
-    return {
+        lines[("actors", i)] = data.actor_lines[i]
+    document = {
         "detente": 1,
         "id": _slug(data.name or path.stem),
         "title": data.name or path.stem,
@@ -162,9 +192,10 @@ def ktab_document(path: Path) -> dict[str, Any]:
         "issues": issues,
         "actors": actors,
     }
+    return document, {k: v for k, v in lines.items() if v}
 
 
-def decide_document(path: Path) -> dict[str, Any]:
+def decide_document(path: Path) -> Imported:
     """A Decide exchange-model file as a detente document.
 
     An actor without a ``#D`` record on an issue gets salience 0 there (it carries no weight
@@ -180,21 +211,31 @@ def decide_document(path: Path) -> dict[str, Any]:
     basis = f"imported from Decide file {path.name}"
     missing = f"no #D record in {path.name}: salience 0 at the others' weighted mean"
     issue_ids = decide_issue_ids(data)
-    issues = [
-        {
-            "id": issue_id,
-            "label": issue.name or issue.id,
-            "description": issue.description or None,
-            "scale": {
-                "min": issue.lower,
-                "max": issue.upper,
-                "anchors": {point: text for point, text in issue.anchors if text},
-            },
-        }
-        for issue, issue_id in zip(data.issues, issue_ids, strict=True)
-    ]
+    lines: dict[PathKey, int] = {}
+    issues = []
+    for j, (issue, issue_id) in enumerate(zip(data.issues, issue_ids, strict=True)):
+        anchors = {}
+        for (point, text), m_line in zip(issue.anchors, issue.anchor_lines, strict=True):
+            if text:
+                anchors[point] = text
+                # keyed as the validator names an anchor (``_anchor_key``: the key as text)
+                lines[("issues", j, "scale", "anchors", str(point))] = m_line
+        issues.append(
+            {
+                "id": issue_id,
+                "label": issue.name or issue.id,
+                "description": issue.description or None,
+                "scale": {"min": issue.lower, "max": issue.upper, "anchors": anchors},
+            }
+        )
+        lines[("issues", j)] = issue.line
+        if issue.anchor_lines:  # the scale runs between the lowest and highest #M positions
+            lines[("issues", j, "scale")] = issue.anchor_lines[0]
+            lines[("issues", j, "scale", "min")] = issue.anchor_lines[0]
+            lines[("issues", j, "scale", "max")] = issue.anchor_lines[-1]
     actors = []
     present = data.present
+    where = data.lines
     for i, (actor, actor_id) in enumerate(zip(data.actors, decide_actor_ids(data), strict=True)):
         stances = {}
         for j, issue_id in enumerate(issue_ids):
@@ -203,6 +244,8 @@ def decide_document(path: Path) -> dict[str, Any]:
                 "position": _fixed(problem.position[0, i, j], why),
                 "salience": _fixed(problem.salience[0, i, j], why),
             }
+            if where is not None and where[i, j]:
+                lines[("actors", i, "stances", issue_id)] = int(where[i, j])
         actors.append(
             {
                 "id": actor_id,
@@ -211,6 +254,9 @@ def decide_document(path: Path) -> dict[str, Any]:
                 "stances": stances,
             }
         )
+        lines[("actors", i)] = actor.line
+        if where is not None and where[i].any():  # the power of its first #D record
+            lines[("actors", i, "capability")] = int(where[i][where[i] > 0][0])
     document: dict[str, Any] = {
         "detente": 1,
         "id": _slug(data.name or path.stem),
@@ -224,7 +270,8 @@ def decide_document(path: Path) -> dict[str, Any]:
         document["description"] = (
             f"Left out, as Decide does, for having no #D record in {path.name}: {names}."
         )
-    return document
+        lines[("description",)] = data.left_out[0][1]
+    return document, {k: v for k, v in lines.items() if v}
 
 
 def ktab_actor_ids(data: Any) -> list[str]:

@@ -52,6 +52,8 @@ class KtabScenario:
         positions: ``(n, d)`` on [0, 100].
         saliences: ``(n, d)`` on [0, 100], each actor's row summing to at most 100.
         path: the file read.
+        line, header_line, actor_lines: where the scenario line, the header and each actor's
+            line are in the file (1-based; 0: not known), for messages about the import.
     """
 
     name: str
@@ -63,6 +65,9 @@ class KtabScenario:
     positions: FloatArray
     saliences: FloatArray
     path: str = ""
+    line: int = 0
+    header_line: int = 0
+    actor_lines: tuple[int, ...] = ()
 
     @property
     def issue_ids(self) -> tuple[str, ...]:
@@ -115,7 +120,7 @@ def read_ktab_csv(path: str | Path) -> KtabScenario:
     Raises:
         InputError: (a ``ValueError``) listing every problem as ``file:line: field: problem``.
     """
-    from detente.scenario.importers import decode_peer_text
+    from detente.scenario.importers import csv_rows, decode_peer_text, physical_lines
 
     p = Path(path)
     fname = str(p)
@@ -126,7 +131,8 @@ def read_ktab_csv(path: str | Path) -> KtabScenario:
     text = decode_peer_text(data, fname)
 
     rows: list[tuple[int, list[str]]] = []
-    for lineno, row in enumerate(csv.reader(text.splitlines()), start=1):
+    reader = csv.reader(physical_lines(text))
+    for lineno, row in csv_rows(reader, lambda: reader.line_num):
         fields = _fields(row)
         if fields:
             rows.append((lineno, fields))
@@ -263,4 +269,7 @@ def read_ktab_csv(path: str | Path) -> KtabScenario:
         positions=positions,
         saliences=saliences,
         path=fname,
+        line=line1,
+        header_line=line2,
+        actor_lines=tuple(lineno for lineno, _ in actor_rows),
     )

@@ -89,10 +89,10 @@ def load_scenario(
     if importer is None:
         text = read_text(p)
         return parse_yaml(text, str(path), strict=strict, game_checks=game_checks)
-    raw = importer(p)
+    raw, lines = importer(p)  # lines: where each part of the document is in the file
     digest = hashlib.sha256(p.read_bytes()).hexdigest()
     return parse_document(
-        raw, str(path), None, strict=strict, text_hash=digest, game_checks=game_checks
+        raw, str(path), lines, strict=strict, text_hash=digest, game_checks=game_checks
     )
 
 

@@ -38,7 +38,7 @@ def display_path(path: PathKey, raw: Any) -> str:
     out = ""
     node = raw
     for part in path:
-        if isinstance(part, int):
+        if isinstance(part, int) and not isinstance(node, dict):
             item = node[part] if isinstance(node, list) and 0 <= part < len(node) else None
             ident = item.get("id") if isinstance(item, dict) else None
             if isinstance(ident, str) and ident:
@@ -46,8 +46,8 @@ def display_path(path: PathKey, raw: Any) -> str:
             else:
                 out += f"[{part}]"
             node = item
-        else:
-            out += ("." if out else "") + part
+        else:  # a mapping key; a number as a key (an anchor ``12.5:``) is named as written
+            out += ("." if out else "") + str(part)
             node = node.get(part) if isinstance(node, dict) else None
     return out
 

@@ -1020,8 +1020,8 @@ def _check_text(node: Any, path: PathKey, report: _Report) -> None:
         if bad is not None:
             report.add(path, f"control character U+{ord(bad):04X} in text (not allowed)")
     elif isinstance(node, dict):
-        for key, value in node.items():
-            _check_text(value, (*path, key), report)
+        for key, value in node.items():  # a number as a key (an anchor) as the loader names it
+            _check_text(value, (*path, key if isinstance(key, str) else str(key)), report)
     elif isinstance(node, list):
         for i, value in enumerate(node):
             _check_text(value, (*path, i), report)

@@ -149,3 +149,24 @@ def test_group_labels_join_overrides(korea: object) -> None:
         ),
         ("type priors", ("game.types.reciprocator.prior", "game.types.enmity_dependent.prior")),
     ]
+
+
+def test_the_evaluator_draws_what_every_command_plays(korea: object) -> None:
+    """A decision's baseline draws are build_episodes's for the same seed — the Dirichlet type
+    mix and the correlated lifts the scenario declares included (issue 20) — so the crux
+    methods score the same episodes as `detente strategies`."""
+    from detente.strategy.simulate import build_episodes
+
+    spec = parse_output("scorecard:hill", korea.scenario)  # type: ignore[attr-defined]
+    sc = with_worldview(korea, "engagement")  # type: ignore[arg-type]
+    assert sc.game is not None and sc.game.shares and sc.game.correlations
+    decision = GameDecision(sc, spec, 4, 16)
+    eps = build_episodes(sc.game, 4, 16)
+    assert set(decision.base) == set(eps.draws)
+    for path, values in eps.draws.items():
+        assert np.array_equal(decision.base[path], values), path
+    priors = [
+        decision.base[f"game.types.{t}.prior"]
+        for t in ("reciprocator", "sanctions_seeker", "enmity_dependent")
+    ]
+    assert np.allclose(sum(priors), 1.0) and np.std(priors[0]) > 0  # drawn, and shares of one

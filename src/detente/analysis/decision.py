@@ -240,9 +240,9 @@ class GameDecision:
         paths = list(self.quantities)
         self.uniforms = path_uniforms(paths, seed, 0, episodes)
         self.column = {p: c for c, p in enumerate(paths)}
-        self.base: dict[str, FloatArray] = {
-            p: q.ppf(self.uniforms[:, c]) for c, (p, q) in enumerate(self.quantities.items())
-        }
+        # the worldview's draws exactly as build_episodes makes them (declared shares and
+        # correlations applied: issue 20), so a setting's baseline is the batch every command plays
+        self.base: dict[str, FloatArray] = self.draws_of(scenario)
         self.type_uniforms = path_uniforms([TYPE_PATH], seed, 0, episodes)[:, 0]
         self._options = output_options(self.game, output)
         self._played = (
@@ -258,9 +258,25 @@ class GameDecision:
         return self.episodes
 
     def value(self, path: str, quantity: Quantity) -> Value:
-        """``quantity`` drawn on path's uniforms (another worldview's value of the judgment)."""
+        """``quantity`` drawn on path's uniforms (another worldview's value of the judgment,
+        when that worldview declares no dependence involving it: see :meth:`draws_of`)."""
         u = self.uniforms[:, self.column[path]]
         return Value(np.asarray(quantity.ppf(u), dtype=np.float64), quantity.point())
+
+    def draws_of(self, scenario: Scenario) -> dict[str, FloatArray]:
+        """Every game number of ``scenario`` (this or another worldview's) drawn on these
+        episodes' per-path uniforms with that worldview's declared shares and correlations —
+        :func:`detente.strategy.simulate.build_episodes`'s values for the same seed."""
+        from detente.analysis.outputs import game_of
+        from detente.scenario.game import quantities
+        from detente.uncertainty.dependence import game_dependence, values_from_uniforms
+        from detente.uncertainty.sampling import path_uniforms
+
+        game = game_of(scenario)
+        items = list(quantities(game))
+        u = path_uniforms([p for p, _ in items], self.seed, 0, self.episodes)
+        values = values_from_uniforms(items, u, game_dependence(game))
+        return {p: values[:, c] for c, (p, _q) in enumerate(items)}
 
     def fixed(self, path: str, x: float) -> Value:
         """The judgment at ``x`` in every episode (and believed at ``x``)."""
@@ -328,14 +344,14 @@ class ForecastDecision:
         self.quantities: dict[str, Quantity] = {p.path: p.quantity for p in self.params}
         self.column = {p.path: c for c, p in enumerate(self.params)}
         self.n = draws or 1
+        self.seed = seed
+        self.point = draws is None
         if draws is None:
             self.uniforms = np.full((1, len(self.params)), np.nan)
             self.base = {p.path: np.array([p.quantity.point()]) for p in self.params}
         else:
             self.uniforms = path_uniforms([p.path for p in self.params], seed, 0, draws)
-            self.base = {
-                p.path: p.quantity.ppf(self.uniforms[:, c]) for c, p in enumerate(self.params)
-            }
+            self.base = self.draws_of(scenario)
         self.point = draws is None
         self._options = [output.issue]
 
@@ -346,6 +362,21 @@ class ForecastDecision:
     @property
     def size(self) -> int:
         return self.n
+
+    def draws_of(self, scenario: Scenario) -> dict[str, FloatArray]:
+        """Every number the models read of ``scenario`` (this or another worldview's): point
+        values, or drawn on these draws' per-path uniforms with that worldview's declared
+        shares and correlations (the Monte Carlo sampler's values for the same seed)."""
+        from detente.uncertainty.dependence import scenario_dependence, values_from_uniforms
+        from detente.uncertainty.sampling import _all_quantities, path_uniforms
+
+        params = _all_quantities(scenario)
+        if self.point:
+            return {p.path: np.array([p.quantity.point()]) for p in params}
+        items = [(p.path, p.quantity) for p in params]
+        u = path_uniforms([p for p, _ in items], self.seed, 0, self.n)
+        values = values_from_uniforms(items, u, scenario_dependence(scenario))
+        return {p: values[:, c] for c, (p, _q) in enumerate(items)}
 
     def value(self, path: str, quantity: Quantity) -> Value:
         """``quantity`` at its point value, or drawn on the path's uniforms."""
@@ -591,13 +622,16 @@ def readings(
     other = make_decision(sc_b, output, seed=seed, episodes=2, model=model, draws=None)
     read = [d.path for d in diffs if d.read]
     groups = judgment_groups(loaded, [a, b], read)
+    # B's values on A's random numbers, with B's declared shares and correlations (a share
+    # group's members are drawn jointly: one member's value depends on the others')
+    b_draws = decision.draws_of(sc_b)
     swaps: list[dict[str, Value]] = []
     for g in groups:
         numbers = expand_paths(g.paths, decision.quantities)
         missing = [p for p in numbers if p not in other.quantities]
         if missing:
             raise ValueError(f"worldview {b} has no number at {', '.join(missing)}")
-        swaps.append({p: decision.value(p, other.quantities[p]) for p in numbers})
+        swaps.append({p: Value(b_draws[p], other.quantities[p].point()) for p in numbers})
     return Readings(
         a, b, sc_a, sc_b, decision, groups, swaps, [d.path for d in diffs if not d.read]
     )

@@ -65,7 +65,7 @@ def test_interrupted_run_resumes_to_the_same_bytes(
     assert code == 0, text
     # --out changes nothing in the result: result.json is the --format json output
     assert (ref / "result.json").read_text() == plain
-    assert text == plain + f"wrote {ref}\n"
+    assert text == f"wrote {ref}\n" + plain
 
     with monkeypatch.context() as m:
         _stop_after(m, stop)
@@ -98,7 +98,7 @@ def test_interrupted_run_resumes_to_the_same_bytes(
     rows = json.loads(plain)["evaluations"]
     size = 256 if kind == "forecast" else 32
     assert sum(evaluated) == rows - stop * size
-    assert text == plain + f"wrote {out}\n"
+    assert text == f"wrote {out}\n" + plain
     for name in FILES:
         assert (out / name).read_bytes() == (ref / name).read_bytes(), name
     assert json.loads((out / "run.json").read_text())["resumed_blocks"] == stop
@@ -115,9 +115,7 @@ def test_design_table_holds_every_row_and_its_output(korea_yaml: Path, tmp_path:
     prov = json.loads((out / "provenance.json").read_text())
     paths = [p["path"] for p in prov["parameters"]]
     assert list(table.columns) == ["row", "output", *paths, *(f"unit:{p}" for p in paths)]
-    assert (
-        len(table) == prov["design"]["rows"] == json.loads(text.split("\nwrote")[0])["evaluations"]
-    )
+    assert len(table) == prov["design"]["rows"] == json.loads(text.split("\n", 1)[1])["evaluations"]
     assert len(table) == 800
     assert prov["design"]["block_rows"] == 1024 and prov["seed"] == 1 and prov["n"] == 16
     # the output column is the forecast of each row's values (evaluated independently here)

@@ -282,34 +282,29 @@ def sensitivity(
         except (ValueError, KeyError) as exc:
             fail(str(exc).strip("'\""))
     if fmt is Format.json:
-        emit(
-            _sensitivity_json(sc.id, worldview, output, method.value, result), Format.json, indent=1
+        payload = _sensitivity_json(sc.id, worldview, output, method.value, result)
+        emit(payload, Format.json, indent=1)
+        return
+    title = (
+        f"{sc.id} ({worldview or 'base'}) — {result.output.describe()}"
+        f"{' — ' + model if result.model else ''}: {method}, "
+        f"{result.n_evaluations} evaluations"
+    )
+    out.print(_frame_table(result.table.drop(columns=["label"]), title, digits=3))
+    if result.dependence:
+        out.print(
+            "grouped indices: each dependent group (shares, correlations) is one factor — "
+            + "; ".join(f"{gid} = {', '.join(paths)}" for gid, paths in result.dependence.groups()),
+            markup=False,
         )
-    else:
-        title = (
-            f"{sc.id} ({worldview or 'base'}) — {result.output.describe()}"
-            f"{' — ' + model if result.model else ''}: {method}, "
-            f"{result.n_evaluations} evaluations"
+    if result.noise_share > 0.2:
+        out.print(
+            f"warning: each row's mean has a Monte Carlo error of {result.noise_share:.0%} of "
+            "the output variance; rows share their episodes' chance, so the indices are not "
+            "inflated, but they describe these episodes: check with more --episodes or "
+            "another --seed",
+            markup=False,
         )
-        out.print(_frame_table(result.table.drop(columns=["label"]), title, digits=3))
-        if result.dependence:
-            out.print(
-                "grouped indices: each dependent group (shares, correlations) is one factor — "
-                + "; ".join(
-                    f"{gid} = {', '.join(paths)}" for gid, paths in result.dependence.groups()
-                ),
-                markup=False,
-            )
-        if result.noise_share > 0.2:
-            out.print(
-                f"warning: each row's mean has a Monte Carlo error of {result.noise_share:.0%} of "
-                "the output variance; rows share their episodes' chance, so the indices are not "
-                "inflated, but they describe these episodes: check with more --episodes or "
-                "another --seed",
-                markup=False,
-            )
-    if out_dir is not None:
-        err.print(f"wrote {out_dir}", markup=False)
 
 
 def _sensitivity_json(
@@ -391,6 +386,7 @@ def _sensitivity_to_folder(
             info = sr.run_info(started, plan.design.n_evaluations - kept_rows, len(done))
             sr.write_run(atomic, plan, evaluation, payload(result), checkpoint.key, info)
             checkpoint.finish()
+            err.print(f"wrote {out_dir}", markup=False)
         except (KeyboardInterrupt, Terminated) as exc:
             signum = exc.signum if isinstance(exc, Terminated) else signal.SIGINT
             kept = ""

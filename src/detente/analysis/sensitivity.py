@@ -191,8 +191,9 @@ def forecast_evaluator(
 class StrategyEvaluator:
     """``values (N, P) -> mean game output per row (N,)``, all rows in one vectorised game.
 
-    Each call also sets :attr:`noise_variance`: the Monte Carlo error variance of its row means
-    (the mean over rows of the per-row variance of the episodes, over ``episodes``).
+    Each call also sets :attr:`row_variance`, the variance of each row's episodes (``ddof=1``),
+    and :attr:`noise_variance`, the Monte Carlo error variance of its row means (their mean over
+    the rows, over ``episodes``: :func:`noise_of`).
     """
 
     def __init__(
@@ -209,6 +210,7 @@ class StrategyEvaluator:
         self.episodes = episodes
         self.seed = seed
         self.noise_variance = 0.0
+        self.row_variance: FloatArray = np.zeros(0)
 
     def __call__(self, values: FloatArray) -> FloatArray:
         from detente.strategy.simulate import build_episodes
@@ -217,10 +219,17 @@ class StrategyEvaluator:
         fixed = {p.path: values[:, c] for c, p in enumerate(self.params)}
         eps = build_episodes(self.game, self.seed, episodes, fixed=fixed, repeat=n)
         y = game_output_values(self.game, self.output, eps).reshape(n, episodes)
-        self.noise_variance = (
-            float(np.mean(y.var(axis=1, ddof=1)) / episodes) if episodes > 1 else 0.0
+        self.row_variance = (
+            np.asarray(y.var(axis=1, ddof=1), dtype=np.float64) if episodes > 1 else np.zeros(n)
         )
+        self.noise_variance = noise_of(self.row_variance, episodes)
         return np.asarray(y.mean(axis=1), dtype=np.float64)
+
+
+def noise_of(row_variance: FloatArray, episodes: int) -> float:
+    """The Monte Carlo error variance of row means: the mean per-row variance of the episodes
+    (``ddof=1``) over ``episodes`` (0 for a single episode)."""
+    return float(np.mean(row_variance) / episodes) if episodes > 1 else 0.0
 
 
 def strategy_evaluator(
@@ -442,6 +451,95 @@ class SensitivityResult:
         return self.noise_variance / self.variance if self.variance > 0 else 0.0
 
 
+@dataclass(frozen=True)
+class SensitivityPlan:
+    """One output's design and how its rows are evaluated, before any is: what
+    :func:`run_sensitivity` runs in one go and ``sensitivity --out`` in resumable blocks
+    (:mod:`detente.analysis.sensitivity_run`)."""
+
+    scenario: Scenario
+    output: OutputSpec
+    method: Method
+    #: the forecasting model's registry name (None for a game output)
+    model: str | None
+    #: the model's constructor parameters (None for a game output)
+    model_parameters: dict[str, Any] | None
+    worldview: str | None
+    n: int
+    seed: int
+    #: game episodes per design row (None for a forecast output: the model plays none)
+    episodes: int | None
+    design: Design
+    evaluate: Evaluator
+    #: the game evaluator (its ``row_variance`` after each call); None for a forecast output
+    game: StrategyEvaluator | None = None
+
+    def result(self, y: FloatArray, noise_variance: float) -> SensitivityResult:
+        """The indices of the design's outputs ``y`` (one per row, in row order)."""
+        table = analyze(self.design, y)
+        return SensitivityResult(
+            table=table,
+            output=self.output,
+            method=self.method,
+            model=self.model,
+            worldview=self.worldview,
+            n=self.n,
+            seed=self.seed,
+            n_evaluations=self.design.n_evaluations,
+            variance=float(np.var(y)),
+            noise_variance=noise_variance,
+            dependence=self.design.dependence,
+        )
+
+
+def plan_sensitivity(
+    scenario: Scenario,
+    output: OutputSpec,
+    model: Model | None = None,
+    method: Method = "sobol",
+    n: int = 256,
+    seed: int = 0,
+    episodes: int = 200,
+    worldview: str | None = None,
+) -> SensitivityPlan:
+    """The design of one output and its evaluator (see :func:`run_sensitivity`); bad input
+    (an output that is not scalar, an ``n`` the method cannot use) raises ValueError here."""
+    game_eval: StrategyEvaluator | None = None
+    name: str | None = None
+    model_params: dict[str, Any] | None = None
+    if output.kind == "forecast":
+        from detente.models import get_model
+
+        m = model if model is not None else get_model("compromise")
+        name = m.name
+        model_params = m.get_params()
+        params = scenario_parameters(scenario)
+        evaluate: Evaluator = forecast_evaluator(scenario, params, m, output.issue)
+    elif output.kind == "strategy":
+        params = game_parameters(game_of(scenario))
+        game_eval = strategy_evaluator(scenario, params, output, episodes=episodes, seed=seed)
+        evaluate = game_eval
+    else:
+        raise ValueError("sensitivity needs a scalar output: forecast:ISSUE or strategy:METRIC")
+    design = sample(
+        params, method=method, n=n, seed=seed, dependence=dependence_for(scenario, output)
+    )
+    return SensitivityPlan(
+        scenario=scenario,
+        output=output,
+        method=method,
+        model=name,
+        model_parameters=model_params,
+        worldview=worldview,
+        n=n,
+        seed=seed,
+        episodes=episodes if game_eval is not None else None,
+        design=design,
+        evaluate=evaluate,
+        game=game_eval,
+    )
+
+
 def run_sensitivity(
     scenario: Scenario,
     output: OutputSpec,
@@ -462,24 +560,8 @@ def run_sensitivity(
     chunks. Rows are independent (a game row's episodes replay the same chance in any chunk), so
     the chunking does not change the indices.
     """
-    game_eval: StrategyEvaluator | None = None
-    name: str | None = None
-    if output.kind == "forecast":
-        from detente.models import get_model
-
-        m = model if model is not None else get_model("compromise")
-        name = m.name
-        params = scenario_parameters(scenario)
-        evaluate = forecast_evaluator(scenario, params, m, output.issue)
-    elif output.kind == "strategy":
-        params = game_parameters(game_of(scenario))
-        game_eval = strategy_evaluator(scenario, params, output, episodes=episodes, seed=seed)
-        evaluate = game_eval
-    else:
-        raise ValueError("sensitivity needs a scalar output: forecast:ISSUE or strategy:METRIC")
-    design = sample(
-        params, method=method, n=n, seed=seed, dependence=dependence_for(scenario, output)
-    )
+    plan = plan_sensitivity(scenario, output, model, method, n, seed, episodes, worldview)
+    design, evaluate, game_eval = plan.design, plan.evaluate, plan.game
     rows = design.n_evaluations
     step = max(1, -(-rows // max(1, chunks)))
     parts: list[FloatArray] = []
@@ -492,20 +574,7 @@ def run_sensitivity(
         if progress is not None:
             progress(min(rows, start + step) / rows)
     y = np.concatenate(parts)
-    table = analyze(design, y)
-    return SensitivityResult(
-        table=table,
-        output=output,
-        method=method,
-        model=name,
-        worldview=worldview,
-        n=n,
-        seed=seed,
-        n_evaluations=design.n_evaluations,
-        variance=float(np.var(y)),
-        noise_variance=noise_sum / rows,
-        dependence=design.dependence,
-    )
+    return plan.result(y, noise_sum / rows)
 
 
 # ------------------------------------------------------------------------- rank correlations

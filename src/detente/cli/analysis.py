@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -22,6 +23,7 @@ from detente.cli.common import (
     accept,
     bad_input_exits,
     emit,
+    err,
     fail,
     load_or_exit,
     out,
@@ -29,11 +31,14 @@ from detente.cli.common import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
     import pandas as pd
 
     from detente.analysis.cruxes import CruxResult
+    from detente.analysis.sensitivity import SensitivityPlan, SensitivityResult
+    from detente.scenario.load import LoadedScenario
 
 
 class SensitivityMethod(StrEnum):
@@ -240,16 +245,32 @@ def sensitivity(
     episodes: Annotated[
         int, typer.Option("--episodes", min=2, help="game episodes per design row")
     ] = 200,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="write result.json, design.parquet, provenance.json, run.json"
+        ),
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option("--resume", help="continue the unfinished run of --out (same inputs)"),
+    ] = False,
     fmt: TableJsonOpt = Format.table,
 ) -> None:
-    """Global sensitivity (Sobol S1/ST or Morris mu*) of one output to every uncertain input."""
+    """Global sensitivity (Sobol S1/ST or Morris mu*) of one output to every uncertain input.
+
+    With --out, finished blocks of design rows are kept as they finish (in .OUT.partial);
+    --resume continues an interrupted run from them, with the same result, byte for byte.
+    """
     require("detente sensitivity", "sensitivity", "SALib")
     from detente.analysis.outputs import parse_output
-    from detente.analysis.sensitivity import run_sensitivity
+    from detente.analysis.sensitivity import plan_sensitivity, run_sensitivity
     from detente.models import get_model
     from detente.scenario.load import with_worldview
 
     accept(fmt, Format.table, Format.json)
+    if resume and out_dir is None:
+        fail("--resume needs --out DIR (the folder of the sensitivity run to continue)")
     loaded = load_or_exit(file)
     with bad_input_exits():
         sc = with_worldview(loaded, worldview)
@@ -259,36 +280,26 @@ def sensitivity(
                 raise ValueError(
                     "sensitivity needs a scalar output: forecast:ISSUE or strategy:METRIC"
                 )
-            result = run_sensitivity(
-                sc,
-                spec,
-                get_model(model) if spec.kind == "forecast" else None,
-                method.value,
-                n,
-                seed,
-                episodes=episodes,
-                worldview=worldview,
-            )
+            chosen = get_model(model) if spec.kind == "forecast" else None
+            if out_dir is None:
+                result = run_sensitivity(
+                    sc, spec, chosen, method.value, n, seed, episodes=episodes, worldview=worldview
+                )
+            else:
+                plan = plan_sensitivity(
+                    sc, spec, chosen, method.value, n, seed, episodes=episodes, worldview=worldview
+                )
+                result = _sensitivity_to_folder(
+                    loaded,
+                    plan,
+                    out_dir,
+                    resume,
+                    lambda r: _sensitivity_json(sc.id, worldview, output, method.value, r),
+                )
         except (ValueError, KeyError) as exc:
             fail(str(exc).strip("'\""))
     if fmt is Format.json:
-        payload: dict[str, Any] = {
-            "scenario": sc.id,
-            "worldview": worldview,
-            "output": output,
-            "description": result.output.describe(),
-            "model": result.model,
-            "method": method.value,
-            "n": n,
-            "seed": seed,
-            "evaluations": result.n_evaluations,
-            "variance": result.variance,
-            "noise_share": result.noise_share,
-            "parameters": _records(result.table),
-        }
-        if result.dependence:  # only with dependent groups: other JSON unchanged
-            payload["indices"] = result.indices
-            payload["groups"] = result.dependence.describe()
+        payload = _sensitivity_json(sc.id, worldview, output, method.value, result)
         emit(payload, Format.json, indent=1)
         return
     title = (
@@ -311,6 +322,102 @@ def sensitivity(
             "another --seed",
             markup=False,
         )
+
+
+def _sensitivity_json(
+    scenario: str, worldview: str | None, output: str, method: str, result: SensitivityResult
+) -> dict[str, Any]:
+    """``sensitivity --format json`` (and ``result.json`` of ``--out``)."""
+    payload: dict[str, Any] = {
+        "scenario": scenario,
+        "worldview": worldview,
+        "output": output,
+        "description": result.output.describe(),
+        "model": result.model,
+        "method": method,
+        "n": result.n,
+        "seed": result.seed,
+        "evaluations": result.n_evaluations,
+        "variance": result.variance,
+        "noise_share": result.noise_share,
+        "parameters": _records(result.table),
+    }
+    if result.dependence:  # only with dependent groups: other JSON unchanged
+        payload["indices"] = result.indices
+        payload["groups"] = result.dependence.describe()
+    return payload
+
+
+def _sensitivity_to_folder(
+    loaded: LoadedScenario,
+    plan: SensitivityPlan,
+    out_dir: Path,
+    resume: bool,
+    payload: Callable[[SensitivityResult], dict[str, Any]],
+) -> SensitivityResult:
+    """Run ``plan`` in blocks kept as they finish (continuing the unfinished run of ``out_dir``
+    when ``resume``) and write the folder (:mod:`detente.analysis.sensitivity_run`). Ctrl-C or
+    SIGTERM exits 130/143 with no output written and the finished blocks kept."""
+    import signal
+    import time
+
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from detente.analysis import sensitivity_run as sr
+    from detente.cli.simulate import Terminated, _sigterm_raises
+    from detente.uncertainty.checkpoint import CheckpointError
+    from detente.uncertainty.output import OutputError
+
+    with _sigterm_raises():
+        try:
+            atomic, checkpoint = sr.open_run(loaded, plan, out_dir, resume)
+        except (OutputError, CheckpointError) as exc:
+            fail(str(exc))
+        progress = Progress(
+            TextColumn("design rows"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=err,
+            transient=True,
+            disable=not err.is_terminal,
+        )
+        try:
+            started = time.perf_counter()
+            done = sr.finished_blocks(plan, checkpoint) if resume else {}
+            with progress:
+                task = progress.add_task("rows", total=plan.design.n_evaluations)
+                evaluation = sr.evaluate_blocks(
+                    plan, done, checkpoint.save, lambda k: progress.advance(task, k)
+                )
+            result = plan.result(evaluation.y, evaluation.noise_variance)
+            kept_rows = sum(a["output"].shape[0] for a in done.values())
+            info = sr.run_info(started, plan.design.n_evaluations - kept_rows, len(done))
+            sr.write_run(atomic, plan, evaluation, payload(result), checkpoint.key, info)
+            checkpoint.finish()
+            err.print(f"wrote {out_dir}", markup=False)
+        except (KeyboardInterrupt, Terminated) as exc:
+            signum = exc.signum if isinstance(exc, Terminated) else signal.SIGINT
+            kept = ""
+            if checkpoint.kept():
+                kept = (
+                    f"; {checkpoint.kept()} finished block(s) kept: the same command with "
+                    "--resume continues"
+                )
+            err.print(f"interrupted: no output written{kept}", markup=False)
+            raise typer.Exit(128 + int(signum)) from None
+        finally:
+            atomic.discard()
+            checkpoint.close()
+    return result
 
 
 def cruxes(

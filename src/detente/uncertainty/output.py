@@ -85,15 +85,16 @@ class AtomicDir:
 
     Created eagerly so that an unusable output location fails before a long run, not after.
     Use as a context manager: leaving the block without ``commit`` (an error, Ctrl-C, SIGTERM
-    turned into an exception) removes the temporary directory.
+    turned into an exception) removes the temporary directory. ``files``: the names a run of
+    this kind writes (default a Monte Carlo run's); a ``target`` holding any other is refused.
     """
 
-    def __init__(self, target: Path) -> None:
+    def __init__(self, target: Path, files: tuple[str, ...] = OUTPUT_FILES) -> None:
         self.target = target
         if target.exists() and not target.is_dir():
             raise OutputError(f"{target}: exists and is not a directory")
         if target.is_dir():
-            foreign = sorted(p.name for p in target.iterdir() if p.name not in OUTPUT_FILES)
+            foreign = sorted(p.name for p in target.iterdir() if p.name not in files)
             if foreign:
                 raise OutputError(
                     f"{target}: directory holds files that are not a detente run "

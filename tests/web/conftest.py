@@ -1,5 +1,5 @@
-"""Fixtures for the web explorer: a scenarios folder (the Korea scenario with its strategy game,
-the EC emission case and one broken file) and an in-process client."""
+"""Fixtures for the web explorer: a scenarios folder (the Korea scenario with its strategy game
+and its record, the EC emission case and one broken file) and an in-process client."""
 
 from __future__ import annotations
 
@@ -21,6 +21,10 @@ def web_scenarios(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("scenarios")
     for name in (KOREA, "ec-emission-standards-1994"):
         shutil.copy(SCENARIOS / f"{name}.yaml", folder / f"{name}.yaml")
+    # the Korea scenario's record (its `record:` section reads data/korea-record.csv)
+    (folder / "data").mkdir()
+    for name in ("korea-record.csv", "korea-record.basis.json"):
+        shutil.copy(SCENARIOS / "data" / name, folder / "data" / name)
     (folder / f"{BROKEN}.yaml").write_text(
         "detente: 1\nid: broken\ntitle: Broken\nissues: []\nactors:\n  - id: a\n", encoding="utf-8"
     )

@@ -158,9 +158,9 @@ def test_korea_whatif_round_trip(
             box.uncheck()
     pg.fill("#mc-draws", "1500")
     pg.click("#mc-run")
-    expect(
-        pg.locator("#forecast-table td[data-model='compromise'] .interval").first
-    ).to_be_visible()
+    expect(pg.locator("#forecast-table td[data-model='compromise'] .interval").first).to_be_visible(
+        timeout=60_000
+    )  # a job: under load it takes longer than expect's 5 s
     expect(pg.locator("#sensitivity table")).to_be_visible()
     expect(pg.locator("#mc-jobs .job").first).to_contain_text("done")
 
@@ -224,4 +224,72 @@ def test_bad_upload_shows_located_errors(
     pg.click("#upload-form button")
     expect(pg).to_have_url(re.compile(r"/explore$"))
     expect(_cell(pg, "compromise", "declaration")).to_have_text(re.compile(r"\d"))
+    assert problems == [], problems
+
+
+def test_korea_hindcast_scorecards_and_deu_intervals(
+    server: str, page: tuple[Any, list[str]], artifacts: Path
+) -> None:
+    """The panels of issues 16 and 18: the hindcast against the record, each scorecard's
+    ranking per worldview, and the DEU-calibrated interval beside every forecast."""
+    expect = playwright_api.expect
+    pg, problems = page
+    pg.goto(server + f"/scenarios/{KOREA}")
+    expect(pg.locator("#title")).to_have_text(re.compile("end-of-war declaration", re.I))
+    # beside each forecast, the DEU interval, labelled with its caveat
+    cell = pg.locator("#forecast-table td[data-model='compromise'][data-issue='declaration']")
+    expect(cell.locator(".deu")).to_have_text(re.compile(r"DEU 80 % \[\d"))
+    note = pg.locator("#calibration-note")
+    expect(note).to_contain_text("calibrated on EU legislative bargaining (DEU III)")
+    expect(note).to_contain_text("not a measured error on this scenario")
+    # a Monte Carlo result: its interval over the judgments, labelled apart from the DEU one
+    for box in pg.locator(".model-box").all():
+        if box.get_attribute("value") != "compromise":
+            box.uncheck()
+    pg.click("#run")
+    pg.fill("#mc-draws", "400")
+    pg.click("#mc-run")
+    expect(cell.locator(".interval")).to_have_text(re.compile(r"judgments 90 % \["), timeout=60_000)
+    expect(cell.locator(".deu-mc")).to_have_text(re.compile(r"DEU 80 % with judgments \["))
+
+    # the hindcast: per worldview log-lik ± MC se, P(no talks), posteriors, surprising months
+    pg.fill("#hc-episodes", "40")
+    pg.click("#hc-run")
+    summary = pg.locator("#hc-summary")
+    expect(summary).to_be_visible(timeout=120_000)
+    expect(summary.locator("thead")).to_contain_text("P(worldview | record), on 2023-03..")
+    expect(summary.locator("tbody tr")).to_have_count(4)
+    expect(summary.locator("tr[data-worldview='skeptic'] th")).to_have_text(
+        "skeptic (as of 2023-03)"
+    )
+    # scored months, then log-lik ± MC se
+    assert " ± " in summary.locator("tr[data-worldview='base'] td").nth(1).inner_text()
+    expect(pg.locator("#hc-common tbody tr")).to_have_count(4)
+    expect(pg.locator("#hindcast .hc-view")).to_have_count(4)
+    expect(pg.locator("#hindcast .hc-view").first.locator(".surprising tbody tr")).to_have_count(3)
+    assert "enmity_dependent" in pg.locator("#hindcast .hc-view").first.inner_text()
+
+    # the scorecards: each one's heading (label and basis) and a ranking per worldview
+    pg.fill("#sc-episodes", "8")
+    pg.click("#sc-run")
+    cards = pg.locator("#scorecards .scorecard")
+    expect(cards.first).to_be_visible(timeout=180_000)
+    expect(cards).to_have_count(2)
+    expect(cards.first.locator(".scorecard-heading")).to_have_text(
+        re.compile(r"^scorecard cato: .+\((source|data|assumption)")
+    )
+    expect(cards.first.locator("thead")).to_contain_text("skeptic: rank, score")
+    expect(cards.first.locator("tbody tr").first).to_contain_text("#1 ")
+    pg.screenshot(path=str(artifacts / "4-hindcast-scorecards.png"), full_page=True)
+    assert problems == [], problems
+
+
+def test_panels_say_when_a_scenario_has_no_record(server: str, page: tuple[Any, list[str]]) -> None:
+    expect = playwright_api.expect
+    pg, problems = page
+    pg.goto(server + "/scenarios/ec-emission-standards-1994")
+    expect(pg.locator("#hc-job")).to_contain_text("no `game:` and `record:` sections")
+    expect(pg.locator("#hc-run")).to_be_disabled()
+    expect(pg.locator("#sc-run")).to_be_disabled()
+    expect(pg.locator("#forecast-table .deu").first).to_contain_text("DEU 80 %")
     assert problems == [], problems

@@ -296,7 +296,11 @@ class CruxRequest(DocumentRef):
 
 
 class JobRequest(DocumentRef):
-    kind: Literal["montecarlo", "strategies", "sensitivity"] = "montecarlo"
+    kind: Literal["montecarlo", "strategies", "sensitivity", "hindcast", "scorecards"] = Field(
+        default="montecarlo",
+        description="hindcast and scorecards compare the base scenario and every worldview "
+        "(`worldview` is ignored)",
+    )
     model: str = Field(default="compromise", max_length=64)
     draws: int = Field(default=2000, ge=1, le=50_000)
     episodes: int = Field(default=500, ge=2, le=20_000)
@@ -675,17 +679,20 @@ def create_app(
     @app.post("/api/jobs", tags=["jobs"], status_code=202)
     @cpu(202)
     def submit_job(req: JobRequest) -> dict[str, Any]:
-        """Start a long run (Monte Carlo, strategies, sensitivity) in the background; poll
-        ``/api/jobs/{id}``.
+        """Start a long run (Monte Carlo, strategies, sensitivity, the hindcast against the
+        scenario's record, the scorecards' rankings) in the background; poll ``/api/jobs/{id}``.
         The same question (scenario hash, kind, model, parameters, seed) is answered once.
         A job too large (draws x uncertain numbers, episodes x strategies) is refused (422);
         a client with too many jobs, or a full queue, gets 429 with Retry-After."""
         doc = load_checked(req)
         assert doc.loaded is not None
         text, loaded = doc.parsed.text, doc.loaded
-        sc = doc.scenario(req.worldview)
         digest = service.text_hash(text)
         client = CLIENT.get()
+        if req.kind in ("hindcast", "scorecards"):
+            return record_job(req, loaded, digest, client)
+        # a dated worldview's game starts from the record's history, read from the folder
+        sc = service.game_scenario(loaded, req.worldview, store.folder, doc.scenario(req.worldview))
         if req.kind == "montecarlo":
             check_model(req.model)
             service.check_monte_carlo_size(sc, req.draws, limits)
@@ -729,6 +736,21 @@ def create_app(
                 client,
             )
         return job.to_json()
+
+    def record_job(
+        req: JobRequest, loaded: LoadedScenario, digest: str, client: str
+    ) -> dict[str, Any]:
+        """A hindcast or scorecards job: checked (a scenario without the sections, or a job too
+        large, is a 422 before any work), then queued; the same question is answered once."""
+        episodes, seed = req.episodes, req.seed
+        if req.kind == "hindcast":
+            ready = service.check_hindcast(loaded, episodes, limits, store.folder)
+            work = functools.partial(service.hindcast, ready, seed, episodes)
+        else:
+            ready = service.check_scorecards(loaded, episodes, limits, store.folder)
+            work = functools.partial(service.scorecards, ready, seed, episodes)
+        key = service.cache_key(digest, None, req.kind, episodes, seed)
+        return jobs.submit(req.kind, key, work, client).to_json()
 
     @app.get("/api/jobs", tags=["jobs"])
     def list_jobs() -> list[dict[str, Any]]:

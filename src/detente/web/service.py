@@ -8,7 +8,12 @@ comes from :mod:`detente.analysis`, :mod:`detente.uncertainty` or :mod:`detente.
 - :func:`cruxes`: ``detente cruxes`` as JSON (:func:`detente.analysis.cruxes.find_cruxes`): the
   judgments two worldviews disagree on, every side's quotes, the effect of swapping each alone,
   and the minimal sets that flip the conclusion;
-- :func:`monte_carlo` and :func:`strategies`: the long runs the job queue executes.
+- :func:`monte_carlo` and :func:`strategies`: the long runs the job queue executes;
+- :func:`hindcast` and :func:`scorecards`: the game held against the scenario's ``record:``
+  (:mod:`detente.analysis.hindcast`, as ``detente hindcast``) and each scorecard's ranking of
+  the strategies per worldview (:func:`detente.analysis.compare.compare_scorecards`), also jobs;
+- every forecast and Monte Carlo result carries its DEU-calibrated 80 % interval
+  (:func:`detente.analysis.calibration.calibrated_intervals`, with its label and caveat).
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import numpy as np
@@ -175,6 +182,8 @@ def scenario_view(
             for w in loaded.scenario.worldviews
         ],
         "has_game": game is not None,
+        "has_record": game is not None and loaded.scenario.record is not None,
+        "has_scorecards": game is not None and bool(game.scorecards),
         "game_metrics": _game_metrics(game),
         "game_metric_info": metric_info(_game_metrics(game)),
         "warnings": diagnostics_json(loaded.warnings),
@@ -229,10 +238,19 @@ def models_json() -> list[dict[str, Any]]:
 def forecast_json(sc: Scenario, fc: Forecast) -> dict[str, Any]:
     """:meth:`Forecast.to_dict` without the tables, plus the model's title, each issue's
     meaning on its scale, and ``rounds`` (empty for a static model)."""
+    from detente.analysis.calibration import calibrated_intervals, calibration_note
+
     body = fc.to_dict()
+    deu = calibrated_intervals(fc.model, sc, fc.outcome)
     issues = [
-        {**row, "meaning": issue.scale.describe(x) if math.isfinite(x) else ""}
-        for issue, row, x in zip(sc.issues, body["issues"], fc.outcome.tolist(), strict=True)
+        {
+            **row,
+            "meaning": issue.scale.describe(x) if math.isfinite(x) else "",
+            "deu": _pair(d),
+        }
+        for issue, row, x, d in zip(
+            sc.issues, body["issues"], fc.outcome.tolist(), deu, strict=True
+        )
     ]
     return {
         "model": body["model"],
@@ -240,7 +258,13 @@ def forecast_json(sc: Scenario, fc: Forecast) -> dict[str, Any]:
         "parameters": jsonable(body["parameters"]),
         "issues": issues,
         "rounds": body.get("rounds", []),
+        "calibration": calibration_note(fc.model),
     }
+
+
+def _pair(interval: tuple[float, float] | None) -> list[float | None] | None:
+    """A calibrated interval as JSON ([lo, hi]; None for a model never scored on DEU)."""
+    return None if interval is None else [num(interval[0]), num(interval[1])]
 
 
 def run_forecasts(sc: Scenario, models: Sequence[str]) -> list[dict[str, Any]]:
@@ -397,13 +421,18 @@ def monte_carlo(
         done[0] += n
         progress(min(1.0, done[0] / draws))
 
+    from detente.analysis.calibration import calibrated_intervals, calibration_note
+
     result = simulate(Job(scenario=sc, model=model, seed=seed, draws=draws), progress=tick)
     summaries = [s.to_json() for s in summarize(sc, result.outcome)]
+    # the interval of the draws plus the model's DEU residuals (as `detente simulate`)
+    deu = calibrated_intervals(model, sc, result.outcome)
     return {
         "model": model,
         "draws": draws,
         "seed": seed,
-        "issues": summaries,
+        "issues": [{**s, "deu": _pair(d)} for s, d in zip(summaries, deu, strict=True)],
+        "calibration": calibration_note(model),
         "sensitivity": _rank_sensitivity(result.parameters, result.inputs, result.outcome, sc),
     }
 
@@ -465,6 +494,247 @@ def strategies(sc: Scenario, seed: int, episodes: int, progress: ProgressFn) -> 
         "metrics": list(dict.fromkeys(r["metric"] for r in rows)),
         "metric_info": metric_info(list(dict.fromkeys(r["metric"] for r in rows))),
         "rows": rows,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# the record and the scorecards
+
+#: the base scenario's name among the worldviews (as ``detente hindcast`` and the report)
+BASE = "base"
+
+
+def _relabel(exc: InputError, folder: Path, shown: str) -> InputError:
+    """``exc`` with the explorer's folder taken out of its file names (the client sees the
+    scenario's name and the record's path in the folder, as everywhere else)."""
+    out = []
+    for d in exc.diagnostics:
+        file = d.file
+        if file and Path(file).is_absolute():
+            p = Path(file)
+            file = (
+                shown
+                if p.parent == folder
+                else str(p.relative_to(folder))
+                if p.is_relative_to(folder)
+                else p.name
+            )
+        message = d.message.replace(str(folder) + "/", "")
+        out.append(Diagnostic(file, d.line, d.field, message, d.severity))
+    return InputError(out)
+
+
+def anchored(loaded: LoadedScenario, folder: Path) -> LoadedScenario:
+    """``loaded`` with its ``record:`` file read from the explorer's scenarios ``folder``.
+
+    A scenario's record is "relative to the scenario file"; a document of the explorer (a file
+    of the folder, an edited or uploaded one) is read as if it were a file of the folder, and its
+    record must be a file inside the folder (an InputError at ``record.file`` otherwise, before
+    anything is read: an uploaded document cannot make the server read a file elsewhere). The
+    record is read once here, so a bad one is a located 422 now rather than a failed job."""
+    from detente.scenario.hindcast import map_record, record_file
+
+    spec = loaded.scenario.record
+    if spec is None:
+        return loaded
+    folder = folder.resolve()
+    anchor = folder / Path(loaded.file).name
+    path = record_file(spec, anchor)
+    if not path.is_relative_to(folder) or not path.is_file():
+        raise InputError.single(
+            loaded.file,
+            f"record file {spec.file!r} is not a file of the explorer's scenarios folder "
+            "(a record is read from that folder only)",
+            field="record.file",
+            line=loaded.lines.get(("record", "file")),
+        )
+    try:
+        map_record(spec, anchor, loaded.lines)
+    except InputError as exc:
+        raise _relabel(exc, folder, loaded.file) from None
+    return replace(loaded, file=str(anchor))
+
+
+def game_scenario(
+    loaded: LoadedScenario, worldview: str | None, folder: Path, plain: Scenario
+) -> Scenario:
+    """The scenario a game is played on under ``worldview``: ``plain`` (``with_worldview``
+    computed already), unless the worldview is dated (``as_of``) — then its game starts from
+    the record's history, read from the folder (:func:`anchored`)."""
+    sc = loaded.scenario
+    if worldview is None or sc.record is None or sc.game is None:
+        return plain
+    if sc.worldview(worldview).as_of is None:
+        return plain
+    return with_worldview(anchored(loaded, folder), worldview)
+
+
+def record_views(loaded: LoadedScenario) -> list[tuple[str, str | None]]:
+    """The views a hindcast or a scorecard panel compares: the base scenario (``base``, unless a
+    worldview is called so) and every worldview, as ``(name, worldview id or None)``."""
+    known = [w.id for w in loaded.scenario.worldviews]
+    base = [] if BASE in known else [(BASE, None)]
+    return [*base, *((w, w) for w in known)]
+
+
+def _runs(loaded: LoadedScenario) -> int:
+    """How many hindcasts a hindcast job plays: one per view, twice when the worldviews' dates
+    make them score different months (then each is scored again on the common months)."""
+    views = record_views(loaded)
+    dates = {loaded.scenario.worldview(w).as_of if w else None for _, w in views}
+    return len(views) * (2 if len(dates) > 1 else 1)
+
+
+def check_hindcast(
+    loaded: LoadedScenario, episodes: int, limits: Any, folder: Path
+) -> LoadedScenario:
+    """Refuse a hindcast the scenario cannot have (no ``game:`` or ``record:``: 422 naming the
+    section) or too large (episodes x hindcasts over ``limits.game_episodes``: 422); the scenario
+    with its record read from the folder otherwise."""
+    from detente.web.limits import check_product
+
+    sc = loaded.scenario
+    if sc.game is None or sc.record is None:
+        missing = [f"`{s}:`" for s, v in (("game", sc.game), ("record", sc.record)) if v is None]
+        sections = " and ".join(missing) + (" sections" if len(missing) > 1 else " section")
+        raise InputError.single(
+            loaded.file,
+            f"the scenario has no {sections}: a hindcast holds the game against a record",
+            field="record" if sc.game is not None else "game",
+        )
+    runs = _runs(loaded)
+    check_product(
+        f"{episodes:,} episodes x {runs} hindcasts (worldviews, and again on their common months)",
+        episodes * runs,
+        limits.game_episodes,
+        "game_episodes",
+        "lower episodes",
+    )
+    return anchored(loaded, folder)
+
+
+def hindcast(
+    loaded: LoadedScenario, seed: int, episodes: int, progress: ProgressFn
+) -> dict[str, Any]:
+    """``detente hindcast`` as JSON (:func:`detente.analysis.hindcast.payload`): the base and
+    every worldview held against the record, and, when their dates differ, again on the months
+    they all score (the posterior over worldviews comes from those). ``loaded``: from
+    :func:`check_hindcast`. Progress after each hindcast."""
+    from detente.analysis.hindcast import common_start, load_mapped, payload
+    from detente.analysis.hindcast import hindcast as run
+
+    sc = loaded.scenario
+    spec = sc.record
+    assert spec is not None
+    mapped = load_mapped(spec, loaded.file, loaded.lines)
+    views = record_views(loaded)
+    total = _runs(loaded)
+    done = 0
+    results = []
+    games = []
+    for name, wv in views:
+        game = with_worldview(loaded, wv).game
+        assert game is not None
+        games.append((wv, game))
+        try:
+            results.append(run(game, mapped, seed, episodes, wv))
+        except ValueError as exc:
+            raise ValueError(f"worldview {name}: {exc}") from None
+        done += 1
+        progress(done / total)
+    start = common_start(results)
+    common = []
+    if start is not None:
+        for (wv, game), (name, _) in zip(games, views, strict=True):
+            try:
+                common.append(run(game, mapped, seed, episodes, wv, score_from=start))
+            except ValueError as exc:
+                raise ValueError(f"worldview {name}: {exc}") from None
+            done += 1
+            progress(done / total)
+    out = jsonable(payload(sc.id, spec, mapped, results, seed, episodes, common))
+    assert isinstance(out, dict)
+    return out
+
+
+def check_scorecards(
+    loaded: LoadedScenario, episodes: int, limits: Any, folder: Path
+) -> LoadedScenario:
+    """Refuse a scorecards job without scorecards (no ``game:``, or a game without
+    ``scorecards:``: 422) or too large (episodes x strategies x scorecards x views over
+    ``limits.game_episodes``: 422); the scenario with its record read from the folder when a
+    worldview is dated, otherwise as given."""
+    from detente.web.limits import check_product
+
+    game = loaded.scenario.game
+    if game is None or not game.scorecards:
+        what = "no `game:` section" if game is None else "a game without `scorecards:`"
+        raise InputError.single(
+            loaded.file,
+            f"the scenario has {what}: there is no scorecard to rank the strategies on",
+            field="game.scorecards" if game is not None else "game",
+        )
+    views = record_views(loaded)
+    n = len(game.strategies) * len(game.scorecards) * len(views)
+    check_product(
+        f"{episodes:,} episodes x {len(game.strategies)} strategies x {len(game.scorecards)} "
+        f"scorecards x {len(views)} worldviews",
+        episodes * n,
+        limits.game_episodes,
+        "game_episodes",
+        "lower episodes",
+    )
+    dated = any(loaded.scenario.worldview(w).as_of for _, w in views if w is not None)
+    return anchored(loaded, folder) if dated and loaded.scenario.record is not None else loaded
+
+
+def scorecards(
+    loaded: LoadedScenario, seed: int, episodes: int, progress: ProgressFn
+) -> dict[str, Any]:
+    """Each scorecard's ranking of the strategies in each view (the base and every worldview):
+    rank, mean score and its 90 % interval (:func:`detente.analysis.compare.compare_scorecards`,
+    one view at a time so the job reports progress — a view's rows do not depend on the others),
+    under the scorecard's label and basis
+    (:func:`detente.strategy.scorecards.scorecard_heading`)."""
+    import pandas as pd
+
+    from detente.analysis.compare import compare_scorecards
+    from detente.strategy.scorecards import scorecard_heading
+
+    views = record_views(loaded)
+    frames = []
+    for k, (name, wv) in enumerate(views):
+        sc = with_worldview(loaded, wv)
+        frame, _ = compare_scorecards({name: sc}, [name], seed, episodes)
+        frames.append(frame)
+        progress((k + 1) / len(views))
+    frame = pd.concat(frames, ignore_index=True)
+    game = loaded.scenario.game
+    assert game is not None
+    labels = {s.id: s.label or s.id for s in game.strategies}
+    cards = []
+    for card in game.scorecards:
+        rows = frame[frame.scorecard == card.id]
+        cards.append(
+            {
+                "id": card.id,
+                "label": card.label,
+                "heading": scorecard_heading(card),
+                "metrics": list(card.metrics),
+                "rows": jsonable(
+                    rows[["strategy", "worldview", "rank", "mean", "lo", "hi"]].to_dict(
+                        orient="records"
+                    )
+                ),
+            }
+        )
+    return {
+        "seed": seed,
+        "episodes": episodes,
+        "worldviews": [name for name, _ in views],
+        "strategies": [{"id": s.id, "label": labels[s.id]} for s in game.strategies],
+        "interval": "90 % normal interval of the mean score over episodes",
+        "scorecards": cards,
     }
 
 

@@ -555,7 +555,9 @@ def revalidate(
         part = _worldview_part(new, worldview, ids[worldview], game_checks)
         if part is None:
             return check(new, game_checks)
-        views_cache[ids[worldview]], mine = part
+        view_sc, mine = part
+        if wv.as_of is None:  # a dated worldview's game is dated by with_worldview, later
+            views_cache[ids[worldview]] = view_sc
         worldviews = list(sc0.worldviews)
         worldviews[worldview] = wv
         sc = sc0.model_copy(update={"worldviews": worldviews})

@@ -56,6 +56,10 @@ async function init() {
 
 /* Take a validated document answer from the server as the current state. */
 function adopt(doc) {
+  if (doc.yaml !== S.yaml) {  // the hindcast and the scorecards were of another document
+    $("hindcast").replaceChildren();
+    $("scorecards").replaceChildren();
+  }
   S.yaml = doc.yaml;
   S.edited = doc.yaml !== S.original;
   $("yaml").value = doc.yaml;
@@ -72,6 +76,12 @@ function adopt(doc) {
   $("st-run").disabled = !S.view.has_game;
   fillSensitivityOutputs();
   if (!S.view.has_game) $("st-job").replaceChildren(el("p", { class: "muted small", text: "This scenario has no `game:` section, so there are no strategies to compare." }));
+  $("hc-run").disabled = !S.view.has_record;
+  if (!S.view.has_record) $("hc-job").replaceChildren(el("p", { class: "muted small", text: "This scenario has no `game:` and `record:` sections, so there is no record to hold the game against." }));
+  else if ($("hc-job").textContent.startsWith("This scenario")) $("hc-job").replaceChildren();
+  $("sc-run").disabled = !S.view.has_scorecards;
+  if (!S.view.has_scorecards) $("sc-job").replaceChildren(el("p", { class: "muted small", text: "This scenario's game names no scorecards (or it has no game), so there is no ranking of strategies." }));
+  else if ($("sc-job").textContent.startsWith("This scenario")) $("sc-job").replaceChildren();
   renderHead();
   renderMatrix();
   renderPositions();
@@ -250,6 +260,7 @@ function renderPositions() {
       S.forecasts.forecasts.forEach((f, k) => {
         const it = f.issues[j];
         if (!it || it.forecast === null) return;
+        if (it.deu) shapes.push({ type: "rect", x0: it.deu[0], x1: it.deu[1], yref: "paper", y0: 0, y1: 1, fillcolor: palette[k % palette.length], opacity: 0.05, line: { width: 0 } });
         shapes.push({ type: "line", x0: it.forecast, x1: it.forecast, yref: "paper", y0: 0, y1: 1, line: { color: palette[k % palette.length], width: 1.5, dash: "dash" } });
         annotations.push({ x: it.forecast, yref: "paper", y: -0.02 - 0.07 * (k % 3), yanchor: "top", text: f.model, showarrow: false, font: { size: 9, color: palette[k % palette.length] } });
       });
@@ -298,21 +309,35 @@ async function runForecasts() {
   }
 }
 
+const range = (pair) => `[${fmt(pair[0])}, ${fmt(pair[1])}]`;
+
 function renderForecasts() {
   const v = S.view;
   const head = el("tr", {}, el("th", { text: "model" }), v.issues.map((i) => el("th", { text: i.label })));
+  let note = null;
   const rows = S.forecasts.forecasts.map((f) => {
     if (f.error) return el("tr", {}, el("th", { text: f.model }), el("td", { colspan: v.issues.length, class: "warning", text: f.error }));
     const mc = S.intervals[f.model];
+    const cal = f.calibration;
+    if (cal && !note) note = cal;
+    const calTitle = cal ? `${Math.round(100 * cal.level)} % interval ${cal.label}; caveat: ${cal.caveat}` : "";
     return el("tr", { dataset: { model: f.model } }, el("th", { text: f.model, title: f.title }),
       f.issues.map((it, j) => {
         const s = mc ? mc.issues[j] : null;
         return el("td", { class: "num", title: it.meaning, dataset: { model: f.model, issue: it.id } },
           el("span", { class: "forecast", text: fmt(it.forecast) }),
-          s ? el("div", { class: "muted small interval", text: `[${fmt(s.interval[0])}, ${fmt(s.interval[1])}]` }) : null);
+          it.deu ? el("div", { class: "small deu", title: calTitle, text: `DEU 80 % ${range(it.deu)}` })
+            : el("div", { class: "muted small deu", text: "DEU: not scored" }),
+          s ? el("div", { class: "muted small interval", title: "5–95 % of the Monte Carlo draws: what the uncertain judgments allow, not the model's error",
+            text: `judgments 90 % ${range(s.interval)}` }) : null,
+          s && s.deu ? el("div", { class: "muted small deu-mc", title: calTitle, text: `DEU 80 % with judgments ${range(s.deu)}` }) : null);
       }));
   });
   $("forecast-table").replaceChildren(el("thead", {}, head), el("tbody", {}, rows));
+  $("calibration-note").replaceChildren(note ? el("span", {},
+    el("strong", { text: `DEU 80 %: ${Math.round(100 * note.level)} % interval ${note.label}` }),
+    ` (the model's own misses on the DEU III development split added to its forecast; source ${note.source}). Caveat: ${note.caveat}. `,
+    "“judgments 90 %”: the 5–95 % range of the Monte Carlo draws over this scenario's uncertain judgments (no model error); “DEU 80 % with judgments”: both.") : "");
 }
 
 function renderTrajectory() {
@@ -339,7 +364,11 @@ function renderTrajectory() {
   Plotly.react(div, traces, {
     height: 340, margin: { l: 50, r: 10, t: 30, b: 40 }, title: { text: `${f.model}: ${issue}`, font: { size: 13 } },
     xaxis: { title: { text: "round" }, dtick: 1 }, yaxis: { title: { text: "position" } },
-    shapes: it && it.forecast !== null ? [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: it.forecast, y1: it.forecast, line: { dash: "dash", color: "#d92d20" } }] : [],
+    shapes: it && it.forecast !== null ? [
+      ...(it.deu ? [{ type: "rect", xref: "paper", x0: 0, x1: 1, y0: it.deu[0], y1: it.deu[1], fillcolor: "#d92d20", opacity: 0.06, line: { width: 0 } }] : []),
+      { type: "line", xref: "paper", x0: 0, x1: 1, y0: it.forecast, y1: it.forecast, line: { dash: "dash", color: "#d92d20" } }] : [],
+    annotations: it && it.deu ? [{ xref: "paper", x: 1, y: it.deu[1], xanchor: "right", yanchor: "bottom", showarrow: false, font: { size: 10, color: "#667085" },
+      text: "forecast (dashed), DEU-calibrated 80 % interval (shaded)" }] : [],
   }, PLOT_CONFIG);
 }
 
@@ -443,6 +472,112 @@ function renderStrategies() {
       return el("td", { class: "num" }, r ? `${fmt(r.mean, digits)} [${fmt(r.lo, digits)}, ${fmt(r.hi, digits)}]` : "–");
     })));
   $("strategy-table").replaceChildren(el("thead", {}, head), el("tbody", {}, rows));
+}
+
+/* ---------------------------------------------------------------- scorecards */
+
+async function runScorecards() {
+  const episodes = Number($("sc-episodes").value), seed = Number($("sc-seed").value);
+  const box = $("sc-job");
+  box.replaceChildren();
+  try {
+    const job = await api("POST", "/api/jobs", docRef({ kind: "scorecards", episodes, seed, worldview: null }));
+    const ui = jobRow("scorecards", job);
+    box.append(ui.row);
+    S.scJob = job.id;
+    $("sc-cancel").disabled = false;
+    await pollJob(job, ui, renderScorecards);
+  } catch (err) {
+    box.replaceChildren(el("div", { class: "error", text: err.message }));
+  } finally { $("sc-cancel").disabled = true; }
+}
+
+function renderScorecards(res) {
+  const label = Object.fromEntries(res.strategies.map((s) => [s.id, s.label]));
+  const views = res.worldviews;
+  const blocks = res.scorecards.map((card) => {
+    const cell = {};
+    for (const r of card.rows) cell[r.strategy + "|" + r.worldview] = r;
+    const order = res.strategies.map((s) => s.id)
+      .sort((a, b) => ((cell[a + "|" + views[0]] || {}).rank ?? 1e9) - ((cell[b + "|" + views[0]] || {}).rank ?? 1e9));
+    const head = el("tr", {}, el("th", { text: "strategy" }), views.map((w) => el("th", { text: w + ": rank, score [90 %]" })));
+    const rows = order.map((sid) => el("tr", { dataset: { strategy: sid } }, el("th", { text: label[sid] || sid }),
+      views.map((w) => {
+        const r = cell[sid + "|" + w];
+        return el("td", { class: "num" + (r && r.rank === 1 ? " best" : "") },
+          r ? [el("strong", { text: "#" + r.rank }), ` ${fmt(r.mean, 2)} [${fmt(r.lo, 2)}, ${fmt(r.hi, 2)}]`] : "–");
+      })));
+    return el("div", { class: "scorecard", dataset: { scorecard: card.id } },
+      el("h3", { class: "scorecard-heading", text: card.heading }),
+      el("p", { class: "muted small", text: "metrics: " + card.metrics.join(", ") }),
+      el("div", { class: "scroll" }, el("table", { class: "results" }, el("thead", {}, head), el("tbody", {}, rows))));
+  });
+  $("scorecards").replaceChildren(
+    el("p", { class: "muted small", text: `${res.episodes} episodes, seed ${res.seed}; ${res.interval}. Rows in the order of the ${views[0]} ranking.` }),
+    ...blocks);
+}
+
+/* ---------------------------------------------------------------- hindcast */
+
+async function runHindcast() {
+  const episodes = Number($("hc-episodes").value), seed = Number($("hc-seed").value);
+  const box = $("hc-job");
+  box.replaceChildren();
+  try {
+    const job = await api("POST", "/api/jobs", docRef({ kind: "hindcast", episodes, seed, worldview: null }));
+    const ui = jobRow("hindcast", job);
+    box.append(ui.row);
+    S.hcJob = job.id;
+    $("hc-cancel").disabled = false;
+    await pollJob(job, ui, renderHindcast);
+  } catch (err) {
+    box.replaceChildren(el("div", { class: "error", text: err.message }));
+  } finally { $("hc-cancel").disabled = true; }
+}
+
+function renderHindcast(res) {
+  const rows = res.worldviews;
+  const common = res.common || null;
+  const win = res.posterior_window || null;
+  const dated = rows.some((r) => r.as_of);
+  const name = (r) => r.as_of ? `${r.worldview} (as of ${r.as_of})` : r.worldview;
+  const pm = (x, se, d) => `${fmt(x, d)} ± ${fmt(se, d + 1)}`;
+  const postHead = win ? `P(worldview | record), on ${win[0]}..${win[1]}` : "P(worldview | record)";
+  const head = el("tr", {}, el("th", { text: "worldview" }), dated ? el("th", { text: "scored" }) : null,
+    el("th", { text: "log-lik ± MC se" }), el("th", { text: "P(no talks) ± se" }), el("th", { text: postHead }));
+  const body = rows.map((r) => el("tr", { dataset: { worldview: r.worldview } }, el("th", { text: name(r) }),
+    dated ? el("td", { text: `${r.scored[0]}..${r.scored[1]}` }) : null,
+    el("td", { class: "num", text: pm(r.log_likelihood, r.mc_se, 2) }),
+    el("td", { class: "num", text: pm(r.p_no_talks, r.p_no_talks_se, 3) }),
+    el("td", { class: "num posterior", text: fmt(r.posterior, 3) })));
+  const parts = [
+    el("p", { class: "small", text: `Record ${res.record.file}, ${res.record.start}..${res.record.end} (${res.record.months.length} months); ${res.episodes} episodes, seed ${res.seed}.` }),
+    el("div", { class: "scroll" }, el("table", { class: "results", id: "hc-summary" }, el("thead", {}, head), el("tbody", {}, body))),
+  ];
+  if (win && common) {
+    parts.push(el("p", { class: "small", text: `The worldviews' information dates differ, so they score different months; on the months every worldview scores, ${win[0]}..${win[1]} (the posterior over worldviews comes from these):` }),
+      el("div", { class: "scroll" }, el("table", { class: "results", id: "hc-common" },
+        el("thead", {}, el("tr", {}, ["worldview", "log-lik ± MC se", "P(no talks) ± se"].map((t) => el("th", { text: t })))),
+        el("tbody", {}, common.map((c, k) => el("tr", {}, el("th", { text: name(rows[k]) }),
+          el("td", { class: "num", text: pm(c.log_likelihood, c.mc_se, 2) }),
+          el("td", { class: "num", text: pm(c.p_no_talks, c.p_no_talks_se, 3) })))))));
+  }
+  const cards = rows.map((r) => el("div", { class: "card hc-view", dataset: { worldview: r.worldview } },
+    el("div", { class: "title", text: name(r) }),
+    el("table", { class: "results small" },
+      el("thead", {}, el("tr", {}, ["type", "prior", "posterior", "log-lik if this type"].map((t) => el("th", { text: t })))),
+      el("tbody", {}, r.types.map((t) => el("tr", {}, el("td", { text: t.type }),
+        el("td", { class: "num", text: fmt(t.prior, 3) }), el("td", { class: "num", text: fmt(t.posterior, 3) }),
+        el("td", { class: "num", text: fmt(t.log_likelihood, 2) }))))),
+    el("div", { class: "small", text: "Most surprising months (lowest probability of the target's recorded move):" }),
+    el("table", { class: "results small surprising" },
+      el("thead", {}, el("tr", {}, ["month", "coalition", "target", "P (mean)", "P (given the record before)"].map((t) => el("th", { text: t })))),
+      el("tbody", {}, r.surprising.slice(0, 3).map((m) => el("tr", {}, el("td", { text: m.month }),
+        el("td", { text: m.coalition }), el("td", { text: m.target }),
+        el("td", { class: "num", text: fmt(m.p_mean, 3) }), el("td", { class: "num", text: fmt(m.p_sequential, 3) })))))));
+  parts.push(el("div", { class: "cards" }, cards),
+    el("p", { class: "muted small", text: "log-lik: log of the mean over episodes of P(the target's recorded moves), the types summed by their priors; ± MC: delta-method standard error; P(no talks): product of the monthly hazards of opening talks along the record; see docs/hindcast.md." }));
+  $("hindcast").replaceChildren(...parts);
 }
 
 /* ---------------------------------------------------------------- global sensitivity */
@@ -631,6 +766,10 @@ document.addEventListener("DOMContentLoaded", () => {
   $("sa-cancel").addEventListener("click", () => S.saJob && cancelJobs([S.saJob]));
   $("st-cancel").addEventListener("click", () => S.stJob && cancelJobs([S.stJob]));
   $("st-metric").addEventListener("change", () => S.strategies && renderStrategies());
+  $("sc-run").addEventListener("click", runScorecards);
+  $("sc-cancel").addEventListener("click", () => S.scJob && cancelJobs([S.scJob]));
+  $("hc-run").addEventListener("click", runHindcast);
+  $("hc-cancel").addEventListener("click", () => S.hcJob && cancelJobs([S.hcJob]));
   $("traj-model").addEventListener("change", renderTrajectory);
   $("traj-issue").addEventListener("change", renderTrajectory);
   $("crux-model").addEventListener("change", loadCruxes);

@@ -16,6 +16,7 @@ document (cruxes) run the same ones.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -132,7 +133,8 @@ def dated(loaded: LoadedScenario, sc: Scenario, worldview: str) -> Scenario:
     as_of = sc.worldview(worldview).as_of
     if as_of is None or sc.game is None:
         return sc
-    game = sc.game.dated(as_of, lambda: history(loaded, sc, as_of))
+    # a partial of a module function, not a lambda: a dated game crosses to worker processes
+    game = sc.game.dated(as_of, functools.partial(history, loaded, sc, as_of))
     return sc.model_copy(update={"game": game})
 
 

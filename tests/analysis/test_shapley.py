@@ -14,7 +14,7 @@ import pytest
 from detente.analysis.decision import GameDecision, judgment_groups, readings
 from detente.analysis.outputs import parse_output
 from detente.analysis.shapley import Coalition, shapley, shapley_values
-from detente.scenario.load import load_scenario, parse_document, with_worldview
+from detente.scenario.load import load_scenario, parse_document
 
 KOREA = Path(__file__).resolve().parents[2] / "scenarios" / "korea-peace-declaration.yaml"
 
@@ -91,13 +91,27 @@ def korea() -> object:
 
 
 def test_swapping_every_group_is_the_other_reading(korea: object) -> None:
-    """The batched evaluator: A with all of B's values is B's own run, bit for bit (same
-    episodes; the coalition's beliefs follow the values set)."""
+    """The batched evaluator: A with all of B's values is B's own run on A's calendar, bit for
+    bit (same episodes, B's dependence — the type priors' share group, the rank correlations —
+    applied to B's draws; the coalition's beliefs follow the values set)."""
+    from detente.scenario.load import dated, worldview_document
+    from detente.scenario.validate import validate_document
+
     spec = parse_output("scorecard:hill", korea.scenario)  # type: ignore[attr-defined]
     rd = readings(korea, "engagement", "skeptic", spec, seed=2, episodes=12)  # type: ignore[arg-type]
     full = rd.decision.table([rd.setting(range(len(rd.groups)))])
-    own = GameDecision(with_worldview(korea, "skeptic"), spec, 2, 12).table([{}])  # type: ignore[arg-type]
+    doc = worldview_document(korea, "skeptic")  # type: ignore[arg-type]
+    sc_b, _ = validate_document(doc, "korea", korea.lines, check_worldviews=False)  # type: ignore[attr-defined]
+    assert sc_b is not None
+    on_a = dated(korea, sc_b, "engagement")  # type: ignore[arg-type]
+    own = GameDecision(on_a, spec, 2, 12).table([{}])
     assert np.array_equal(full, own)
+    # A's draws are the draws of A's own episodes (its dependence applied), bit for bit
+    from detente.strategy.simulate import build_episodes
+
+    eps = build_episodes(rd.decision.game, 2, 12)
+    for path, values in rd.decision.base.items():
+        assert np.array_equal(values, eps.draws[path]), path
 
 
 def test_korea_shapley_is_efficient_and_reads_no_unread_judgment(korea: object) -> None:

@@ -226,6 +226,7 @@ class GameDecision:
         from detente.analysis.outputs import game_of
         from detente.scenario.game import quantities
         from detente.strategy.simulate import TYPE_PATH
+        from detente.uncertainty.dependence import game_dependence, values_from_uniforms
         from detente.uncertainty.sampling import path_uniforms
 
         if output.kind == "forecast":
@@ -240,9 +241,11 @@ class GameDecision:
         paths = list(self.quantities)
         self.uniforms = path_uniforms(paths, seed, 0, episodes)
         self.column = {p: c for c, p in enumerate(paths)}
-        self.base: dict[str, FloatArray] = {
-            p: q.ppf(self.uniforms[:, c]) for c, (p, q) in enumerate(self.quantities.items())
-        }
+        # the worldview's draws as every command's episodes have them: its dependence (share
+        # groups, rank correlations; docs/montecarlo.md) applied to the per-path uniforms
+        items = list(self.quantities.items())
+        values = values_from_uniforms(items, self.uniforms, game_dependence(self.game))
+        self.base: dict[str, FloatArray] = {p: values[:, c] for c, (p, _q) in enumerate(items)}
         self.type_uniforms = path_uniforms([TYPE_PATH], seed, 0, episodes)[:, 0]
         self._options = output_options(self.game, output)
         self._played = (
@@ -589,6 +592,11 @@ def readings(
     sc_a, sc_b = with_worldview(loaded, a), with_worldview(loaded, b)
     decision = make_decision(sc_a, output, seed=seed, episodes=episodes, model=model, draws=draws)
     other = make_decision(sc_b, output, seed=seed, episodes=2, model=model, draws=None)
+    # a game judgment takes B's draws on the same uniforms with B's dependence applied (what
+    # B's own episodes have), so swapping every group reproduces B's run
+    b_draws = (
+        GameDecision(sc_b, output, seed, episodes).base if game_output and episodes >= 2 else None
+    )
     read = [d.path for d in diffs if d.read]
     groups = judgment_groups(loaded, [a, b], read)
     swaps: list[dict[str, Value]] = []
@@ -597,7 +605,16 @@ def readings(
         missing = [p for p in numbers if p not in other.quantities]
         if missing:
             raise ValueError(f"worldview {b} has no number at {', '.join(missing)}")
-        swaps.append({p: decision.value(p, other.quantities[p]) for p in numbers})
+        swaps.append(
+            {
+                p: (
+                    Value(b_draws[p], other.quantities[p].point())
+                    if b_draws is not None
+                    else decision.value(p, other.quantities[p])
+                )
+                for p in numbers
+            }
+        )
     return Readings(
         a, b, sc_a, sc_b, decision, groups, swaps, [d.path for d in diffs if not d.read]
     )

@@ -157,6 +157,8 @@ class ShapleyResult:
     episodes: int
     seed: int
     notes: list[str] = field(default_factory=list)
+    #: for a ranking output: the two strategies whose gap is attributed (A's best, B's best)
+    pair: tuple[str, str] | None = None
 
     def rows(self) -> list[dict[str, object]]:
         """One row per group, largest |share| first."""
@@ -204,6 +206,7 @@ def shapley(
     ends = evaluate(decision, [rd.setting([]), rd.setting(range(k))], runner)
     verdict = Verdict(output, decision.options)
     notes: list[str] = []
+    pair: tuple[str, str] | None = None
     if verdict.ranking:
         best_a, best_b = (decision.options[int(i)] for i in np.argmax(ends, axis=1))
         if best_a == best_b:
@@ -212,7 +215,8 @@ def shapley(
             notes.append(
                 f"both readings choose {best_a}: the gap measured is its lead over {best_b}"
             )
-        verdict = Verdict(output, decision.options, pair=(best_a, best_b))
+        pair = (best_a, best_b)
+        verdict = Verdict(output, decision.options, pair=pair)
         measure = f"{best_a} minus {best_b} on {output.measure}"
     else:
         measure = output.describe()
@@ -236,5 +240,5 @@ def shapley(
             + ", ".join(rd.unread)
         )
     return ShapleyResult(
-        loaded.scenario.id, output, a, b, rd.groups, att, measure, decision.size, seed, notes
+        loaded.scenario.id, output, a, b, rd.groups, att, measure, decision.size, seed, notes, pair
     )

@@ -19,6 +19,7 @@ import typer
 from detente.cli.common import (
     FileArg,
     SeedOpt,
+    WorkersOpt,
     bad_input_exits,
     err,
     fail,
@@ -73,6 +74,15 @@ def report(
             help="Sobol base samples for the strategy-game chart (a power of 2; 0: none)",
         ),
     ] = 32,
+    panel_episodes: Annotated[
+        int,
+        typer.Option(
+            "--panel-episodes",
+            min=0,
+            help="episodes per evaluation of the crux panel (two worldviews, scorecards; 0: none)",
+        ),
+    ] = 200,
+    workers: WorkersOpt = 1,
 ) -> None:
     """One self-contained HTML report (or PDF) of the scenario and its cruxes."""
     require("detente report", "report", "plotly", "jinja2")
@@ -106,6 +116,8 @@ def report(
         game_sensitivity_n=game_sensitivity_n,
         crux_output=crux_output,
         threshold=threshold,
+        panel_episodes=panel_episodes,
+        panel_workers=workers,
     )
     with bad_input_exits():
         try:

@@ -7,7 +7,9 @@ maps, the forecasts per model × worldview with their Monte Carlo 5–95 % inter
 models' rounds, the strategy × type × worldview table, the Sobol indices of a forecast and of a
 strategy-game output, the default crux threshold and the cruxes, each scorecard's ranking per
 worldview (:func:`detente.analysis.compare.compare_scorecards`) and, when the scenario has a
-``record:`` section, the hindcast (:mod:`detente.analysis.hindcast`). Nothing here writes HTML:
+``record:`` section, the hindcast (:mod:`detente.analysis.hindcast`) and, with two worldviews
+and a game with scorecards, the crux panel (:mod:`detente.analysis.panel`). Nothing here
+writes HTML:
 :mod:`detente.report.html` renders this data.
 """
 
@@ -22,6 +24,7 @@ import pandas as pd
 from detente.analysis.cruxes import CruxResult
 from detente.analysis.hindcast import Hindcast
 from detente.analysis.outputs import OutputSpec
+from detente.analysis.panel import Panel
 from detente.analysis.sensitivity import SensitivityResult
 from detente.models.base import Model
 from detente.scenario.load import LoadedScenario, with_worldview
@@ -50,6 +53,10 @@ class ReportOptions:
     game_sensitivity_episodes: int = 100
     crux_output: str | None = None
     threshold: float | None = None
+    #: the crux panel's episodes per evaluation (0: no panel), Shapley budget and workers
+    panel_episodes: int = 200
+    panel_max_evaluations: int = 64
+    panel_workers: int = 1
 
 
 def default_models(n_actors: int | None = None) -> list[Model]:
@@ -537,6 +544,30 @@ def hindcast_section(
     )
 
 
+def crux_panel_section(
+    loaded: LoadedScenario, worldviews: Sequence[str], opts: ReportOptions
+) -> Panel | None:
+    """The crux panel of the first two worldviews on every scorecard
+    (:func:`detente.analysis.panel.crux_panel`); None with fewer than two worldviews, without a
+    game with scorecards, or with ``opts.panel_episodes`` 0."""
+    from detente.analysis.decision import Runner
+    from detente.analysis.panel import crux_panel
+
+    game = loaded.scenario.game
+    if len(worldviews) < 2 or game is None or not game.scorecards or opts.panel_episodes <= 0:
+        return None
+    with Runner(opts.panel_workers) as runner:
+        return crux_panel(
+            loaded,
+            worldviews[0],
+            worldviews[1],
+            seed=opts.seed,
+            episodes=opts.panel_episodes,
+            max_evaluations=opts.panel_max_evaluations,
+            runner=runner,
+        )
+
+
 # ----------------------------------------------------------------------------- the report
 
 
@@ -567,6 +598,8 @@ class ReportData:
     hindcast: HindcastSection | None = None
     #: each worldview's information date (``as_of``), for the worldviews that have one
     as_of: dict[str, str] = field(default_factory=dict)
+    #: None: fewer than two worldviews, no scorecards, or turned off
+    panel: Panel | None = None
 
 
 def report_data(loaded: LoadedScenario, opts: ReportOptions) -> ReportData:
@@ -609,4 +642,5 @@ def report_data(loaded: LoadedScenario, opts: ReportOptions) -> ReportData:
         scorecards=scorecard_blocks(scenarios, views, opts),
         hindcast=hindcast_section(loaded, scenarios, views, opts),
         as_of={w.id: w.as_of for w in sc.worldviews if w.as_of is not None},
+        panel=crux_panel_section(loaded, worldviews, opts),
     )

@@ -16,7 +16,10 @@ a KTAB CSV with no worldviews or game, the EC emission case, the Korea scenario)
 6. global sensitivity (Sobol total and first-order indices) of the crux forecast (or the first
    issue's) and, with a ``game:``, of a strategy comparison (the crux output when it is one,
    else P(talks within 12 months) for the default strategy pair);
-7. the cruxes between two worldviews, with both sides' quotes.
+7. the cruxes between two worldviews, with both sides' quotes;
+8. the crux panel (with two worldviews and a game with scorecards): each reading's choice on
+   each scorecard, the switch points and the Shapley shares of the gap, in sentences, each
+   with the quotes behind the judgments it names in a collapsible ``<details>``.
 
 Every figure is labelled in the scenario's words (actor names, issue labels, anchor labels).
 
@@ -65,19 +68,22 @@ SECTIONS = (
 EXTRA_SECTIONS = (
     ("scorecards", "Scorecards"),
     ("hindcast", "Hindcast against the record"),
+    ("panel", "Crux panel"),
 )
 
 
 def sections(d: ReportData) -> list[tuple[str, str]]:
-    """The report's sections in order: the scorecards after the strategies and the hindcast
-    before the cruxes, each only when there is something to show (so a report without them
-    is unchanged)."""
+    """The report's sections in order: the scorecards after the strategies, the hindcast
+    before the cruxes and the crux panel after them, each only when there is something to show
+    (so a report without them is unchanged)."""
     extra = dict(EXTRA_SECTIONS)
     out: list[tuple[str, str]] = []
     for sid, title in SECTIONS:
         if sid == "cruxes" and d.hindcast is not None:
             out.append(("hindcast", extra["hindcast"]))
         out.append((sid, title))
+        if sid == "cruxes" and d.panel is not None:
+            out.append(("panel", extra["panel"]))
         if sid == "strategies" and d.scorecards:
             out.append(("scorecards", extra["scorecards"]))
     return out

@@ -16,6 +16,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 MINIMAL = ROOT / "tests" / "scenario" / "data" / "minimal.yaml"
+KOREA = ROOT / "scenarios" / "korea-peace-declaration.yaml"
+KTAB_SMALL = ROOT.parent / "shared" / "reference" / "ktab" / "SOE-Pol-Comp.csv"
 #: what no start-up may import (each costs a large share of the budget, or more)
 HEAVY = ("pandas", "scipy", "pyarrow", "plotly", "SALib", "ray", "fastapi")
 
@@ -51,7 +53,20 @@ def test_help_imports_no_numpy_and_no_pydantic() -> None:
     assert "numpy" not in modules and "pydantic" not in modules
 
 
-def test_validate_without_a_game_imports_no_numpy() -> None:
-    """numpy comes with the strategy registry, which only a scenario with a game needs."""
-    modules = imported("validate", str(MINIMAL))
-    assert "pydantic" in modules and "numpy" not in modules
+@pytest.mark.parametrize("scenario", [MINIMAL, KOREA], ids=["no-game", "korea-with-game"])
+def test_validate_imports_no_numpy(scenario: Path) -> None:
+    """validate reads the scenario (pydantic, yaml) and checks a game against the strategy and
+    metric registries, which import numpy only where a strategy plays (issue 19)."""
+    modules = imported("validate", str(scenario))
+    assert "pydantic" in modules and "yaml" in modules
+    assert "numpy" not in modules and "numba" not in modules
+
+
+def test_forecast_of_a_ktab_csv_imports_no_frame_library() -> None:
+    """``detente forecast KTAB.csv --model spatial`` (the peer benchmark's command) computes
+    with numpy alone: the bargains table, which needs pandas, is built only when read."""
+    if not KTAB_SMALL.exists():
+        pytest.skip(f"KTAB case absent: {KTAB_SMALL}")
+    modules = imported("forecast", str(KTAB_SMALL), "--model", "spatial")
+    assert "numpy" in modules
+    assert not [m for m in (*HEAVY, "numba") if m in modules]

@@ -230,6 +230,14 @@ def simulate(
         typer.Option("--resume", help="continue the unfinished run of --out (same inputs)"),
     ] = False,
     output_format: TableJsonOpt = Format.table,
+    max_actors: Annotated[
+        int | None,
+        typer.Option(
+            "--max-actors",
+            min=3,
+            help="spatial model: accept up to N actors (default KTAB's limit, 250)",
+        ),
+    ] = None,
 ) -> None:
     """Monte Carlo: sample every uncertain judgment, forecast each draw, summarise per issue.
 
@@ -250,11 +258,16 @@ def simulate(
         fail("--address needs --backend ray")
     if resume and out_dir is None:
         fail("--resume needs --out DIR (the folder of the run to continue)")
+    params: dict[str, Any] = {}
+    if max_actors is not None:
+        if model != "spatial":
+            fail(f"--max-actors applies to --model spatial, not {model!r}")
+        params["max_actors"] = max_actors  # not an output parameter: the results are the same
     loaded = load_or_exit(file)
     with bad_input_exits():
         sc = with_worldview(loaded, worldview)
         model_class(model)
-    job = Job(scenario=sc, model=model, seed=seed, draws=draws)
+    job = Job(scenario=sc, model=model, seed=seed, draws=draws, model_params=params)
 
     with _sigterm_raises():
         checkpoint: Checkpoint | None = None

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -187,6 +188,31 @@ class Round:
     probabilities: FloatArray | None = None
 
 
+class LazyTables(Mapping[str, "pd.DataFrame"]):
+    """A model's extra tables (:attr:`Forecast.tables`), each built the first time it is read.
+
+    A model whose tables cost pandas to build (the spatial model's ``bargains``) hands its
+    builders here, so a command that prints only the forecast never imports pandas (start-up,
+    issue 19: a whole ``detente forecast`` of KTAB's smallest case in less time than KTAB's
+    ``smpc``). Reading a table, iterating the items or ``to_json`` builds it once and keeps it.
+    """
+
+    def __init__(self, builders: Mapping[str, Callable[[], pd.DataFrame]]) -> None:
+        self._builders = dict(builders)
+        self._built: dict[str, pd.DataFrame] = {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._built:
+            self._built[name] = self._builders[name]()
+        return self._built[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._builders)
+
+    def __len__(self) -> int:
+        return len(self._builders)
+
+
 @dataclass(frozen=True)
 class Forecast:
     """The result of one model on one draw.
@@ -197,7 +223,7 @@ class Forecast:
         outcome: ``(k,)`` forecast per issue, on each issue's scale.
         rounds: states of a dynamic model, state 0 first; empty for static models.
         tables: tidy extra results named by the model (e.g. ``"offers"``, ``"exchanges"``,
-            ``"summary"``), one row per observation.
+            ``"summary"``), one row per observation (a dict, or :class:`LazyTables`).
         parameters: the constructor parameters that produced it.
     """
 
@@ -205,7 +231,7 @@ class Forecast:
     problem: Problem
     outcome: FloatArray
     rounds: tuple[Round, ...] = ()
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
     parameters: dict[str, Any] = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
@@ -374,6 +400,10 @@ class Model(ABC):
         baseline: a reference forecaster that reads no actor data (see
             :mod:`detente.models.baselines`); listed apart from the models.
         needs_status_quo: the forecast is undefined (NaN) where the problem gives no status quo.
+        separable_draws: each draw's forecast depends on that draw's inputs alone, bit for bit,
+            whatever else is in the batch, so a Monte Carlo block may be split across tasks
+            (the Ray backend does so when there are fewer blocks than workers; tested in
+            ``tests/uncertainty/test_mc_ray.py``).
     """
 
     name: ClassVar[str]
@@ -386,6 +416,7 @@ class Model(ABC):
     order_dependent: ClassVar[bool] = False
     baseline: ClassVar[bool] = False
     needs_status_quo: ClassVar[bool] = False
+    separable_draws: ClassVar[bool] = False
 
     @abstractmethod
     def forecast(self, problem: Problem) -> Forecast:

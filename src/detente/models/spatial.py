@@ -48,22 +48,25 @@ from __future__ import annotations
 import importlib.util
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from detente.models.base import (
     FloatArray,
     Forecast,
     Forecasts,
+    LazyTables,
     Model,
     ModelInputError,
     Problem,
     Round,
     require_single,
 )
+
+if TYPE_CHECKING:  # pandas is imported where the bargains table is built (start-up, issue 19)
+    import pandas as pd
 
 BoolArray = NDArray[np.bool_]
 IntArray = NDArray[np.int64]
@@ -271,6 +274,9 @@ class SpatialModel(Model):
     min_actors: ClassVar[int] = MIN_ACTORS
     #: near-ties resolve as KTAB resolves them, by its accumulation order (the actors' order)
     order_dependent: ClassVar[bool] = True
+    #: every array op runs along the draw axis or within one draw, and both engines give the
+    #: same bits (``engine="auto"`` may pick either for a slice): a block may be split
+    separable_draws: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -629,7 +635,7 @@ class SpatialModel(Model):
             problem=problem,
             outcome=outcome,
             rounds=rounds,
-            tables={"bargains": self._bargain_table(problem, run)},
+            tables=LazyTables({"bargains": lambda: self._bargain_table(problem, run)}),
             parameters=self.get_params(),
         )
 
@@ -651,6 +657,8 @@ class SpatialModel(Model):
     def _bargain_table(problem: Problem, run: SpatialRun) -> pd.DataFrame:
         """One row per challenge: step, initiator, target, P(initiator wins), expected gain,
         and what initiator and target adopted."""
+        import pandas as pd
+
         rows: list[dict[str, Any]] = []
         actors = problem.actors
         for t, det in enumerate(run.details, start=1):

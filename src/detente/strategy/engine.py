@@ -18,14 +18,36 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-import numpy as np
-from numpy.typing import NDArray
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
-IntArray = NDArray[np.int64]
-FloatArray = NDArray[np.float64]
-BoolArray = NDArray[np.bool_]
+    IntArray = NDArray[np.int64]
+    FloatArray = NDArray[np.float64]
+    BoolArray = NDArray[np.bool_]
+
+#: the array aliases are made on first use: this module (with :mod:`.strategies` and
+#: :mod:`.metrics`, which the scenario checks read) imports no numpy, so ``detente validate``
+#: of a scenario with a game does not load it (start-up, issue 19)
+_ALIASES = ("IntArray", "FloatArray", "BoolArray")
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _ALIASES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import numpy as np
+    from numpy.typing import NDArray
+
+    aliases: dict[str, Any] = {
+        "IntArray": NDArray[np.int64],
+        "FloatArray": NDArray[np.float64],
+        "BoolArray": NDArray[np.bool_],
+    }
+    globals().update(aliases)
+    return aliases[name]
+
 
 #: kinds of a move as the other side reads it
 COOPERATIVE, NEUTRAL, HOSTILE = 0, 1, 2
@@ -56,6 +78,8 @@ class TiledUniforms:
         self.period = period
 
     def random(self, size: int | tuple[int, ...]) -> FloatArray:
+        import numpy as np
+
         shape = (size,) if isinstance(size, int) else tuple(size)
         blocks, rest = divmod(shape[-1], self.period)
         if rest:
@@ -98,12 +122,16 @@ class View:
 
     def opp_last(self) -> IntArray:
         """The opponent's last perceived move per episode (NO_MOVE on the first turn)."""
+        import numpy as np
+
         if self.t == 0:
             return np.full(self.n, NO_MOVE, dtype=np.int64)
         return self.opp[:, self.t - 1]
 
     def opp_last_kind(self) -> IntArray:
         """Kind of the opponent's last perceived move (NEUTRAL on the first turn)."""
+        import numpy as np
+
         last = self.opp_last()
         kinds = np.full(self.n, NEUTRAL, dtype=np.int64)
         seen = last >= 0
@@ -112,11 +140,15 @@ class View:
 
     def opp_last_in(self, tag: str) -> BoolArray:
         """Whether the opponent's last perceived move carries ``tag``."""
+        import numpy as np
+
         members = np.array(sorted(self.tags.get(tag, frozenset())), dtype=np.int64)
         return np.isin(self.opp_last(), members)
 
     def opp_ever(self, kind: int) -> BoolArray:
         """Whether any perceived opponent move so far was of ``kind``."""
+        import numpy as np
+
         if self.t == 0:
             return np.zeros(self.n, dtype=bool)
         return np.asarray((self.opp_kind[self.opp[:, : self.t]] == kind).any(axis=1))
@@ -124,6 +156,8 @@ class View:
     def belief_in(self, group: str) -> FloatArray:
         """The posterior probability, per episode, that the opponent's type is in ``group``
         (e.g. ``trustworthy``: the types the game marks so)."""
+        import numpy as np
+
         if self.belief is None:
             raise KeyError("this game gives the players no belief over types")
         members = sorted(self.type_groups.get(group, frozenset()))
@@ -131,6 +165,8 @@ class View:
 
     def full(self, role: str) -> IntArray:
         """The move bound to ``role`` in every episode."""
+        import numpy as np
+
         return np.full(self.n, self.role(role), dtype=np.int64)
 
 
@@ -182,6 +218,8 @@ def play(
     ``rngs`` are the players' own generators (for mixed strategies); the game draws its own
     randomness. Returns every move made and perceived; the game keeps its state and metrics.
     """
+    import numpy as np
+
     turns = game.n_turns
     game.reset(n)
     for p in players:

@@ -24,9 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
-import numpy as np
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # numpy is imported where a metric is computed: the checks need only names
     from detente.models.base import FloatArray
     from detente.scenario.game import GameSpec
     from detente.strategy.engine import IntArray
@@ -108,14 +106,20 @@ def _step(g: CoalitionGame, m: Metric) -> FloatArray:
 
 
 def _arsenal(g: CoalitionGame, m: Metric) -> FloatArray:
+    import numpy as np
+
     return np.asarray(g.arsenal_at_checkpoint.copy())
 
 
 def _unreciprocated(g: CoalitionGame, m: Metric) -> FloatArray:
+    import numpy as np
+
     return np.asarray(g.unreciprocated.copy())
 
 
 def _cohesion(g: CoalitionGame, m: Metric) -> FloatArray:
+    import numpy as np
+
     return np.asarray(g.state["cohesion"].copy())
 
 
@@ -124,19 +128,27 @@ def _unc_challenge(g: CoalitionGame, m: Metric) -> FloatArray:
 
 
 def _type_correct(g: CoalitionGame, m: Metric) -> FloatArray:
+    import numpy as np
+
     return np.asarray(g.belief.argmax(axis=1) == g.types, dtype=np.float64)
 
 
 def _vetoes(g: CoalitionGame, m: Metric) -> FloatArray:
+    import numpy as np
+
     return np.asarray(g.blocked.copy())
 
 
 def _refused(g: CoalitionGame, m: Metric) -> FloatArray:
+    import numpy as np
+
     return np.asarray(g.refused.copy())
 
 
 def _any_third(field: str) -> Compute:
     def compute(g: CoalitionGame, m: Metric) -> FloatArray:
+        import numpy as np
+
         flags = getattr(g, field)
         out = np.zeros(g.n, dtype=bool)
         for acted in flags.values():
@@ -156,6 +168,8 @@ def concessions_made(g: CoalitionGame) -> FloatArray:
     """Concessions the coalition made up to the checkpoint, counted as the game counts them
     for ``unreciprocated``: a concession move each time it is made if some effect of it is not
     one-off (``repeatable``), otherwise only the first time."""
+    import numpy as np
+
     a = _moves(g, 0)
     out = np.zeros(a.shape[0])
     for j in np.flatnonzero(g.c_concession):
@@ -165,10 +179,14 @@ def concessions_made(g: CoalitionGame) -> FloatArray:
 
 
 def _steps_per_concession(g: CoalitionGame, m: Metric) -> FloatArray:
+    import numpy as np
+
     return np.asarray(g.steps_at_checkpoint / np.maximum(concessions_made(g), 1.0))
 
 
 def _tests_per_year(g: CoalitionGame, m: Metric) -> FloatArray:
+    import numpy as np
+
     b = _moves(g, 1)
     months = max(b.shape[1], 1)
     return np.asarray((b == g.test_move).sum(axis=1) * 12.0 / months, dtype=np.float64)
@@ -180,6 +198,8 @@ def _unc_intact(g: CoalitionGame, m: Metric) -> FloatArray:
 
 def _level(var: str) -> Compute:
     def compute(g: CoalitionGame, m: Metric) -> FloatArray:
+        import numpy as np
+
         return np.asarray(g.state[var].copy())
 
     return compute

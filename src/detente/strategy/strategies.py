@@ -20,12 +20,13 @@ an ablation (:mod:`detente.strategy.ablation`) changes one rule at a time.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from detente.scenario.game import RULE_EVENTS, Answers, Rules
-from detente.strategy.engine import COOPERATIVE, HOSTILE, NEUTRAL, FloatArray, IntArray, View
+from detente.strategy.engine import COOPERATIVE, HOSTILE, NEUTRAL
+
+if TYPE_CHECKING:  # numpy is imported where a strategy plays: the checks need only the classes
+    from detente.strategy.engine import FloatArray, IntArray, View
 
 STRATEGIES: dict[str, type[Strategy]] = {}
 
@@ -54,6 +55,8 @@ class Strategy:
 
     def param(self, name: str) -> FloatArray:
         """Parameter ``name`` as one value per episode."""
+        import numpy as np
+
         value = self._params[name]
         return np.broadcast_to(np.asarray(value, dtype=np.float64), (self.n,))
 
@@ -71,6 +74,8 @@ class Strategy:
 
 def _reciprocate(view: View, on_coop: str, on_neutral: str, on_hostile: str) -> IntArray:
     """Answer the opponent's last perceived move by its kind."""
+    import numpy as np
+
     kind = view.opp_last_kind()
     out = np.full(view.n, view.role(on_neutral), dtype=np.int64)
     out[kind == COOPERATIVE] = view.role(on_coop)
@@ -259,6 +264,8 @@ class DeclarationAfterProgress(Strategy):
     }
 
     def act(self, view: View) -> IntArray:
+        import numpy as np
+
         declared = view.state["declared"] > 0.5
         out = np.where(
             declared,
@@ -313,11 +320,15 @@ class GRIT(Strategy):
     LADDER: ClassVar[tuple[str, ...]] = ("cooperate", "gesture", "declare", "reward")
 
     def reset(self, n: int) -> None:
+        import numpy as np
+
         super().reset(n)
         self.rung = np.zeros(n, dtype=np.int64)
         self.waiting = np.zeros(n, dtype=np.int64)  # months without reciprocation
 
     def act(self, view: View) -> IntArray:
+        import numpy as np
+
         kind = view.opp_last_kind()
         if view.t > 0:
             coop = kind == COOPERATIVE
@@ -443,6 +454,8 @@ class Composed(Strategy):
         return tuple(dict.fromkeys([opening, *before.values(), *after.values()]))
 
     def _answers(self, view: View, table: dict[str, str]) -> IntArray:
+        import numpy as np
+
         kind = view.opp_last_kind()
         out = np.full(view.n, view.role(table["stall"]), dtype=np.int64)
         out[kind == COOPERATIVE] = view.role(table["cooperation"])
@@ -451,6 +464,8 @@ class Composed(Strategy):
         return out
 
     def act(self, view: View) -> IntArray:
+        import numpy as np
+
         if view.t == 0:
             return view.full(self.opening)
         out = self._answers(view, self.before)

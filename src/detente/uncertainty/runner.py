@@ -26,6 +26,7 @@ scenario a draw costs more and parallel runs pay off sooner than this rule assum
 from __future__ import annotations
 
 import concurrent.futures as cf
+import itertools
 import multiprocessing
 import socket
 from collections.abc import Callable, Mapping, Sequence
@@ -161,6 +162,39 @@ def run_blocks(job: Job, blocks: Sequence[int]) -> list[BlockResult]:
     return [run_block(job, b) for b in blocks]
 
 
+#: part of a block: ``(block, start, stop)``, draws ``start … stop − 1`` of the run
+Slice = tuple[int, int, int]
+
+
+def run_slice(job: Job, part: Slice) -> tuple[Slice, FloatArray, FloatArray]:
+    """A task of a model with ``separable_draws``: draws ``start … stop − 1`` of block
+    ``block``, sampled with the whole block (so the values are the block's own) and forecast
+    in one ``forecast_batch`` call. Returns the slice, its inputs and its forecasts."""
+    block, start, stop = part
+    params = uncertain_parameters(job.scenario)
+    first = block * BLOCK_SIZE
+    last = min(first + BLOCK_SIZE, job.draws)
+    if not first <= start < stop <= last:
+        raise ValueError(f"draws {start}..{stop - 1} are not in block {block} of the run")
+    values = sample_values(params, job.seed, first, last, scenario_dependence(job.scenario))
+    values = values[start - first : stop - first]
+    problem = problem_from_values(job.scenario, params, values)
+    model = get_model(job.model, **job.model_params)
+    outcome = np.asarray(model.forecast_batch(problem).outcome, dtype=np.float64)
+    return part, values, outcome
+
+
+def split_blocks(job: Job, blocks: Sequence[int], pieces: int) -> list[Slice]:
+    """Each block of ``blocks`` cut into ``pieces`` runs of draws as even as can be."""
+    out: list[Slice] = []
+    for b in blocks:
+        first = b * BLOCK_SIZE
+        n = min(BLOCK_SIZE, job.draws - first)
+        cuts = [first + (n * i) // pieces for i in range(pieces + 1)]
+        out.extend((b, lo, hi) for lo, hi in itertools.pairwise(cuts) if hi > lo)
+    return out
+
+
 def _chunks(blocks: Sequence[int], chunk_blocks: int) -> list[list[int]]:
     return [list(blocks[i : i + chunk_blocks]) for i in range(0, len(blocks), chunk_blocks)]
 
@@ -260,6 +294,7 @@ def _run_ray(
     workers: int,
     address: str | None,
     progress: BlocksFn,
+    slices: list[Slice] | None = None,
 ) -> list[BlockResult]:
     if address:
         # the address is the user's input: judge it first, whether or not Ray is installed
@@ -278,17 +313,36 @@ def _run_ray(
             ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
         started_here = True
     try:
-        task = ray.remote(run_blocks)
         job_ref = ray.put(job)
-        refs = [task.remote(job_ref, chunk) for chunk in chunks]
+        refs: list[Any]
+        if slices:
+            refs = [ray.remote(run_slice).remote(job_ref, part) for part in slices]
+        else:
+            refs = [ray.remote(run_blocks).remote(job_ref, chunk) for chunk in chunks]
         pending = list(refs)
         results: list[BlockResult] = []
+        # a block cut into slices is whole when its slices cover it: they are put back in order
+        parts: dict[int, list[tuple[int, FloatArray, FloatArray]]] = {}
+        expected = {b: sum(1 for s in slices or () if s[0] == b) for b, _, _ in slices or ()}
         try:
             while pending:
                 done, pending = ray.wait(pending, num_returns=1)
-                part: list[BlockResult] = ray.get(done[0])
-                results.extend(part)
-                progress(part)
+                if not slices:
+                    part: list[BlockResult] = ray.get(done[0])
+                    results.extend(part)
+                    progress(part)
+                    continue
+                (block, start, _stop), values, outcome = ray.get(done[0])
+                parts.setdefault(block, []).append((start, values, outcome))
+                if len(parts[block]) == expected[block]:
+                    pieces = sorted(parts.pop(block), key=lambda p: p[0])
+                    whole = BlockResult(
+                        block=block,
+                        inputs=np.concatenate([p[1] for p in pieces], axis=0),
+                        outcome=np.concatenate([p[2] for p in pieces], axis=0),
+                    )
+                    results.append(whole)
+                    progress([whole])
         except BaseException:
             for ref in pending:
                 ray.cancel(ref, force=True)
@@ -373,7 +427,12 @@ def simulate(
         results: list[BlockResult] = []
         workers = 1
     elif backend == "ray":
-        results = _run_ray(job, chunks, workers, address, report)
+        # a model whose draws are separable has its blocks cut so every CPU gets work
+        # (a few draws of a large spatial problem are one block, minutes of work)
+        slices = None
+        if type(model).separable_draws and len(todo) < 2 * workers:
+            slices = split_blocks(job, todo, -(-2 * workers // len(todo)))
+        results = _run_ray(job, chunks, workers, address, report, slices)
     elif backend == "local" and executor is not None:
         results = _collect(executor, job, chunks, report)
     elif backend == "local" and workers > 1 and len(chunks) > 1:

@@ -25,6 +25,9 @@ uvicorn = pytest.importorskip("uvicorn")
 playwright_api = pytest.importorskip(
     "playwright.sync_api", reason="playwright (Python package) not installed"
 )
+# every assertion waits up to 30 s (Playwright's default is 5 s): a loaded machine (CI, or the
+# suite run beside other work) renders slowly, and a slow page is not a failure
+playwright_api.expect.set_options(timeout=30_000)
 from detente.report.pdf import CHROMIUM_FLAGS  # noqa: E402
 from detente.web.app import create_app  # noqa: E402
 

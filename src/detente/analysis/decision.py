@@ -208,6 +208,17 @@ def evaluate(decision: Decision, settings: Sequence[Setting], runner: Runner | N
 # ------------------------------------------------------------------------------- game decision
 
 
+def picklable(scenario: Scenario) -> Scenario:
+    """``scenario`` with its dated game's record read now: a dated game reads it on first play
+    through a closure (:func:`detente.scenario.load.dated`), which cannot be sent to worker
+    processes or Ray tasks; the record read is the same."""
+    game = scenario.game
+    history = game.history if game is not None else None
+    if game is None or history is None:
+        return scenario
+    return scenario.model_copy(update={"game": game.with_history(history)})
+
+
 def output_options(game: GameSpec, output: OutputSpec) -> list[str]:
     """The options an output compares: every strategy for a ranking, else its one or two."""
     if output.kind == "ranking":
@@ -232,7 +243,7 @@ class GameDecision:
             raise ValueError("a forecast output is not a game decision")
         if episodes < 2:
             raise ValueError(f"--episodes must be at least 2 (got {episodes})")
-        self.game = game_of(scenario)
+        self.game = game_of(picklable(scenario))
         self.output = output
         self.seed = seed
         self.episodes = episodes
@@ -321,7 +332,7 @@ class ForecastDecision:
     ) -> None:
         from detente.uncertainty.sampling import _all_quantities, path_uniforms
 
-        self.scenario = scenario
+        self.scenario = picklable(scenario)
         self.issue = [i.id for i in scenario.issues].index(output.issue)
         self.model = model
         self.params = _all_quantities(scenario)

@@ -83,7 +83,7 @@ GAME = ["--worldviews", "engagement", "--output", "scorecard:hill", "--episodes"
 
 def test_prim_forecast_json_workers_identical() -> None:
     pytest.importorskip("ema_workbench")
-    args = [*FAST, "--method", "prim", "--threshold", "60", "--design", "24", "--format", "json"]
+    args = [*FAST, "--method", "prim", "--threshold", "60", "--design", "16", "--format", "json"]
     code, one, err = invoke(*args)
     assert code == 0, err
     data = json.loads(one)
@@ -92,8 +92,8 @@ def test_prim_forecast_json_workers_identical() -> None:
         "skeptic",
     ]
     for reading in data["readings"]:
-        assert reading["design"] == 24
-        assert sum(reading["conclusions"].values()) == 24
+        assert reading["design"] == 16
+        assert sum(reading["conclusions"].values()) == 16
         for box in reading["boxes"]:
             assert 0 < box["coverage"] <= 1 and 0 < box["density"] <= 1
             assert box["trajectory"][0]["mass"] == 1.0

@@ -85,21 +85,35 @@ def group_basis(columns: FloatArray) -> FloatArray:
     return np.concatenate(parts, axis=1)
 
 
-def _evppi_fit(basis: FloatArray, nb: FloatArray) -> float:
-    beta, *_ = np.linalg.lstsq(basis, nb, rcond=None)
+def _evppi_fit(basis: FloatArray, nb: FloatArray, weights: FloatArray | None = None) -> float:
+    """The estimator on rows weighted by ``weights`` (a bootstrap's counts; None: each once).
+
+    The least-squares fit solves the normal equations (the basis has at most 1 + 7m columns) by
+    :func:`numpy.linalg.lstsq` on the Gram matrix, which gives the minimum-norm solution when a
+    group's columns are collinear (type priors summing to 1)."""
+    w = np.ones(len(nb)) if weights is None else weights
+    wb = basis * w[:, None]
+    beta, *_ = np.linalg.lstsq(wb.T @ basis, wb.T @ nb, rcond=None)
     fitted = basis @ beta
-    return _evpi(fitted)
+    return _evpi(fitted, w)
 
 
-def _evpi(nb: FloatArray) -> float:
+def _evpi(nb: FloatArray, weights: FloatArray | None = None) -> float:
+    w = np.ones(len(nb)) if weights is None else weights
+    total = float(w.sum())
+    gain = float(w @ np.max(nb, axis=1)) / total - float(np.max(w @ nb)) / total
     # never below 0 (a mean of maxima is at least the max of the means), but for rounding
-    return max(0.0, float(np.mean(np.max(nb, axis=1)) - np.max(np.mean(nb, axis=0))))
+    return max(0.0, gain)
 
 
-def bootstrap_indices(rows: int, seed: int, resamples: int = BOOTSTRAP) -> np.ndarray:
-    """The bootstrap's row indices ``(resamples, rows)``, from ``seed`` alone."""
+def bootstrap_weights(rows: int, seed: int, resamples: int = BOOTSTRAP) -> FloatArray:
+    """How often each row is drawn in each bootstrap resample ``(resamples, rows)``, from
+    ``seed`` alone."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, 2014]))
-    return rng.integers(0, rows, size=(resamples, rows))
+    idx = rng.integers(0, rows, size=(resamples, rows))
+    counts = np.zeros((resamples, rows))
+    np.add.at(counts, (np.repeat(np.arange(resamples), rows), idx.ravel()), 1.0)
+    return counts
 
 
 def evppi(
@@ -109,15 +123,14 @@ def evppi(
     (regression estimator, see module docstring) and its bootstrap standard error."""
     basis = group_basis(np.asarray(columns, dtype=np.float64).reshape(len(nb), -1))
     value = _evppi_fit(basis, nb)
-    idx = bootstrap_indices(len(nb), seed, resamples)
-    boots = [_evppi_fit(basis[i], nb[i]) for i in idx]
+    boots = [_evppi_fit(basis, nb, w) for w in bootstrap_weights(len(nb), seed, resamples)]
     return value, float(np.std(boots, ddof=1))
 
 
 def evpi(nb: FloatArray, *, seed: int = 0, resamples: int = BOOTSTRAP) -> tuple[float, float]:
     """EVPI of net benefits ``nb`` ``(rows, D)`` and its bootstrap standard error."""
-    idx = bootstrap_indices(len(nb), seed, resamples)
-    return _evpi(nb), float(np.std([_evpi(nb[i]) for i in idx], ddof=1))
+    weights = bootstrap_weights(len(nb), seed, resamples)
+    return _evpi(nb), float(np.std([_evpi(nb, w) for w in weights], ddof=1))
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ Ray the same (marked), bad usage exits 2."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -73,3 +74,60 @@ def test_bad_usage_exits_2() -> None:
         "--worldviews", "engagement,hawk", "--output", "scorecard:hill", "--method", "shapley"
     )
     assert code == 2 and "hawk" in err and "Traceback" not in err
+
+
+# ------------------------------------------------------------------- prim and evppi (item 3, 4)
+
+GAME = ["--worldviews", "engagement", "--output", "scorecard:hill", "--episodes", "4"]
+
+
+def test_prim_forecast_json_workers_identical() -> None:
+    pytest.importorskip("ema_workbench")
+    args = [*FAST, "--method", "prim", "--threshold", "60", "--design", "16", "--format", "json"]
+    code, one, err = invoke(*args)
+    assert code == 0, err
+    data = json.loads(one)
+    assert data["method"] == "prim" and [r["worldview"] for r in data["readings"]] == [
+        "engagement",
+        "skeptic",
+    ]
+    for reading in data["readings"]:
+        assert reading["design"] == 16
+        assert sum(reading["conclusions"].values()) == 16
+        for box in reading["boxes"]:
+            assert 0 < box["coverage"] <= 1 and 0 < box["density"] <= 1
+            assert box["trajectory"][0]["mass"] == 1.0
+    code, two, _ = invoke(*args, "--workers", "2")
+    assert code == 0 and two == one
+
+
+@pytest.mark.slow
+def test_evppi_and_prim_game_tables_and_workers_identical() -> None:
+    args = [*GAME, "--method", "evppi", "--design", "16", "--format", "json"]
+    code, one, err = invoke(*args)
+    assert code == 0, err
+    data = json.loads(one)["readings"][0]
+    assert data["evpi"] >= 0 and data["evpi_se"] > 0
+    assert all(r["evppi"] >= 0 for r in data["evppi"])
+    assert invoke(*args, "--workers", "2")[1] == one
+    code, out, _ = invoke(*GAME, "--method", "evppi", "--design", "16")
+    assert code == 0 and "EVPI" in out and "EVPPI" in out
+    pytest.importorskip("ema_workbench")
+    code, out, _ = invoke(*GAME, "--method", "prim", "--design", "16")
+    assert code == 0 and "under engagement" in out and "design: 16 rows" in out
+
+
+def test_prim_and_evppi_bad_usage_exits_2(monkeypatch: pytest.MonkeyPatch) -> None:
+    code, _, err = invoke(*FAST, "--method", "evppi", "--design", "4")
+    assert code == 2 and "strategy decision" in err and "Traceback" not in err
+    code, _, err = invoke(*FAST, "--method", "prim", "--design", "4")
+    assert code == 2 and "--threshold" in err
+    code, _, err = invoke(
+        "--worldviews", "engagement", "--output", "strategy:cohesion:grit", "--method", "evppi"
+    )
+    assert code == 2 and "one option" in err
+    monkeypatch.setitem(sys.modules, "ema_workbench", None)
+    code, out, err = invoke(*FAST, "--method", "prim", "--threshold", "60")
+    assert code == 2 and out == ""
+    want = "detente cruxes --method prim needs ema_workbench: pip install 'detente[discovery]'"
+    assert want in err

@@ -208,6 +208,18 @@ def evaluate(decision: Decision, settings: Sequence[Setting], runner: Runner | N
 # ------------------------------------------------------------------------------- game decision
 
 
+def picklable(scenario: Scenario) -> Scenario:
+    """``scenario`` with its dated game's record read now, once, in this process: a dated game
+    reads it on first play (:class:`detente.scenario.load.RecordHistory`, a picklable value), so
+    without this every worker process or Ray task would read the record file again; the
+    history is the same."""
+    game = scenario.game
+    history = game.history if game is not None else None
+    if game is None or history is None:
+        return scenario
+    return scenario.model_copy(update={"game": game.with_history(history)})
+
+
 def output_options(game: GameSpec, output: OutputSpec) -> list[str]:
     """The options an output compares: every strategy for a ranking, else its one or two."""
     if output.kind == "ranking":
@@ -232,7 +244,7 @@ class GameDecision:
             raise ValueError("a forecast output is not a game decision")
         if episodes < 2:
             raise ValueError(f"--episodes must be at least 2 (got {episodes})")
-        self.game = game_of(scenario)
+        self.game = game_of(picklable(scenario))
         self.output = output
         self.seed = seed
         self.episodes = episodes
@@ -337,7 +349,7 @@ class ForecastDecision:
     ) -> None:
         from detente.uncertainty.sampling import _all_quantities, path_uniforms
 
-        self.scenario = scenario
+        self.scenario = picklable(scenario)
         self.issue = [i.id for i in scenario.issues].index(output.issue)
         self.model = model
         self.params = _all_quantities(scenario)

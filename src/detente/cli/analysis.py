@@ -54,6 +54,8 @@ class CruxMethod(StrEnum):
     swap = "swap"
     shapley = "shapley"
     switch = "switch"
+    prim = "prim"
+    evppi = "evppi"
 
 
 class Backend(StrEnum):
@@ -443,7 +445,7 @@ def cruxes(
     max_size: Annotated[int, typer.Option("--max-size", help="largest combination")] = 3,
     method: Annotated[
         CruxMethod,
-        typer.Option("--method", help="swap | shapley | switch (docs/cruxes.md)"),
+        typer.Option("--method", help="swap | shapley | switch | prim | evppi (docs/cruxes.md)"),
     ] = CruxMethod.swap,
     max_evaluations: Annotated[
         int,
@@ -455,6 +457,10 @@ def cruxes(
         int | None,
         typer.Option("--permutations", min=2, help="shapley: sampled orders (even)"),
     ] = None,
+    design: Annotated[
+        int,
+        typer.Option("--design", min=2, help="prim, evppi: Monte Carlo design rows"),
+    ] = 256,
     workers: WorkersOpt = 1,
     backend: Annotated[Backend, typer.Option("--backend", help="local | ray")] = Backend.local,
     fmt: TableJsonOpt = Format.table,
@@ -483,6 +489,7 @@ def cruxes(
             workers,
             backend,
             fmt,
+            design,
         )
         return
     if len(wvs) != 2:
@@ -566,17 +573,26 @@ def _decision_method(
     workers: int,
     backend: Backend,
     fmt: Format,
+    design: int,
 ) -> None:
-    """``cruxes --method shapley|switch`` (:mod:`detente.cli.decision`)."""
+    """``cruxes --method shapley|switch|prim|evppi`` (:mod:`detente.cli.decision`)."""
     from detente.analysis.decision import Runner
     from detente.analysis.outputs import parse_output
-    from detente.cli.decision import DEFAULT_EPISODES, run_shapley, run_switch
+    from detente.cli.decision import (
+        DEFAULT_EPISODES,
+        run_evppi,
+        run_prim,
+        run_shapley,
+        run_switch,
+    )
     from detente.models import get_model
 
     if method is CruxMethod.shapley and len(wvs) != 2:
         fail("--method shapley takes exactly two worldviews: a,b")
-    if method is CruxMethod.switch and len(wvs) not in (1, 2):
-        fail("--method switch takes one or two worldviews: a[,b]")
+    if method in (CruxMethod.switch, CruxMethod.prim, CruxMethod.evppi) and len(wvs) not in (1, 2):
+        fail(f"--method {method.value} takes one or two worldviews: a[,b]")
+    if method is CruxMethod.prim:
+        require("detente cruxes --method prim", "discovery", "ema_workbench")
     if permutations is not None and permutations % 2:
         fail(f"--permutations must be even (antithetic pairs; got {permutations})")
     if backend is Backend.ray:
@@ -600,6 +616,19 @@ def _decision_method(
                         episodes=eps,
                         max_evaluations=max_evaluations,
                         permutations=permutations,
+                        runner=runner,
+                        fmt=fmt,
+                    )
+                elif method in (CruxMethod.prim, CruxMethod.evppi):
+                    (run_prim if method is CruxMethod.prim else run_evppi)(
+                        loaded,
+                        wvs,
+                        spec,
+                        threshold=threshold,
+                        model=m,
+                        seed=seed,
+                        episodes=eps,
+                        rows=design,
                         runner=runner,
                         fmt=fmt,
                     )

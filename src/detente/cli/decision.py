@@ -1,8 +1,10 @@
-"""``detente cruxes --method shapley|switch``: the decision methods' output (JSON and tables).
+"""``detente cruxes --method shapley|switch|prim|evppi``: the decision methods' output (JSON and
+tables).
 
 The command itself is :func:`detente.cli.analysis.cruxes` (its default method, ``swap``, is
-unchanged); this module runs and prints the methods of :mod:`detente.analysis.shapley` and
-:mod:`detente.analysis.switchpoints` (docs/cruxes.md).
+unchanged); this module runs and prints the methods of :mod:`detente.analysis.shapley`,
+:mod:`detente.analysis.switchpoints`, :mod:`detente.analysis.discovery` and
+:mod:`detente.analysis.voi` (docs/cruxes.md).
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from detente.cli.common import Format, emit, out
 
 if TYPE_CHECKING:
     from detente.analysis.decision import Runner
+    from detente.analysis.discovery import DiscoveryResult
     from detente.analysis.outputs import OutputSpec
     from detente.analysis.shapley import ShapleyResult
     from detente.analysis.switchpoints import SwitchResult
+    from detente.analysis.voi import VoiResult
     from detente.models.base import Model
     from detente.scenario.load import LoadedScenario
 
@@ -208,6 +212,238 @@ def print_switch(result: SwitchResult) -> None:
     out.print(
         f"{result.evaluations} evaluations, {result.episodes} episodes on common random "
         f"numbers, seed {result.seed}",
+        markup=False,
+    )
+    for note in result.notes:
+        out.print(f"note: {note}", markup=False)
+
+
+# ------------------------------------------------------------------- scenario discovery (PRIM)
+
+
+def run_prim(
+    loaded: LoadedScenario,
+    wvs: list[str],
+    spec: OutputSpec,
+    *,
+    threshold: float | None,
+    model: Model | None,
+    seed: int,
+    episodes: int,
+    rows: int,
+    runner: Runner,
+    fmt: Format,
+) -> None:
+    from detente.analysis.discovery import discover
+
+    results = [
+        discover(
+            loaded,
+            wv,
+            spec,
+            rows=rows,
+            seed=seed,
+            episodes=episodes,
+            threshold=threshold,
+            model=model,
+            runner=runner,
+        )
+        for wv in wvs
+    ]
+    if fmt is Format.json:
+        emit(
+            {
+                "scenario": loaded.scenario.id,
+                "method": "prim",
+                "output": spec.describe(),
+                "worldviews": wvs,
+                "readings": [prim_json(r) for r in results],
+            },
+            Format.json,
+            indent=1,
+        )
+        return
+    for r in results:
+        print_prim(r)
+
+
+def prim_json(result: DiscoveryResult) -> dict[str, Any]:
+    from detente.analysis.discovery import conclusion_counts
+
+    d = result.design
+    return {
+        "worldview": d.worldview,
+        "choice": result.choice,
+        "margin": result.margin,
+        "design": d.rows,
+        "judgments": len(d.paths),
+        "episodes": d.episodes,
+        "seed": d.seed,
+        "density_threshold": result.density,
+        "cases": int(result.cases.sum()),
+        "conclusions": conclusion_counts(result.conclusions),
+        "boxes": result.box_rows(),
+        "notes": result.notes,
+    }
+
+
+def _qp(value: float | None) -> str:
+    return "" if value is None else f"{value:.2g}"
+
+
+def print_prim(result: DiscoveryResult) -> None:
+    from detente.analysis.discovery import conclusion_counts
+
+    d = result.design
+    counts = ", ".join(f"{k} {v}" for k, v in conclusion_counts(result.conclusions).items())
+    out.print(
+        f"{d.scenario} under {d.worldview}: {d.output.describe()} — {result.choice} "
+        f"(margin {result.margin:+.3f})",
+        markup=False,
+    )
+    out.print(
+        f"  design: {d.rows} rows over {len(d.paths)} uncertain judgments; conclusions: {counts}; "
+        f"{int(result.cases.sum())} rows differ from {result.choice}",
+        markup=False,
+    )
+    label = dict(zip(d.paths, d.labels, strict=True))
+    for n, box in enumerate(result.boxes, 1):
+        st = box.step
+        out.print(
+            f"\nbox {n}: coverage {st.coverage:.2f}, density {st.density:.2f}, "
+            f"mass {st.mass:.2f} ({st.cases} of {st.rows} rows"
+            f"{'' if box.meets else '; below the density threshold'})",
+            markup=False,
+        )
+        table = Table(title="box limits (qp: quasi-p-value of each side)", title_justify="left")
+        for col, right in (
+            ("judgment", False),
+            ("low", True),
+            ("high", True),
+            ("design range", True),
+            ("qp low", True),
+            ("qp high", True),
+        ):
+            table.add_column(col, justify="right" if right else "left")
+        for lim in box.limits:
+            table.add_row(
+                label[lim.path],
+                f"{lim.low:.4g}",
+                f"{lim.high:.4g}",
+                f"{lim.min:.4g}–{lim.max:.4g}",
+                _qp(lim.qp_low),
+                _qp(lim.qp_high),
+            )
+        out.print(table)
+        traj = Table(title="peeling trajectory (* the box shown)", title_justify="left")
+        for col in ("step", "coverage", "density", "mass", "judgments restricted"):
+            traj.add_column(col, justify="right")
+        for i, t in enumerate(box.trajectory):
+            traj.add_row(
+                f"{i}{'*' if i == box.chosen else ''}",
+                f"{t.coverage:.2f}",
+                f"{t.density:.2f}",
+                f"{t.mass:.2f}",
+                str(t.restricted),
+            )
+        out.print(traj)
+    out.print(
+        f"{d.episodes} episodes per row on common random numbers, seed {d.seed}; "
+        f"PRIM (ema_workbench), density threshold {result.density:g}",
+        markup=False,
+    )
+    for note in result.notes:
+        out.print(f"note: {note}", markup=False)
+
+
+# ------------------------------------------------------------------- value of information
+
+
+def run_evppi(
+    loaded: LoadedScenario,
+    wvs: list[str],
+    spec: OutputSpec,
+    *,
+    threshold: float | None,
+    model: Model | None,
+    seed: int,
+    episodes: int,
+    rows: int,
+    runner: Runner,
+    fmt: Format,
+) -> None:
+    from detente.analysis.voi import value_of_information
+
+    del threshold  # a strategy decision has no threshold
+    results = [
+        value_of_information(
+            loaded, wv, spec, rows=rows, seed=seed, episodes=episodes, model=model, runner=runner
+        )
+        for wv in wvs
+    ]
+    if fmt is Format.json:
+        emit(
+            {
+                "scenario": loaded.scenario.id,
+                "method": "evppi",
+                "output": spec.describe(),
+                "worldviews": wvs,
+                "readings": [evppi_json(r) for r in results],
+            },
+            Format.json,
+            indent=1,
+        )
+        return
+    for r in results:
+        print_evppi(r)
+
+
+def evppi_json(result: VoiResult) -> dict[str, Any]:
+    d = result.design
+    return {
+        "worldview": d.worldview,
+        "choice": result.choice,
+        "net_benefit": {o: float(v) for o, v in zip(d.options, result.means, strict=True)},
+        "design": d.rows,
+        "episodes": d.episodes,
+        "seed": d.seed,
+        "bootstrap": result.resamples,
+        "evpi": result.evpi,
+        "evpi_se": result.evpi_se,
+        "evppi": result.rows(),
+        "notes": result.notes,
+    }
+
+
+def print_evppi(result: VoiResult) -> None:
+    d = result.design
+    out.print(
+        f"{d.scenario} under {d.worldview}: {d.output.describe()} — choice under uncertainty "
+        f"{result.choice} (mean net benefit {float(result.means.max()):+.4f})",
+        markup=False,
+    )
+    out.print(
+        f"  EVPI {result.evpi:.4f} ± {result.evpi_se:.4f} (knowing every judgment before choosing)",
+        markup=False,
+    )
+    table = Table(
+        title="value of learning each judgment first (EVPPI, regression estimator)",
+        title_justify="left",
+    )
+    for col, right in (("judgment", False), ("EVPPI", True), ("± se", True), ("of EVPI", True)):
+        table.add_column(col, justify="right" if right else "left")
+    for row in result.rows():
+        frac = row["of_evpi"]
+        table.add_row(
+            str(row["label"]),
+            f"{row['evppi']:.4f}",
+            f"{row['se']:.4f}",
+            "" if frac is None else f"{frac:.0%}",
+        )
+    out.print(table)
+    out.print(
+        f"{d.rows} design rows × {d.episodes} episodes on common random numbers, seed {d.seed}; "
+        f"standard errors from {result.resamples} bootstrap resamples of the rows",
         markup=False,
     )
     for note in result.notes:

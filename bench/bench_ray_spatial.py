@@ -8,7 +8,7 @@ draws there and writes the Parquet files. A few draws are one block; the spatial
 are separable (``Model.separable_draws``), so the Ray backend cuts the block into 2·W slices, one
 task each (docs/montecarlo.md, "Running on several cores or a Ray cluster"). The worker counts
 are interleaved run by run. Reported per worker count: the median draws/s of the Monte Carlo
-itself (``run.json`` ``draws_per_second``: Ray's start included, the command's own start-up
+itself (draws over ``run.json`` ``seconds``: Ray's start included, the command's own start-up
 and the writing of the files not), the median whole-process wall time, and the speed-up over
 one worker. The outputs of every run are checked to be byte-identical.
 """
@@ -35,7 +35,7 @@ def run(draws: int, workers: int, out: Path) -> tuple[float, float, bytes]:
     started = time.perf_counter()
     subprocess.run(cmd, check=True, capture_output=True)
     wall = time.perf_counter() - started
-    rate = float(json.loads((out / "run.json").read_text())["draws_per_second"])
+    rate = draws / float(json.loads((out / "run.json").read_text())["seconds"])
     return rate, wall, (out / "draws.parquet").read_bytes()
 
 

@@ -371,3 +371,21 @@ def test_simulate_writes_the_groups_in_provenance(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     prov = (out / "provenance.json").read_text()
     assert '"dependence"' in prov and '"correlations.pull"' in prov
+
+
+def test_the_positive_definite_check_is_numpys() -> None:
+    """validate's plain-Python Cholesky test (no numpy at start-up) agrees with numpy's."""
+    from detente.scenario.validate import _positive_definite
+
+    rng = np.random.default_rng(0)
+    for _ in range(500):
+        k = int(rng.integers(2, 6))
+        a = rng.uniform(-1, 1, (k, k))
+        r = (a + a.T) / 2
+        np.fill_diagonal(r, 1.0)
+        try:
+            np.linalg.cholesky(r)
+            expected = True
+        except np.linalg.LinAlgError:
+            expected = False
+        assert _positive_definite(r.tolist()) == expected

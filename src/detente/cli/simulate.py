@@ -301,6 +301,8 @@ def simulate(
                     write_run(atomic, result, provenance(loaded, result, worldview), run_info)
                 except OSError as exc:  # a full disk: one line, the earlier run left intact
                     atomic.discard()
+                    if checkpoint is not None:  # and nothing of this run left behind
+                        checkpoint.finish()
                     output_failed(exc, out_dir)
             if checkpoint is not None:
                 checkpoint.finish()

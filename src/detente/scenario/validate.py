@@ -559,21 +559,38 @@ def _check_section(
 
 
 def _check_positive_definite(group: CorrelationGroup, path: PathKey, report: _Report) -> None:
-    import numpy as np  # deferred: `detente validate` of a scenario without groups needs none
-
     from detente.scenario.dependence import pearson_matrix
 
-    r = np.asarray(pearson_matrix(group), dtype=np.float64)
-    try:
-        np.linalg.cholesky(r)
-    except np.linalg.LinAlgError:
-        low = float(np.linalg.eigvalsh(r).min())
-        report.add(
-            path,
-            "these rank correlations are not jointly possible: the copula's normal "
-            f"correlation matrix 2·sin(π·ρ/6) is not positive definite (smallest eigenvalue "
-            f"{low:.3g})",
-        )
+    r = pearson_matrix(group)
+    if _positive_definite(r):
+        return
+    import numpy as np  # only for the message: a valid scenario is checked without numpy
+
+    low = float(np.linalg.eigvalsh(np.asarray(r, dtype=np.float64)).min())
+    report.add(
+        path,
+        "these rank correlations are not jointly possible: the copula's normal "
+        f"correlation matrix 2·sin(π·ρ/6) is not positive definite (smallest eigenvalue "
+        f"{low:.3g})",
+    )
+
+
+def _positive_definite(r: list[list[float]]) -> bool:
+    """Whether the symmetric matrix ``r`` has a Cholesky factor (the test numpy's
+    ``linalg.cholesky`` makes), in plain Python: the groups are small, and ``detente validate``
+    of a scenario with correlations then needs no numpy (start-up, issue 19)."""
+    n = len(r)
+    low = [[0.0] * n for _ in range(n)]
+    for i in range(n):
+        for j in range(i + 1):
+            s = r[i][j] - sum(low[i][k] * low[j][k] for k in range(j))
+            if i == j:
+                if not s > 0.0:
+                    return False
+                low[i][i] = math.sqrt(s)
+            else:
+                low[i][j] = s / low[j][j]
+    return True
 
 
 # --------------------------------------------------------------------------------------------
@@ -1031,9 +1048,7 @@ def _is_control(c: str) -> bool:
     return (c < " " and c not in "\t\n\r") or "\x7f" <= c <= "\x9f"
 
 
-def override_targets(
-    raw: dict[str, Any], index: int, doc: dict[str, Any]
-) -> list[tuple[int, str]]:
+def override_targets(raw: dict[str, Any], index: int, doc: dict[str, Any]) -> list[tuple[int, str]]:
     """Worldview ``index``'s overrides as ``(number, displayed target path in doc)`` (``doc``:
     the document with them applied); an override whose path does not resolve is left out."""
     out: list[tuple[int, str]] = []

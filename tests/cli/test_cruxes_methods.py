@@ -53,6 +53,7 @@ def test_game_shapley_workers_identical() -> None:
 
 @pytest.mark.ray
 def test_ray_backend_identical() -> None:
+    pytest.importorskip("ray", reason="the Ray backend needs the ray extra: pip install '.[ray]'")
     args = [*FAST, "--method", "switch", "--threshold", "60", "--format", "json"]
     code, one, _ = invoke(*args)
     assert code == 0

@@ -85,7 +85,7 @@ def test_choices_and_switch_points_are_switch_points_own(
             text = next(
                 st.text for st in card.statements if st.paths == (s.path,) and st.worldview == wv
             )
-            assert num(s.at, places=2) in text and s.to in text
+            assert f"{'below' if s.side == 'below' else 'above'} " in text and s.to in text
             assert ("falls below" if s.side == "below" else "rises above") in text
     assert switched > 0  # the synthetic game switches within its ranges
 

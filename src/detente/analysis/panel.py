@@ -404,14 +404,17 @@ def _switch_sentence(sc: Scenario, s: SwitchRow) -> str:
     what = _judgment_words(sc, s.path, s.label)
     verb = "falls below" if s.side == "below" else "rises above"
     rng = f"{_value_text(s.low, s.low, s.high)}–{_value_text(s.high, s.low, s.high)}"
+    # the switch to enough decimals to tell it from the reading's value
+    places = max(decimals(s.high - s.low), decimals(abs(s.at - s.value), 1))
+    at, value = num(s.at, places=places), num(s.value, places=places)
     chance = (
         ""
         if s.probability is None
         else f"; the reading gives it a {num(100 * s.probability)} % chance"
     )
     return (
-        f"It stops being best if {what} {verb} {_value_text(s.at, s.low, s.high)} "
-        f"(this reading: {_value_text(s.value, s.low, s.high)}; its range {rng}{chance}) — "
+        f"It stops being best if {what} {verb} {at} "
+        f"(this reading: {value}; its range {rng}{chance}) — "
         f"then {_strategy_words(sc, s.to)}."
     )
 

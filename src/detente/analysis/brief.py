@@ -40,8 +40,6 @@ from detente.scenario.schema import Scenario
 
 #: the label of the scenario without a worldview
 BASE = "base"
-#: two-sided 90 % normal quantile (the intervals of ``detente strategies`` and ``compare``)
-Z90 = 1.6448536269514722
 
 Progress = Callable[[str], None]
 #: a worldview's game and its strategies' played metrics (strategy id -> metric -> values)
@@ -236,10 +234,10 @@ def _worldviews_only(views: Sequence[str]) -> list[str]:
 
 
 def _interval(values: np.ndarray) -> Interval:
-    n = values.shape[0]
-    mean = float(values.mean())
-    half = Z90 * float(values.std(ddof=1)) / np.sqrt(n) if n > 1 else 0.0
-    return Interval(mean, mean - half, mean + half)
+    """The mean and its 90 % interval, as ``detente compare`` computes them."""
+    from detente.analysis.compare import interval90
+
+    return Interval(*interval90(values))
 
 
 def brief(loaded: LoadedScenario, opts: BriefOptions, progress: Progress | None = None) -> Brief:

@@ -133,7 +133,9 @@ def compare_forecasts(
     return pd.DataFrame(rows), pd.DataFrame(diffs)
 
 
-def _interval(values: FloatArray) -> tuple[float, float, float]:
+def interval90(values: FloatArray) -> tuple[float, float, float]:
+    """``(mean, lo, hi)``: the mean of ``values`` and its two-sided 90 % normal interval (the
+    intervals of ``compare``, ``brief`` and the report's scorecards)."""
     n = values.shape[0]
     mean = float(values.mean())
     half = Z90 * float(values.std(ddof=1)) / np.sqrt(n) if n > 1 else 0.0
@@ -167,7 +169,7 @@ def compare_strategies(
                 out = simulate(game, eps, ref.id, tid)
                 per[wv][(ref.id, tid)] = out
                 for metric, values in out.items():
-                    mean, lo, hi = _interval(np.asarray(values, dtype=np.float64))
+                    mean, lo, hi = interval90(np.asarray(values, dtype=np.float64))
                     rows.append(
                         {
                             "strategy": ref.id,
@@ -189,7 +191,7 @@ def compare_strategies(
             for metric, values in out_a.items():
                 if metric not in out_b:
                     continue
-                mean, lo, hi = _interval(np.asarray(out_b[metric] - values, dtype=np.float64))
+                mean, lo, hi = interval90(np.asarray(out_b[metric] - values, dtype=np.float64))
                 diffs.append(
                     {
                         "strategy": key[0],
@@ -229,7 +231,7 @@ def compare_scorecards(
             means = scores.mean(axis=1)
             for k, sid in enumerate(ids):
                 per[wv][(card.id, sid)] = scores[k]
-                mean, lo, hi = _interval(scores[k])
+                mean, lo, hi = interval90(scores[k])
                 rows.append(
                     {
                         "scorecard": card.id,
@@ -248,7 +250,7 @@ def compare_scorecards(
             other = per[b].get(key)
             if other is None:
                 continue
-            mean, lo, hi = _interval(np.asarray(other - values, dtype=np.float64))
+            mean, lo, hi = interval90(np.asarray(other - values, dtype=np.float64))
             diffs.append(
                 {
                     "scorecard": key[0],

@@ -321,6 +321,28 @@ class JobRequest(DocumentRef):
     )
 
 
+class PanelRequest(DocumentRef):
+    """The crux panel of two worldviews (``worldview`` is ignored: the pair is the question)."""
+
+    worldviews: tuple[WorldviewId, WorldviewId] | None = Field(
+        default=None,
+        description="the two worldviews [A, B] (default: the scenario's first two)",
+    )
+    scorecards: list[Annotated[str, Field(max_length=128)]] | None = Field(
+        default=None, max_length=64, description="scorecard ids (default: every scorecard)"
+    )
+    episodes: int = Field(
+        default=60, ge=2, le=20_000, description="episodes per evaluation (limit panel_episodes)"
+    )
+    max_evaluations: int = Field(
+        default=32,
+        ge=1,
+        le=100_000,
+        description="Shapley budget: coalitions per scorecard (limit panel_evaluations)",
+    )
+    seed: int = Field(default=0, ge=0, le=2**32 - 1)
+
+
 # --------------------------------------------------------------------------------------------
 # the application
 
@@ -751,6 +773,41 @@ def create_app(
             work = functools.partial(service.scorecards, ready, seed, episodes)
         key = service.cache_key(digest, None, req.kind, episodes, seed)
         return jobs.submit(req.kind, key, work, client).to_json()
+
+    @app.post("/api/panel", tags=["analysis"], status_code=202)
+    @cpu(202)
+    def submit_panel(req: PanelRequest) -> dict[str, Any]:
+        """Start the crux panel of two worldviews in the background (a job; poll
+        ``/api/jobs/{id}``): on each scorecard, the strategy each reading chooses, the values at
+        which that choice changes, and the Shapley shares of the gap between the readings, in
+        the report's sentences, each named judgment with both readings' quotes. A scenario
+        without scorecards or two worldviews, or a panel over the ``panel_*`` limits, is refused
+        (422) before any work; a client with too many jobs, or a full queue, gets 429."""
+        doc = load_checked(req)
+        assert doc.loaded is not None
+        q = service.check_panel(
+            doc.loaded,
+            req.worldviews,
+            req.scorecards,
+            req.episodes,
+            req.max_evaluations,
+            req.seed,
+            limits,
+            store.folder,
+        )
+        key = service.cache_key(
+            service.text_hash(doc.parsed.text),
+            None,
+            "panel",
+            q.a,
+            q.b,
+            q.scorecards,
+            q.episodes,
+            q.max_evaluations,
+            q.seed,
+        )
+        work = functools.partial(service.crux_panel, q)
+        return jobs.submit("panel", key, work, CLIENT.get()).to_json()
 
     @app.get("/api/jobs", tags=["jobs"])
     def list_jobs() -> list[dict[str, Any]]:

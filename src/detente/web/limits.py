@@ -53,6 +53,13 @@ class Limits:
     mc_cells: int = 2_500_000
     #: most strategy-game episodes x strategies in one strategies job (422)
     game_episodes: int = 500_000
+    #: most episodes per evaluation of a crux panel job (422)
+    panel_episodes: int = 400
+    #: largest Shapley budget (coalitions per scorecard) of a crux panel job (422)
+    panel_evaluations: int = 128
+    #: most strategy plays (episodes x strategies x evaluations, an upper estimate) of a crux
+    #: panel job (422)
+    panel_plays: int = 3_000_000
     #: threads computing requests at once
     cpu_workers: int = 2
     #: requests waiting for those threads, in total (503 beyond)

@@ -12,6 +12,10 @@ comes from :mod:`detente.analysis`, :mod:`detente.uncertainty` or :mod:`detente.
 - :func:`hindcast` and :func:`scorecards`: the game held against the scenario's ``record:``
   (:mod:`detente.analysis.hindcast`, as ``detente hindcast``) and each scorecard's ranking of
   the strategies per worldview (:func:`detente.analysis.compare.compare_scorecards`), also jobs;
+- :func:`check_panel` and :func:`crux_panel`: the crux panel of two worldviews
+  (:func:`detente.analysis.panel.crux_panel`: each reading's choice per scorecard, its switch
+  points and the Shapley shares of the gap, in the report's own sentences), a job bounded by
+  the ``panel_*`` limits, with each named judgment's quotes and assumptions;
 - every forecast and Monte Carlo result carries its DEU-calibrated 80 % interval
   (:func:`detente.analysis.calibration.calibrated_intervals`, with its label and caveat).
 """
@@ -23,14 +27,15 @@ import json
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Sequence, Sized
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 import numpy as np
 from pydantic import ValidationError
 
+from detente.analysis.decision import Runner
 from detente.models import available_models, get_model, model_class
 from detente.models.base import Forecast, Model, jsonable
 from detente.models.base import finite as num
@@ -46,6 +51,8 @@ from detente.strategy.checks import check_strategies
 #: called with the share of the work done (0..1); raises to cancel
 ProgressFn = Callable[[float], None]
 MAX_EDITS = 500
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 
 
 def diagnostics_json(diags: Sequence[Diagnostic]) -> list[dict[str, Any]]:
@@ -859,6 +866,242 @@ def sensitivity_job(
         }
 
     return work
+
+
+# --------------------------------------------------------------------------------------------
+# the crux panel
+
+
+@dataclass(frozen=True)
+class PanelQuestion:
+    """A crux panel job, checked (:func:`check_panel`): the two worldviews, the scorecards
+    (``None``: every one), the settings, and an upper estimate of its evaluations."""
+
+    loaded: LoadedScenario
+    a: str
+    b: str
+    scorecards: list[str] | None
+    seed: int
+    episodes: int
+    max_evaluations: int
+    #: evaluations (settings played on ``episodes`` episodes), at most, over every scorecard
+    evaluations: int
+
+
+def switch_rounds() -> int:
+    """Bisection rounds of one switch-point bracket at the default tolerance: it halves until
+    narrower than ``TOL`` x the judgment's range (:mod:`detente.analysis.switchpoints`)."""
+    from detente.analysis.switchpoints import TOL
+
+    return math.ceil(math.log2(1 / TOL))
+
+
+def panel_evaluations(judgments: int, max_evaluations: int) -> int:
+    """An upper bound of the evaluations of one scorecard of the crux panel, with ``judgments``
+    disputed game numbers: per reading, the switch points' base, each judgment at its value and
+    both ends, and up to :func:`switch_rounds` midpoints per side; then the Shapley values' two
+    ends and their coalitions (at most ``max_evaluations``, or the four orders of the minimum
+    permutation sample, ``4k - 2`` coalitions for ``k <= judgments`` groups)."""
+    j = judgments
+    switch = 1 + 3 * j + 2 * j * switch_rounds()
+    return 2 * switch + 2 + max(max_evaluations, 4 * j - 2)
+
+
+def check_panel(
+    loaded: LoadedScenario,
+    pair: Sequence[str] | None,
+    scorecards: Sequence[str] | None,
+    episodes: int,
+    max_evaluations: int,
+    seed: int,
+    limits: Any,
+    folder: Path,
+) -> PanelQuestion:
+    """Refuse a crux panel the scenario cannot have (no game with scorecards, fewer than two
+    worldviews, an unknown or repeated worldview, an unknown scorecard: 422 naming the field) or
+    too costly (episodes over ``limits.panel_episodes``, a Shapley budget over
+    ``limits.panel_evaluations``, or episodes x strategies x evaluations — an upper estimate,
+    :func:`panel_evaluations` — over ``limits.panel_plays``: 422), before any work; the question
+    otherwise, its scenario's record read from the folder when a worldview is dated."""
+    from detente.scenario.game import quantities
+    from detente.web.limits import check_product
+
+    sc = loaded.scenario
+    game = sc.game
+    if game is None or not game.scorecards:
+        what = "no `game:` section" if game is None else "a game without `scorecards:`"
+        raise InputError.single(
+            loaded.file,
+            f"the scenario has {what}: the crux panel needs a scorecard to choose a strategy on",
+            field="game.scorecards" if game is not None else "game",
+        )
+    ids = [w.id for w in sc.worldviews]
+    if pair is None:
+        if len(ids) < 2:
+            raise InputError.single(
+                loaded.file,
+                f"the crux panel compares two worldviews; the scenario defines {len(ids)}",
+                field="worldviews",
+            )
+        pair = ids[:2]
+    a, b = pair
+    for wid in (a, b):
+        if wid not in ids:
+            known = ", ".join(ids) or "none"
+            msg = f"unknown worldview {wid!r} (known: {known})"
+            raise InputError.single(loaded.file, msg, field="worldviews")
+    if a == b:
+        msg = f"the crux panel compares two different worldviews (got {a!r} twice)"
+        raise InputError.single(loaded.file, msg, field="worldviews")
+    known_cards = [c.id for c in game.scorecards]
+    for cid in scorecards or []:
+        if cid not in known_cards:
+            msg = f"unknown scorecard {cid!r} (expected one of: {', '.join(known_cards)})"
+            raise InputError.single(loaded.file, msg, field="scorecards")
+    cards = list(dict.fromkeys(scorecards)) if scorecards else None
+    check_product(
+        "episodes per evaluation",
+        episodes,
+        limits.panel_episodes,
+        "panel_episodes",
+        "lower episodes",
+    )
+    check_product(
+        "the Shapley budget (coalitions per scorecard)",
+        max_evaluations,
+        limits.panel_evaluations,
+        "panel_evaluations",
+        "lower max_evaluations",
+    )
+    game_a = with_worldview(loaded, a).game
+    assert game_a is not None  # a worldview keeps the game
+    judgments = _disputed_numbers(loaded, a, b, dict(quantities(game_a)))
+    n_cards = len(cards) if cards is not None else len(known_cards)
+    evaluations = n_cards * panel_evaluations(judgments, max_evaluations)
+    n = len(game.strategies)
+    check_product(
+        f"{episodes:,} episodes x {n} strategies x {evaluations:,} evaluations at most "
+        f"({n_cards} scorecard(s), {judgments} disputed game numbers)",
+        episodes * n * evaluations,
+        limits.panel_plays,
+        "panel_plays",
+        "lower episodes or max_evaluations, or choose fewer scorecards",
+    )
+    dated = any(sc.worldview(w).as_of for w in (a, b))
+    ready = anchored(loaded, folder) if dated and sc.record is not None else loaded
+    return PanelQuestion(ready, a, b, cards, seed, episodes, max_evaluations, evaluations)
+
+
+def _disputed_numbers(loaded: LoadedScenario, a: str, b: str, numbers: dict[str, Any]) -> int:
+    """How many game numbers the two worldviews dispute (each disputed path's numbers: what the
+    panel's switch points search, at most)."""
+    from detente.analysis.cruxes import worldview_differences
+
+    paths = [
+        d.path
+        for d in worldview_differences(loaded, a, b, lambda p: p.startswith("game."))
+        if d.path.startswith("game.")
+    ]
+    return sum(1 for q in numbers if any(q == p or q.startswith(p + ".") for p in paths))
+
+
+def crux_panel(question: PanelQuestion, progress: ProgressFn) -> dict[str, Any]:
+    """The crux panel (:func:`detente.analysis.panel.crux_panel`, its sentences as the report
+    shows them) as JSON: ``panel`` is :meth:`~detente.analysis.panel.Panel.to_dict`;
+    ``judgments`` gives, for every path a statement names, each reading's value with its quotes
+    (each with its source's title and web address when it has an ``http(s)`` one), named
+    assumption and data basis. Progress is the share of the upper estimate of evaluations done
+    (and a cancel takes effect at the next batch of evaluations)."""
+    from detente.analysis.panel import crux_panel as compute
+
+    q = question
+    runner = _Watched(report=progress, expected=max(1, q.evaluations))
+    try:
+        panel = compute(
+            q.loaded,
+            q.a,
+            q.b,
+            q.scorecards,
+            seed=q.seed,
+            episodes=q.episodes,
+            max_evaluations=q.max_evaluations,
+            runner=runner,
+        )
+    finally:
+        runner.close()
+    body = jsonable(panel.to_dict())
+    assert isinstance(body, dict)
+    paths = [b["path"] for c in body["scorecards"] for st in c["statements"] for b in st["bases"]]
+    return {
+        "panel": body,
+        "judgments": panel_judgments(q.loaded, (q.a, q.b), list(dict.fromkeys(paths))),
+    }
+
+
+def panel_judgments(
+    loaded: LoadedScenario, pair: Sequence[str], paths: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """Each path's value in each worldview of ``pair`` (its override applied) with its basis as
+    data: quotes (``doc``, ``quote``, the source's ``title`` and ``url`` — only an ``http://`` or
+    ``https://`` address), ``assumption``, ``data`` and the one-line ``text``; ``None`` for a
+    worldview where the path holds no number."""
+    from detente.scenario.load import worldview_document
+
+    sources = {s.id: s for s in loaded.scenario.sources}
+    docs = {w: worldview_document(loaded, w) for w in pair}
+    out: dict[str, dict[str, Any]] = {}
+    for path in paths:
+        sides: dict[str, Any] = {}
+        for w, doc in docs.items():
+            try:
+                q = _quantity(get_path(doc, resolve_path(doc, path)))
+            except (KeyError, IndexError, TypeError, ValueError):
+                q = None
+            sides[w] = None if q is None else _basis_json(q, sources)
+        out[path] = sides
+    return out
+
+
+def _basis_json(q: Quantity, sources: dict[str, Any]) -> dict[str, Any]:
+    quotes = []
+    for s in q.sources():
+        src = sources.get(s.doc)
+        url = src.url if src is not None else None
+        web = url if url and url.lower().startswith(("https://", "http://")) else None
+        quotes.append(
+            {
+                "doc": s.doc,
+                "quote": s.quote,
+                "title": src.title if src is not None else None,
+                "url": web,
+            }
+        )
+    return {
+        "value": q.describe(),
+        "quotes": quotes,
+        "assumption": q.assumption,
+        "data": {"doc": q.data.doc, "computation": q.data.computation} if q.data else None,
+        "text": q.basis_text(),
+    }
+
+
+@dataclass
+class _Watched(Runner):
+    """A local runner that reports progress (the share of ``expected`` settings evaluated) before
+    and after each batch, so a cancelled job stops at its next batch (``report`` raises)."""
+
+    report: ProgressFn | None = None
+    expected: int = 1
+    done: int = 0
+
+    def map(self, fn: Callable[[_T], _R], items: Sequence[_T]) -> list[_R]:
+        if self.report is not None:
+            self.report(min(0.99, self.done / self.expected))
+        out = super().map(fn, items)
+        self.done += sum(len(i) if isinstance(i, Sized) else 1 for i in items)
+        if self.report is not None:
+            self.report(min(0.99, self.done / self.expected))
+        return out
 
 
 def cache_key(*parts: Any) -> str:

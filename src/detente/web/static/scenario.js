@@ -59,6 +59,7 @@ function adopt(doc) {
   if (doc.yaml !== S.yaml) {  // the hindcast and the scorecards were of another document
     $("hindcast").replaceChildren();
     $("scorecards").replaceChildren();
+    $("panel").replaceChildren();
   }
   S.yaml = doc.yaml;
   S.edited = doc.yaml !== S.original;
@@ -82,6 +83,7 @@ function adopt(doc) {
   $("sc-run").disabled = !S.view.has_scorecards;
   if (!S.view.has_scorecards) $("sc-job").replaceChildren(el("p", { class: "muted small", text: "This scenario's game names no scorecards (or it has no game), so there is no ranking of strategies." }));
   else if ($("sc-job").textContent.startsWith("This scenario")) $("sc-job").replaceChildren();
+  fillPanelControls();
   renderHead();
   renderMatrix();
   renderPositions();
@@ -580,6 +582,82 @@ function renderHindcast(res) {
   $("hindcast").replaceChildren(...parts);
 }
 
+/* ---------------------------------------------------------------- crux panel */
+
+function fillPanelControls() {
+  const views = S.view.worldviews;
+  for (const [id, dflt] of [["pn-a", 0], ["pn-b", 1]]) {
+    const sel = $(id);
+    const keep = sel.value;
+    sel.replaceChildren(...views.map((w) => el("option", { value: w.id, text: w.label })));
+    if (views.some((w) => w.id === keep)) sel.value = keep;
+    else if (views[dflt]) sel.value = views[dflt].id;
+  }
+  const ok = S.view.has_scorecards && views.length >= 2;
+  $("pn-run").disabled = !ok;
+  if (!ok) $("pn-job").replaceChildren(el("p", { class: "muted small", text: "This scenario has no game with scorecards, or fewer than two worldviews, so there is no crux panel." }));
+  else if ($("pn-job").textContent.startsWith("This scenario")) $("pn-job").replaceChildren();
+}
+
+async function runPanel() {
+  const box = $("pn-job");
+  box.replaceChildren();
+  const req = { worldviews: [$("pn-a").value, $("pn-b").value], episodes: Number($("pn-episodes").value),
+    max_evaluations: Number($("pn-budget").value), seed: Number($("pn-seed").value), worldview: null };
+  try {
+    const job = await api("POST", "/api/panel", docRef(req));
+    const ui = jobRow("crux panel", job);
+    box.append(ui.row);
+    S.pnJob = job.id;
+    $("pn-cancel").disabled = false;
+    await pollJob(job, ui, renderPanel);
+  } catch (err) {
+    box.replaceChildren(el("div", { class: "error", text: err.message }));
+  } finally { $("pn-cancel").disabled = true; }
+}
+
+/* A web address as a link target only when it is http(s) (the server keeps only those too). */
+function webUrl(url) { return typeof url === "string" && /^https?:\/\//i.test(url) ? url : null; }
+
+function basisSide(side) {
+  if (!side) return el("div", { class: "muted small", text: "(no number here)" });
+  const quotes = side.quotes.map((q) => {
+    const url = webUrl(q.url);
+    const doc = url ? el("a", { class: "quote-link", href: url, target: "_blank", rel: "noopener noreferrer", title: q.title || q.doc, text: q.doc })
+      : el("span", { class: "quote-doc", title: q.title || "", text: q.doc });
+    return el("blockquote", { class: "panel-quote" }, el("span", { class: "quote", text: q.quote }), " — ", doc);
+  });
+  return el("div", {}, quotes,
+    side.assumption ? el("div", { class: "small panel-assumption", text: "assumption: " + side.assumption }) : null,
+    side.data ? el("div", { class: "small muted", text: `data ${side.data.doc}: ${side.data.computation}` }) : null,
+    !quotes.length && !side.assumption && !side.data ? el("div", { class: "muted small", text: side.text }) : null);
+}
+
+function renderPanel(res) {
+  const p = res.panel;
+  const [a, b] = p.worldviews;
+  const judgment = (bs) => {
+    const j = res.judgments[bs.path] || {};
+    return el("div", { class: "panel-judgment", dataset: { path: bs.path } },
+      el("p", {}, el("b", { text: bs.label }), " ", el("code", { text: bs.path })),
+      el("div", { class: "side" },
+        [[a, bs.value_a], [b, bs.value_b]].map(([w, value]) => el("div", { dataset: { worldview: w } },
+          el("i", { text: w }), ": ", el("strong", { text: value }), basisSide(j[w])))));
+  };
+  const cards = p.scorecards.map((card) => el("div", { class: "panel-card", dataset: { scorecard: card.scorecard } },
+    el("h3", {}, card.label, " ", el("small", { text: `(scorecard ${card.scorecard})` })),
+    card.statements.map((st) => el("div", { class: "panel-statement", dataset: { kind: st.kind, worldview: st.worldview } },
+      el("p", { class: "panel-text", text: st.text }),
+      st.bases.length ? el("details", {},
+        el("summary", { text: `the ${st.bases.length} judgment(s) it names: both readings' values, quotes and assumptions` }),
+        st.bases.map(judgment)) : null))));
+  $("panel").replaceChildren(
+    el("p", { class: "small" }, el("b", { text: a }), ` — ${p.labels[a]}; `, el("b", { text: b }), ` — ${p.labels[b]}.`),
+    ...cards,
+    ...p.notes.map((n) => el("p", { class: "muted small", text: n })),
+    el("p", { class: "muted small", text: `Run: seed ${p.seed}, ${p.episodes} episodes per evaluation on common random numbers, a Shapley budget of ${p.max_evaluations} coalitions (exact when they all fit, else permutation-sampled with standard errors), ${p.evaluations} evaluations in all. Switch points hold every other judgment at the reading's values and bisect on the chosen strategy (docs/cruxes.md); the shares are played on ${a}'s calendar. Re-check a small margin with more episodes or another seed.` }));
+}
+
 /* ---------------------------------------------------------------- global sensitivity */
 
 function fillSensitivityOutputs() {
@@ -770,6 +848,8 @@ document.addEventListener("DOMContentLoaded", () => {
   $("sc-cancel").addEventListener("click", () => S.scJob && cancelJobs([S.scJob]));
   $("hc-run").addEventListener("click", runHindcast);
   $("hc-cancel").addEventListener("click", () => S.hcJob && cancelJobs([S.hcJob]));
+  $("pn-run").addEventListener("click", runPanel);
+  $("pn-cancel").addEventListener("click", () => S.pnJob && cancelJobs([S.pnJob]));
   $("traj-model").addEventListener("change", renderTrajectory);
   $("traj-issue").addEventListener("change", renderTrajectory);
   $("crux-model").addEventListener("change", loadCruxes);

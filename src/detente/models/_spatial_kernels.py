@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit, prange  # type: ignore[import-not-found,import-untyped,unused-ignore]
-
 from numpy.typing import NDArray
 
 from detente.models.base import FloatArray
@@ -48,7 +47,7 @@ def _coalitions(
             uk = util[d, k]
             for j in range(n_opt):
                 v = w * (ui - uk[j])
-                acc[j] += 0.0 if 0.0 > v else v  # np.maximum(v, 0.0), NaN included
+                acc[j] += 0.0 if v < 0.0 else v  # np.maximum(v, 0.0), NaN included
         c[d, i, :] = acc
     return c
 
@@ -114,8 +113,8 @@ def _challenges(
                 two_mj = u_mj + u_mj
                 v_little = wm * (u_mi - u_mj)
                 minus = -v_little
-                cmi = base_i[j] + (0.0 if 0.0 > v_little else v_little)
-                cmj = base_j[j] + (0.0 if 0.0 > minus else minus)
+                cmi = base_i[j] + (0.0 if v_little < 0.0 else v_little)
+                cmj = base_j[j] + (0.0 if minus < 0.0 else minus)
                 p_im = cmi / (cmi + cmj)
                 p_jm = 1.0 - p_im
                 u_ik_j = p_im * won + p_jm * (two_mj + u_mj)
@@ -123,8 +122,8 @@ def _challenges(
                 vote = wm * (u_ik_j - u_i_jk)
                 against = -vote
                 if j != m:  # j = m is the other principal, not a third party
-                    chij_acc[j] += 0.0 if 0.0 > vote else vote
-                    chji_acc[j] += 0.0 if 0.0 > against else against
+                    chij_acc[j] += 0.0 if vote < 0.0 else vote
+                    chji_acc[j] += 0.0 if against < 0.0 else against
         for j in range(n):
             tot = chij_acc[j] + chji_acc[j]
             p_ij = chij_acc[j] / tot

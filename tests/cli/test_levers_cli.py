@@ -86,7 +86,6 @@ def test_ray_backend_gives_byte_identical_json(emission_yaml: Path) -> None:
         (["--issue", "declaration", "--target", "50", "--model", "oracle"], "unknown model"),
         (["--issue", "declaration", "--target", "50", "--format", "csv"], "--format"),
         (["--issue", "declaration", "--target", "50", "--scan", "-1"], "--scan -1"),
-        (["--issue", "declaration", "--target", "50", "--backend", "mars"], "--backend"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(korea_yaml: Path, args: list[str], needle: str) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from detente.analysis.decision import Runner
 from detente.analysis.levers import (
     Lever,
     LeverInputError,
@@ -179,6 +180,52 @@ def test_spatial_and_expected_utility_search_on_a_ktab_case() -> None:
     assert check_search(problem, "policy", 35.0, "spatial", actors=few, scan=4) > 0
 
 
+@pytest.mark.slow
+def test_spatial_screen_on_a_ktab_case() -> None:
+    """``scan=0`` (the extremes screen, then bisection): every lever it returns crosses the
+    target when applied and 99 % of it does not (the same check as the full scan's)."""
+    problem = problem_of(KTAB)
+    few = list(problem.actors[:4])
+    assert check_search(problem, "policy", 35.0, "spatial", actors=few, scan=0) > 0
+
+
+def test_screen_bisects_the_extreme_when_it_reaches() -> None:
+    """On a monotone response (median in position) the screen finds the same levers as a scan:
+    bisection from the extreme converges on the same switch point within the tolerance."""
+    problem = problem_of(EC)
+    scanned = find_levers(problem, "delay", 6.0, "median", scan=8)
+    screened = find_levers(problem, "delay", 6.0, "median", scan=0)
+    assert screened.runs < scanned.runs
+    by_lever = {r.levers: r for r in scanned.singles}
+    for r in screened.singles:
+        if r.reachable and r.levers[0].dimension == "position":
+            other = by_lever[r.levers]
+            assert other.reachable and other.size is not None and r.size is not None
+            assert abs(r.size - other.size) <= 2e-3 * max(r.size, other.size)
+    assert check_search(problem, "delay", 6.0, "median", scan=0) > 0
+
+
+def _runs_on(runner: Runner | None) -> dict[str, object]:
+    problem = problem_of(EC)
+    return report_json(
+        find_levers(problem, "delay", 6.0, "expected-utility", pairs=True, runner=runner)
+    )
+
+
+@pytest.mark.slow
+def test_workers_give_the_same_report() -> None:
+    with Runner(1) as one, Runner(2) as two:
+        assert _runs_on(one) == _runs_on(two) == _runs_on(None)
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_ray_gives_the_same_report() -> None:
+    pytest.importorskip("ray", reason="the Ray backend needs the ray extra: pip install '.[ray]'")
+    with Runner(2, "ray") as ray_runner:
+        assert _runs_on(ray_runner) == _runs_on(None)
+
+
 def test_expected_utility_pairs_on_korea_cross() -> None:
     problem = problem_of(KOREA)
     assert check_search(problem, "declaration", 50.0, "expected-utility", pairs=True) > 0
@@ -196,7 +243,7 @@ def test_expected_utility_pairs_on_korea_cross() -> None:
         ({"issue": "declaration", "target": 50.0, "actors": ["zz"]}, "unknown actor(s) zz"),
         ({"issue": "declaration", "target": 50.0, "dimensions": ["mood"]}, "--dimensions"),
         ({"issue": "declaration", "target": 50.0, "capability_factor": 1.0}, "above 1"),
-        ({"issue": "declaration", "target": 50.0, "scan": 0}, "--scan 0"),
+        ({"issue": "declaration", "target": 50.0, "scan": -1}, "--scan -1"),
     ],
 )
 def test_bad_arguments_are_refused(kwargs: dict[str, object], needle: str) -> None:

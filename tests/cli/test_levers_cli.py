@@ -62,6 +62,20 @@ def test_workers_give_byte_identical_json(emission_yaml: Path) -> None:
     assert outs[0] == outs[1]
 
 
+@pytest.mark.ray
+@pytest.mark.slow
+def test_ray_backend_gives_byte_identical_json(emission_yaml: Path) -> None:
+    pytest.importorskip("ray", reason="the Ray backend needs the ray extra: pip install '.[ray]'")
+    args = [
+        "levers", str(emission_yaml), "--issue", "delay", "--target", "6",
+        "--model", "expected-utility", "--format", "json",
+    ]  # fmt: skip
+    local = run(*args)
+    ray_out = run(*args, "--backend", "ray", "--workers", "2")
+    assert local.exit_code == 0 and ray_out.exit_code == 0, ray_out.stderr
+    assert ray_out.stdout == local.stdout
+
+
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
@@ -71,6 +85,7 @@ def test_workers_give_byte_identical_json(emission_yaml: Path) -> None:
         (["--issue", "declaration", "--target", "50", "--actors", "mars"], "unknown actor"),
         (["--issue", "declaration", "--target", "50", "--model", "oracle"], "unknown model"),
         (["--issue", "declaration", "--target", "50", "--format", "csv"], "--format"),
+        (["--issue", "declaration", "--target", "50", "--scan", "-1"], "--scan -1"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(korea_yaml: Path, args: list[str], needle: str) -> None:

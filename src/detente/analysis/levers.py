@@ -29,17 +29,24 @@ Two methods:
   check that 99 % of the change does not cross (when it does, a narrower window was skipped
   and the search goes on below it). Each answer is the model re-run at the change.
 
+With ``scan = 0`` the scan is a *screen*: each side at its extreme only, the sides that reach
+there bisected (the fast path for the spatial model on many actors; its caveat in the docs).
+
 All runs of one round (every lever's scan points, every bracket's midpoint) go to the model in
 batches of a fixed size (``forecast_batch``, whose draws are independent bit for bit), so the
-result does not depend on ``workers``: with ``workers > 1`` the batches are spread over spawned
-processes and put back in order.
+result does not depend on where they run: a :class:`detente.analysis.decision.Runner` spreads
+the batches over a warm pool of spawned processes or Ray tasks and puts them back in order.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import math
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -48,7 +55,7 @@ from detente.models import get_model
 from detente.models.base import FloatArray, Model, ModelInputError, Problem
 
 if TYPE_CHECKING:
-    import concurrent.futures as cf
+    from detente.analysis.decision import Runner
 
 Dimension = Literal["position", "salience", "capability"]
 DIMENSIONS: tuple[Dimension, ...] = ("position", "salience", "capability")
@@ -61,7 +68,7 @@ NOT_CROSSING_SHARE = 0.99
 #: most rounds of the "99 % crosses too" repair before giving up on a lever
 MAX_REPAIRS = 50
 #: largest number of actor-cubes a batch may hold (memory of the spatial model's third parties)
-_BATCH_CELLS = 4_000_000
+_BATCH_CELLS = 40_000_000
 _MAX_BATCH = 64
 
 
@@ -221,19 +228,42 @@ def apply_changes(
 # ---------------------------------------------------------------------------- running the model
 
 
-def _forecast_batch(
-    model_name: str, params: dict[str, Any], problem: Problem, issue: int
-) -> FloatArray:
+def _forecast_batch(model: Model, issue: int, problem: Problem) -> FloatArray:
     """One batch's forecasts of the issue; a draw the model refuses is NaN.
 
-    Top-level (picklable) for spawned workers. A refused batch is split in halves until the
-    refused draws are isolated, so one inadmissible change costs no other draw its answer.
+    Top-level (picklable, with the model object: its engine and limits travel with it) for
+    spawned workers and Ray tasks.
     """
-    model = get_model(model_name, **params)
-    return _forecast_or_nan(model, problem, issue)
+    with _one_thread(model):
+        return _forecast_or_nan(model, problem, issue)
+
+
+@contextmanager
+def _one_thread(model: Model) -> Iterator[None]:
+    """Compiled kernels (numba, the spatial model's ``detente[fast]`` engine) on one thread.
+
+    A search sends hundreds of small batches; numba's threaded kernels synchronise their team
+    at every call, which on a busy machine costs more than it saves (measured on KTAB's
+    80-actor case: 8 times the wall time). Levers run in parallel over processes
+    (``--workers``, Ray) instead; the kernels give the same bits on any number of threads.
+    """
+    if model.name == "spatial" and importlib.util.find_spec("numba") is not None:
+        importlib.import_module("numba")  # the spatial model would import it on a large batch
+    compiled: Any = sys.modules.get("numba")
+    if compiled is None:
+        yield
+        return
+    before = compiled.get_num_threads()
+    compiled.set_num_threads(1)
+    try:
+        yield
+    finally:
+        compiled.set_num_threads(before)
 
 
 def _forecast_or_nan(model: Model, problem: Problem, issue: int) -> FloatArray:
+    """A refused batch is split in halves until the refused draws are isolated, so one
+    inadmissible change costs no other draw its answer."""
     try:
         out: FloatArray = np.asarray(model.forecast_batch(problem).outcome[:, issue], dtype=float)
         return out
@@ -261,7 +291,13 @@ def _subset(problem: Problem, start: int, stop: int) -> Problem:
 
 
 class _Evaluator:
-    """Runs the model on lists of changes, in fixed-size batches, counting runs."""
+    """Runs the model on lists of changes, in fixed-size batches, counting runs.
+
+    The batches of one call go to ``runner`` (:class:`detente.analysis.decision.Runner`: here,
+    a warm local pool of spawned processes, or Ray tasks) and come back in order; the batch
+    size does not depend on where they run, and every draw of a batch is computed
+    independently of the others, so the result is the same bit for bit.
+    """
 
     def __init__(
         self,
@@ -269,13 +305,13 @@ class _Evaluator:
         issue: int,
         model: Model,
         factor: float,
-        executor: cf.Executor | None,
+        runner: Runner | None,
     ) -> None:
         self.problem = problem
         self.issue = issue
         self.model = model
         self.factor = factor
-        self.executor = executor
+        self.runner = runner
         self.runs = 0
         n = problem.n_actors
         self.batch = max(1, min(_MAX_BATCH, _BATCH_CELLS // max(1, n**3)))
@@ -286,15 +322,27 @@ class _Evaluator:
         self.runs += len(changes)
         parts = [changes[k : k + self.batch] for k in range(0, len(changes), self.batch)]
         problems = [apply_changes(self.problem, self.issue, part, self.factor) for part in parts]
-        if self.executor is None or len(problems) == 1:
-            results = [_forecast_or_nan(self.model, p, self.issue) for p in problems]
+        if self.runner is None or len(problems) == 1:
+            results = [_forecast_batch(self.model, self.issue, p) for p in problems]
         else:
-            name, params = self.model.name, self.model.get_params()
-            futures = [
-                self.executor.submit(_forecast_batch, name, params, p, self.issue) for p in problems
-            ]
-            results = [f.result() for f in futures]
+            results = self.runner.map(partial(_forecast_batch, self.model, self.issue), problems)
         return np.concatenate(results)
+
+
+def _search_model(model: Model | str, n_actors: int) -> Model:
+    """The model to search with. The spatial model by name runs on its compiled engine
+    (``detente[fast]``) when it is installed and a full batch of this problem would pick it
+    anyway (``engine="auto"`` decides per call, so the small batches of the bisection rounds
+    would otherwise fall back to numpy); both engines give the same bits."""
+    if not isinstance(model, str):
+        return model
+    if model == "spatial":
+        from detente.models.spatial import KERNEL_MIN_WORK, SpatialModel
+
+        big = _MAX_BATCH * n_actors**3 >= KERNEL_MIN_WORK
+        if big and importlib.util.find_spec("numba") is not None:
+            return SpatialModel(engine="numba")
+    return get_model(model)
 
 
 # ---------------------------------------------------------------------------- compromise
@@ -400,7 +448,7 @@ def _search(
     scan: int,
 ) -> None:
     """Run the scan, the bisection and the 99 % check on every path (in place)."""
-    fractions = sorted(set(GEOMETRIC) | {k / scan for k in range(1, scan + 1)})
+    fractions = _fractions(scan)
     requests: list[Change] = []
     owners: list[tuple[_Path, float]] = []
     for p in paths:
@@ -441,6 +489,15 @@ def _search(
             p.done = True
 
 
+def _fractions(scan: int) -> list[float]:
+    """The scanned shares of a side's range: 1/64, 1/32, 1/16 and ``k / scan`` (k = 1..scan);
+    with ``scan = 0`` only the extreme (1): a *screen* — a side whose extreme does not reach is
+    not searched further, and the others are bisected on [0, extreme]."""
+    if scan == 0:
+        return [1.0]
+    return sorted(set(GEOMETRIC) | {k / scan for k in range(1, scan + 1)})
+
+
 def _bisect(paths: list[_Path], evaluate: _Evaluator, crosses: Any) -> None:
     while True:
         active = [
@@ -476,7 +533,7 @@ def find_levers(
     top: int = 6,
     capability_factor: float = 10.0,
     scan: int = 8,
-    executor: cf.Executor | None = None,
+    runner: Runner | None = None,
 ) -> LeverReport:
     """Every lever of ``actors`` × ``dimensions`` on ``issue``, ranked (see the module).
 
@@ -484,8 +541,9 @@ def find_levers(
     caller). With ``pairs``, the ``top`` levers of the single ranking (reachable ones by size,
     then the others by progress) are combined two by two (different actors), each moved in the
     direction that served it alone, both by the same normalised amount ``m``; the size of a pair
-    is that ``m`` (its L∞ norm). ``executor``: a process pool to spread the batches over (the
-    result is the same without one).
+    is that ``m`` (its L∞ norm). ``scan = 0`` screens each side at its extreme only (see
+    :func:`_fractions`). ``runner``: where the batches run (local workers or Ray; the result is
+    the same without one).
     """
     if problem.n_draws != 1:
         raise LeverInputError(f"levers: a one-draw problem is needed (got {problem.n_draws})")
@@ -505,8 +563,8 @@ def find_levers(
         raise LeverInputError(
             f"--capability-factor {capability_factor!r}: expected a finite number above 1"
         )
-    if scan < 1:
-        raise LeverInputError(f"--scan {scan!r}: expected at least 1")
+    if scan < 0:
+        raise LeverInputError(f"--scan {scan!r}: expected 0 (the extremes only) or more")
     if top < 2 and pairs:
         raise LeverInputError(f"--top {top!r}: pairs need at least 2 candidate levers")
     bad_dims = [d for d in dimensions if d not in DIMENSIONS]
@@ -525,8 +583,8 @@ def find_levers(
                 f"{', '.join(problem.actors)})"
             )
         actor_idx = sorted({problem.actors.index(a) for a in actors})
-    mdl = get_model(model) if isinstance(model, str) else model
-    evaluate = _Evaluator(problem, j, mdl, capability_factor, executor)
+    mdl = _search_model(model, problem.n_actors)
+    evaluate = _Evaluator(problem, j, mdl, capability_factor, runner)
     baseline = float(evaluate([()])[0])
     if not math.isfinite(baseline):
         raise LeverInputError(f"{problem.name}: model {mdl.name} gives no forecast of {issue!r}")

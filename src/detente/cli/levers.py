@@ -6,6 +6,7 @@ See :mod:`detente.analysis.levers` and ``docs/levers.md``. Exit codes follow DES
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -24,10 +25,18 @@ from detente.cli.common import (
     fail,
     load_or_exit,
     out,
+    require,
 )
 
 if TYPE_CHECKING:
     from detente.analysis.levers import LeverReport, LeverResult
+
+
+class BackendChoice(StrEnum):
+    """``--backend``: where the batches of model runs go (as ``simulate --backend``)."""
+
+    local = "local"
+    ray = "ray"
 
 
 def _split(text: str | None) -> list[str] | None:
@@ -108,46 +117,48 @@ def levers(
         typer.Option("--capability-factor", help="capability may change by this factor at most"),
     ] = 10.0,
     scan: Annotated[
-        int, typer.Option("--scan", help="coarse scan points per side of a lever's range")
+        int,
+        typer.Option(
+            "--scan", help="coarse scan points per side of a lever's range (0: the extremes only)"
+        ),
     ] = 8,
     workers: WorkersOpt = 1,
+    backend: Annotated[
+        BackendChoice, typer.Option("--backend", help="where the batches run: local | ray")
+    ] = BackendChoice.local,
     fmt: TableJsonOpt = Format.table,
 ) -> None:
     """The smallest change of one actor's position, salience or capability (or of two actors)
     that moves an issue's forecast to the target or across it, ranked."""
+    from detente.analysis.decision import Runner
     from detente.analysis.levers import LeverInputError, find_levers, report_json
     from detente.scenario.load import with_worldview
     from detente.scenario.problem import to_problem
 
     accept(fmt, Format.table, Format.json)
+    if backend is BackendChoice.ray:
+        require("detente levers --backend ray", "ray", "ray")
     loaded = load_or_exit(file)
     with bad_input_exits():
         sc = with_worldview(loaded, worldview)
         problem = to_problem(sc)
-        executor = None
         try:
-            if workers > 1:
-                from detente.uncertainty.runner import spawn_pool
-
-                executor = spawn_pool(workers)
-            report = find_levers(
-                problem,
-                issue,
-                target,
-                model,
-                actors=_split(actors),
-                dimensions=_split(dimensions) or [],
-                pairs=pairs,
-                top=top,
-                capability_factor=capability_factor,
-                scan=scan,
-                executor=executor,
-            )
+            with Runner(workers, backend.value) as runner:
+                report = find_levers(
+                    problem,
+                    issue,
+                    target,
+                    model,
+                    actors=_split(actors),
+                    dimensions=_split(dimensions) or [],
+                    pairs=pairs,
+                    top=top,
+                    capability_factor=capability_factor,
+                    scan=scan,
+                    runner=runner,
+                )
         except LeverInputError as exc:
             fail(f"{file}: {exc}")
-        finally:
-            if executor is not None:
-                executor.shutdown(cancel_futures=True)
     if fmt is Format.json:
         body = report_json(report)
         emit({"scenario": sc.id, "worldview": worldview, **body}, Format.json, indent=1)

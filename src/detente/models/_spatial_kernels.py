@@ -10,6 +10,9 @@ bits: ``tests/models/test_spatial.py`` compares them on KTAB's inputs and on ran
   options, the sum over voters (in voter order) of ``max(w_k (u_ki - u_kj), 0)``.
 * :func:`challenges` -- ``SMPState::probEduChlg(i, i, i, j)`` for every initiator i and target
   j: the principals' and every third party's semi-committed votes, summed in third-party order.
+* :func:`queue_choice` -- ``doBCN``'s deterministic choice in every actor's queue (its status
+  quo and the bargains it is party to, in KTAB's order): the conditional PCE over the queue and
+  its most probable option.
 
 Both run the outer loop in parallel threads (``prange`` over draw x row); each output element
 is computed by one thread with a fixed order of operations, so the result does not depend on
@@ -20,8 +23,12 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit, prange  # type: ignore[import-not-found,import-untyped,unused-ignore]
+from numpy.typing import NDArray
 
 from detente.models.base import FloatArray
+
+BoolArray = NDArray[np.bool_]
+IntArray = NDArray[np.int64]
 
 
 @njit(cache=True, parallel=True, error_model="numpy")  # type: ignore[misc,untyped-decorator,unused-ignore]
@@ -37,9 +44,10 @@ def _coalitions(
         for k in range(n_voters):
             w = weight[d, k]
             ui = util[d, k, i]
+            uk = util[d, k]
             for j in range(n_opt):
-                v = w * (ui - util[d, k, j])
-                acc[j] += max(v, 0.0)
+                v = w * (ui - uk[j])
+                acc[j] += 0.0 if v < 0.0 else v  # np.maximum(v, 0.0), NaN included
         c[d, i, :] = acc
     return c
 
@@ -49,36 +57,6 @@ def _bs_util(d: float, r: float) -> float:  # pragma: no cover
     if d > 1.0:
         return (1.0 - d) * (1.0 + r)
     return (1.0 - d) * (1.0 + d * r)
-
-
-@njit(inline="always", error_model="numpy")  # type: ignore[misc,untyped-decorator,unused-ignore]
-def _third_party(
-    dist_m: FloatArray,
-    r_im: float,
-    u_mi: float,
-    wm: float,
-    base_i: FloatArray,
-    base_j: FloatArray,
-    chij_acc: FloatArray,
-    chji_acc: FloatArray,
-    lo: int,
-    hi: int,
-) -> None:  # pragma: no cover
-    """Third party m's semi-committed vote in the contests of i against targets lo..hi-1."""
-    two_mi = u_mi + u_mi
-    for j in range(lo, hi):
-        u_mj = _bs_util(dist_m[j], r_im)
-        two_mj = u_mj + u_mj
-        v_little = wm * (u_mi - u_mj)
-        cmi = base_i[j] + max(v_little, 0.0)
-        cmj = base_j[j] + max(-v_little, 0.0)
-        p_im = cmi / (cmi + cmj)
-        p_jm = 1.0 - p_im
-        u_ik_j = p_im * (two_mi + 1.0) + p_jm * (two_mj + u_mj)
-        u_i_jk = p_im * (two_mi + u_mi) + p_jm * (two_mj + 1.0)
-        vote = wm * (u_ik_j - u_i_jk)
-        chij_acc[j] += max(vote, 0.0)
-        chji_acc[j] += max(-vote, 0.0)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")  # type: ignore[misc,untyped-decorator,unused-ignore]
@@ -121,9 +99,31 @@ def _challenges(
                 continue  # a principal, not a third party (its vote is 0)
             r_im = (2.0 * risk[d, i] + risk[d, m]) / 3.0
             u_mi = _bs_util(dist[d, m, i], r_im)
-            # j = m is the other principal: two branch-free runs, j < m and j > m
-            _third_party(dist[d, m], r_im, u_mi, w[m], base_i, base_j, chij_acc, chji_acc, 0, m)
-            _third_party(dist[d, m], r_im, u_mi, w[m], base_i, base_j, chij_acc, chji_acc, m + 1, n)
+            # third party m's semi-committed vote in the contest of i against each target j;
+            # the loop over j is written branch-light so that it vectorises (same operations,
+            # same order: max(v, 0) as ``0 if 0 > v else v``, numpy's maximum, NaN included)
+            two_mi = u_mi + u_mi
+            won = two_mi + 1.0
+            lost = two_mi + u_mi
+            wm = w[m]
+            dist_m = dist[d, m]
+            for j in range(n):
+                dmj = dist_m[j]
+                u_mj = (1.0 - dmj) * (1.0 + (r_im if dmj > 1.0 else dmj * r_im))  # bsUtil
+                two_mj = u_mj + u_mj
+                v_little = wm * (u_mi - u_mj)
+                minus = -v_little
+                cmi = base_i[j] + (0.0 if v_little < 0.0 else v_little)
+                cmj = base_j[j] + (0.0 if minus < 0.0 else minus)
+                p_im = cmi / (cmi + cmj)
+                p_jm = 1.0 - p_im
+                u_ik_j = p_im * won + p_jm * (two_mj + u_mj)
+                u_i_jk = p_im * lost + p_jm * (two_mj + 1.0)
+                vote = wm * (u_ik_j - u_i_jk)
+                against = -vote
+                if j != m:  # j = m is the other principal, not a third party
+                    chij_acc[j] += 0.0 if vote < 0.0 else vote
+                    chji_acc[j] += 0.0 if against < 0.0 else against
         for j in range(n):
             tot = chij_acc[j] + chji_acc[j]
             p_ij = chij_acc[j] / tot
@@ -135,12 +135,69 @@ def _challenges(
     return p_out, gain_out
 
 
+@njit(cache=True, parallel=True, error_model="numpy")  # type: ignore[misc,untyped-decorator,unused-ignore]
+def _queue_choice(
+    prob_win: FloatArray, has: BoolArray, target: IntArray
+) -> IntArray:  # pragma: no cover
+    n_draws, n = has.shape
+    choice = np.empty((n_draws, n), dtype=np.int64)
+    for row in prange(n_draws * n):
+        d = row // n
+        k = row % n
+        # the queue of k, in KTAB's order: bargains i < k aimed at k, the status quo, k's own
+        # bargain, bargains i > k aimed at k (option 0 = status quo, 1 + i = bargain of i)
+        queue = np.empty(n + 1, dtype=np.int64)
+        length = 0
+        for i in range(k):
+            if has[d, i] and target[d, i] == k:
+                queue[length] = 1 + i
+                length += 1
+        queue[length] = 0
+        length += 1
+        if has[d, k]:
+            queue[length] = 1 + k
+            length += 1
+        for i in range(k + 1, n):
+            if has[d, i] and target[d, i] == k:
+                queue[length] = 1 + i
+                length += 1
+        prod = np.empty(length)
+        for a in range(length):
+            pa = 1.0
+            for b in range(length):
+                pa = pa * prob_win[d, queue[a], queue[b]]
+            prod[a] = pa
+        total = 0.0
+        for a in range(length):
+            total = total + prod[a]
+        best = -1.0
+        chosen = -2
+        for a in range(length):
+            norm = prod[a] / total
+            if norm > best:
+                best = norm
+                chosen = queue[a] - 1
+        choice[d, k] = chosen
+    return choice
+
+
 def coalitions(util: FloatArray, weight: FloatArray, min_c: float) -> FloatArray:
     """Compiled :func:`detente.models.spatial.coalitions` (same arguments, same bits)."""
     out: FloatArray = _coalitions(
         np.ascontiguousarray(util, dtype=np.float64),
         np.ascontiguousarray(weight, dtype=np.float64),
         float(min_c),
+    )
+    return out
+
+
+def queue_choice(prob_win: FloatArray, has: BoolArray, target: IntArray) -> IntArray:
+    """Compiled queue choice of ``SpatialModel._step``: ``(D, n)``, -1 = the status quo, else
+    the initiator of the adopted bargain (same bits as the numpy code)."""
+    out: IntArray = _queue_choice(
+        np.ascontiguousarray(prob_win, dtype=np.float64),
+        np.ascontiguousarray(has, dtype=np.bool_),
+        np.ascontiguousarray(target, dtype=np.int64),
     )
     return out
 

@@ -522,6 +522,28 @@ class SpatialModel(Model):
         util = np.concatenate([sq_total[:, :, None], brg_total], axis=2) / n
         prob_win = victory_probabilities(coalitions(util, cap, kernels=kernels))
 
+        if kernels is not None:
+            choice = kernels.queue_choice(prob_win, has, target)
+        else:
+            choice = self._queue_choice(prob_win, has, target)
+
+        chosen = np.clip(choice, 0, n - 1)
+        from_init = np.take_along_axis(b_init, chosen[:, :, None], axis=1)
+        from_rcvr = np.take_along_axis(b_rcvr, chosen[:, :, None], axis=1)
+        is_init = (choice == cols)[:, :, None]
+        new_x = np.where((choice < 0)[:, :, None], x, np.where(is_init, from_init, from_rcvr))
+        detail = _StepDetail(
+            has_target=has, target=target, p_win=p_win, gain=best_gain, choice=choice
+        )
+        return new_x, detail
+
+    @staticmethod
+    def _queue_choice(prob_win: FloatArray, has: BoolArray, target: IntArray) -> IntArray:
+        """``doBCN``'s deterministic choice: ``(D, n)``, -1 = status quo, else the initiator of
+        the bargain adopted in actor k's queue (its status quo and the bargains it is party to).
+        """
+        d_count, n = has.shape
+        cols = np.arange(n)[None, :]
         # Queue of actor k, in KTAB's order: bargains i < k aimed at k, the status quo, k's own
         # bargain, bargains i > k aimed at k. Option o (0 = status quo, 1 + i = bargain i) sorts
         # by key 2k for the status quo and 2i + 1 for bargain i; each queue holds L slots.
@@ -554,16 +576,7 @@ class SpatialModel(Model):
             better = valid[:, :, b] & (norm[:, :, b] > best)
             best = np.where(better, norm[:, :, b], best)
             choice = np.where(better, slot[:, :, b] - 1, choice)
-
-        chosen = np.clip(choice, 0, n - 1)
-        from_init = np.take_along_axis(b_init, chosen[:, :, None], axis=1)
-        from_rcvr = np.take_along_axis(b_rcvr, chosen[:, :, None], axis=1)
-        is_init = (choice == cols)[:, :, None]
-        new_x = np.where((choice < 0)[:, :, None], x, np.where(is_init, from_init, from_rcvr))
-        detail = _StepDetail(
-            has_target=has, target=target, p_win=p_win, gain=best_gain, choice=choice
-        )
-        return new_x, detail
+        return choice
 
     # ----------------------------------------------------------------------------- runs
 

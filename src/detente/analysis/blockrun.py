@@ -33,12 +33,17 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 
 from detente.models.base import FloatArray
+from detente.uncertainty.sampling import BLOCK_SIZE
 
 if TYPE_CHECKING:
     from detente.analysis.decision import Runner
     from detente.uncertainty.checkpoint import Checkpoint
     from detente.uncertainty.output import AtomicDir
 
+#: design rows a block of a forecast output holds (a Monte Carlo block)
+FORECAST_BLOCK_ROWS = BLOCK_SIZE
+#: episodes a block of a game output plays (~3–7 s on the Korea game on one loaded core)
+GAME_BLOCK_EPISODES = 8192
 #: a block's arrays (what a task returns and a checkpoint keeps)
 Arrays = dict[str, FloatArray]
 _I = TypeVar("_I")

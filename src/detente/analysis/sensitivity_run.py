@@ -50,9 +50,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from detente.analysis.blockrun import FORECAST_BLOCK_ROWS, GAME_BLOCK_EPISODES
 from detente.analysis.sensitivity import SensitivityPlan, StrategyEvaluator, noise_of
 from detente.models.base import FloatArray
-from detente.uncertainty.sampling import BLOCK_SIZE
 
 if TYPE_CHECKING:
     from detente.analysis.decision import Runner
@@ -60,10 +60,6 @@ if TYPE_CHECKING:
     from detente.uncertainty.checkpoint import Checkpoint
     from detente.uncertainty.output import AtomicDir
 
-#: design rows a block of a forecast output holds (a Monte Carlo block)
-FORECAST_BLOCK_ROWS = BLOCK_SIZE
-#: episodes a block of a game output plays (~3–7 s on the Korea game on one loaded core)
-GAME_BLOCK_EPISODES = 8192
 #: the files of a sensitivity folder (a folder holding only these may be replaced)
 SENSITIVITY_FILES = ("result.json", "design.parquet", "provenance.json", "run.json")
 #: called with a finished block's number and arrays (``values``, ``output``[, ``row_variance``])

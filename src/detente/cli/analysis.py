@@ -434,15 +434,37 @@ def cruxes(
     ] = 256,
     workers: WorkersOpt = 1,
     backend: BackendOpt = Backend.local,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="prim, evppi: write result.json, provenance.json, run.json"
+        ),
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option("--resume", help="prim, evppi: continue the unfinished run of --out"),
+    ] = False,
     fmt: TableJsonOpt = Format.table,
 ) -> None:
-    """Which assumptions of two worldviews — alone or together — flip the conclusion."""
+    """Which assumptions of two worldviews — alone or together — flip the conclusion.
+
+    The design methods (prim, evppi) with --out keep the design's finished blocks as they
+    finish (in .OUT.partial); --resume continues an interrupted run from them, with the same
+    result, byte for byte.
+    """
     from detente.analysis.cruxes import find_cruxes
     from detente.analysis.outputs import parse_output
     from detente.models import get_model
 
     accept(fmt, Format.table, Format.json)
     wvs = _split(worldviews)
+    if out_dir is not None and method not in (CruxMethod.prim, CruxMethod.evppi):
+        fail(
+            f"--out is for the design methods (--method prim or evppi), not --method "
+            f"{method.value}: it runs no Monte Carlo design to keep"
+        )
+    if resume and out_dir is None:
+        fail("--resume needs --out DIR (the folder of the design run to continue)")
     if method is not CruxMethod.swap:
         _decision_method(
             file,
@@ -461,6 +483,8 @@ def cruxes(
             backend,
             fmt,
             design,
+            out_dir,
+            resume,
         )
         return
     if len(wvs) != 2:
@@ -545,12 +569,15 @@ def _decision_method(
     backend: Backend,
     fmt: Format,
     design: int,
+    out_dir: Path | None = None,
+    resume: bool = False,
 ) -> None:
     """``cruxes --method shapley|switch|prim|evppi`` (:mod:`detente.cli.decision`)."""
     from detente.analysis.decision import Runner
     from detente.analysis.outputs import parse_output
     from detente.cli.decision import (
         DEFAULT_EPISODES,
+        Folder,
         run_evppi,
         run_prim,
         run_shapley,
@@ -602,6 +629,7 @@ def _decision_method(
                         rows=design,
                         runner=runner,
                         fmt=fmt,
+                        folder=None if out_dir is None else Folder(out_dir, resume),
                     )
                 else:
                     run_switch(

@@ -1,8 +1,8 @@
 """A sensitivity run written to a folder, in blocks of design rows that ``--resume`` continues.
 
-``detente sensitivity ... --out DIR`` (:mod:`detente.cli.analysis`) evaluates the design of a
-:class:`~detente.analysis.sensitivity.SensitivityPlan` in **blocks** of consecutive rows and keeps
-each finished block in the hidden sibling ``.DIR.partial/`` through the same
+``detente sensitivity`` (:mod:`detente.cli.analysis`) evaluates the design of a
+:class:`~detente.analysis.sensitivity.SensitivityPlan` in **blocks** of consecutive rows; with
+``--out DIR`` it keeps each finished block in the hidden sibling ``.DIR.partial/`` through the same
 :class:`~detente.uncertainty.checkpoint.Checkpoint` as ``simulate --out`` (a manifest of what
 determines the numbers and its SHA-256, one ``.npz`` per block written to a temporary name,
 fsynced and renamed, a lock). The manifest is the run's ``provenance.json``
@@ -21,11 +21,13 @@ A kept block is used only if its stored ``values`` equal the design's rows exact
 damaged block is evaluated again).
 
 The same rows give the same indices: ``result.json`` is what ``sensitivity --format json``
-prints without ``--out`` (the rows of a game output replay the same chance in any batch, and the
-game's Monte Carlo noise is computed from the per-row variances as the one-batch run does); for
-a forecast output this holds for models whose batch arithmetic is elementwise (compromise,
-median; tested), the others may differ in the last digits from a run without ``--out``, never
-between runs with it.
+prints without ``--out``, which evaluates the same blocks (:func:`evaluate_blocks`; the rows of a
+game output replay the same chance in any batch, and the game's Monte Carlo noise is computed
+from the per-row variances as the one-batch run does). The blocks run in this process, on
+``--workers`` spawned processes or as Ray tasks (:func:`detente.analysis.blockrun.run_blocks` on
+a :class:`~detente.analysis.decision.Runner`, the block runner the crux designs share); they
+never depend on the number of workers, so the output is byte-identical for ``--workers 1``,
+``2`` and ``--backend ray``.
 
 Files of ``DIR`` (written into a temporary sibling and renamed into place,
 :class:`~detente.uncertainty.output.AtomicDir`):

@@ -304,3 +304,63 @@ def test_killed_run_resumes_to_the_same_bytes(
         assert (out / name).read_bytes() == (ref / name).read_bytes(), name
     assert json.loads((out / "run.json").read_text())["resumed_blocks"] == len(kept)
     assert not (tmp_path / ".out.partial").exists()
+
+
+# ------------------------------------------------------------- workers and backends (issue 17.7)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["forecast", "game"])
+def test_workers_give_the_same_bytes(
+    kind: str, korea_yaml: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The design's blocks on two spawned processes: the JSON, the printed table and the
+    folder's files are those of one process (4 forecast blocks, 3 game blocks)."""
+    from detente.analysis import sensitivity_run
+
+    args = FORECAST if kind == "forecast" else GAME
+    monkeypatch.setattr(sensitivity_run, "GAME_BLOCK_EPISODES", 512)
+    monkeypatch.setattr(sensitivity_run, "FORECAST_BLOCK_ROWS", 256)
+    code, one = _invoke(korea_yaml, args, "--format", "json", "--out", str(tmp_path / "one"))
+    assert code == 0, one
+    code, two = _invoke(
+        korea_yaml, args, "--format", "json", "--out", str(tmp_path / "two"), "--workers", "2"
+    )
+    assert code == 0, two
+    assert two.split("\n", 1)[1] == one.split("\n", 1)[1]  # after "wrote DIR"
+    for name in FILES:
+        assert (tmp_path / "two" / name).read_bytes() == (tmp_path / "one" / name).read_bytes()
+    assert json.loads((tmp_path / "two" / "run.json").read_text())["workers"] == 2
+    if kind == "forecast":  # without --out too, and the table
+        code, plain = _invoke(korea_yaml, args, "--format", "json", "--workers", "2")
+        assert code == 0 and plain == (tmp_path / "one" / "result.json").read_text()
+        code, table1 = _invoke(korea_yaml, args)
+        code2, table2 = _invoke(korea_yaml, args, "-j", "2")
+        assert code == code2 == 0 and table1 == table2 and "S1" in table1
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_ray_backend_gives_the_same_bytes(
+    korea_yaml: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("ray", reason="the Ray backend needs the ray extra: pip install '.[ray]'")
+    from detente.analysis import sensitivity_run
+
+    monkeypatch.setattr(sensitivity_run, "FORECAST_BLOCK_ROWS", 256)
+    code, one = _invoke(korea_yaml, FORECAST, "--format", "json")
+    assert code == 0, one
+    out = tmp_path / "ray"
+    code, text = _invoke(
+        korea_yaml, FORECAST, "--format", "json", "--backend", "ray", "-j", "2", "--out", str(out)
+    )
+    assert code == 0, text
+    assert text.endswith(one) and (out / "result.json").read_text() == one
+    assert json.loads((out / "run.json").read_text())["backend"] == "ray"
+
+
+def test_ray_backend_without_ray_exits_2(korea_yaml: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)
+    code, text = _invoke(korea_yaml, FORECAST, "--backend", "ray")
+    assert code == 2
+    assert "detente sensitivity --backend ray needs ray: pip install 'detente[ray]'" in text

@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from detente.analysis.decision import Runner, Value, Verdict, evaluate
+from detente.analysis.decision import Runner, Setting, Verdict, evaluate
 from detente.analysis.outputs import OutputSpec
 from detente.models.base import FloatArray
 
@@ -117,7 +117,61 @@ def _pair(options: list[str]) -> tuple[str, str] | None:
     return (options[0], options[1]) if len(options) >= 2 else None
 
 
-def design(
+@dataclass
+class DesignPlan:
+    """A worldview's design before it is evaluated: its rows and the decision that evaluates
+    them (what :func:`design` evaluates in one go and ``cruxes --out`` in resumable blocks,
+    :mod:`detente.analysis.crux_runs`)."""
+
+    scenario: str
+    worldview: str
+    output: OutputSpec
+    decision: GameDecision | ForecastDecision
+    #: the design's judgments, their labels and values ``(rows, len(paths))``
+    paths: list[str]
+    labels: list[str]
+    x: FloatArray
+    #: what a row's setting holds each judgment at: the design's judgments, then the type
+    #: priors the design does not vary (held at their normalised point values)
+    setting_paths: list[str]
+    setting_values: FloatArray
+    groups: list[Judgment]
+    seed: int
+    threshold: float
+
+    @property
+    def rows(self) -> int:
+        return int(self.x.shape[0])
+
+    def settings(self, start: int = 0, stop: int | None = None) -> list[Setting]:
+        """The settings of rows ``start:stop`` (each judgment held at the row's value)."""
+        fixed = self.decision.fixed
+        return [
+            {p: fixed(p, float(v[c])) for c, p in enumerate(self.setting_paths)}
+            for v in self.setting_values[start:stop]
+        ]
+
+    def finish(self, table: FloatArray, runner: Runner | None = None) -> Design:
+        """The design with its rows' net benefits ``table`` (and W's own run, evaluated here)."""
+        base = evaluate(self.decision, [{}], runner)
+        return Design(
+            self.scenario,
+            self.worldview,
+            self.output,
+            self.decision.options,
+            self.paths,
+            self.labels,
+            self.x,
+            table,
+            base,
+            self.groups,
+            self.decision.size,
+            self.seed,
+            self.threshold,
+        )
+
+
+def plan_design(
     loaded: LoadedScenario,
     worldview: str,
     output: OutputSpec,
@@ -127,9 +181,9 @@ def design(
     episodes: int = 200,
     threshold: float | None = None,
     model: Model | None = None,
-    runner: Runner | None = None,
-) -> Design:
-    """Worldview ``worldview``'s design of ``rows`` rows, evaluated (see module docstring)."""
+) -> DesignPlan:
+    """Worldview ``worldview``'s design of ``rows`` rows (see module docstring); bad input
+    raises ValueError here, before any row is evaluated."""
     from detente.analysis.decision import judgment_groups, make_decision
     from detente.scenario.load import with_worldview
     from detente.scenario.paths import path_label
@@ -154,7 +208,8 @@ def design(
     x = np.stack([quantities[p].ppf(u[:, c]) for c, p in enumerate(paths)], axis=1)
     x = np.asarray(x, dtype=np.float64)
     priors = [p for p in quantities if _is_prior(p)]
-    all_priors: FloatArray | None = None
+    setting_paths = list(paths)
+    setting_values = x
     if any(p in paths for p in priors):
         raw = np.stack(
             [x[:, paths.index(p)] if p in paths else np.full(rows, quantities[p].point())
@@ -168,30 +223,49 @@ def design(
         for k, p in enumerate(priors):
             if p in paths:
                 x[:, paths.index(p)] = all_priors[:, k]
-    settings: list[dict[str, Value]] = []
-    for i in range(rows):
-        s = {p: decision.fixed(p, float(x[i, c])) for c, p in enumerate(paths)}
-        if all_priors is not None:
-            for k, p in enumerate(priors):
-                s[p] = decision.fixed(p, float(all_priors[i, k]))
-        settings.append(s)
-    table = evaluate(decision, settings, runner)
-    base = evaluate(decision, [{}], runner)
-    return Design(
+        held = [k for k, p in enumerate(priors) if p not in paths]
+        setting_paths += [priors[k] for k in held]
+        setting_values = np.concatenate([x, all_priors[:, held]], axis=1)
+    return DesignPlan(
         loaded.scenario.id,
         worldview,
         output,
-        decision.options,
+        decision,
         paths,
         [path_label(sc, p) for p in paths],
         x,
-        table,
-        base,
+        setting_paths,
+        np.ascontiguousarray(setting_values),
         judgment_groups(loaded, [worldview], paths),
-        decision.size,
         seed,
         threshold if threshold is not None else 0.0,
     )
+
+
+def design(
+    loaded: LoadedScenario,
+    worldview: str,
+    output: OutputSpec,
+    *,
+    rows: int,
+    seed: int = 0,
+    episodes: int = 200,
+    threshold: float | None = None,
+    model: Model | None = None,
+    runner: Runner | None = None,
+) -> Design:
+    """Worldview ``worldview``'s design of ``rows`` rows, evaluated (see module docstring)."""
+    plan = plan_design(
+        loaded,
+        worldview,
+        output,
+        rows=rows,
+        seed=seed,
+        episodes=episodes,
+        threshold=threshold,
+        model=model,
+    )
+    return plan.finish(evaluate(plan.decision, plan.settings(), runner), runner)
 
 
 # ------------------------------------------------------------------------------- PRIM

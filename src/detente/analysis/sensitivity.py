@@ -165,27 +165,38 @@ def game_output_values(game: GameSpec, output: OutputSpec, eps: Episodes) -> Flo
 Evaluator = Callable[[FloatArray], FloatArray]
 
 
+class ForecastEvaluator:
+    """``values (N, P) -> forecast on issue (N,)`` in one ``forecast_batch`` call; picklable
+    (a sensitivity run's blocks are evaluated in worker processes or Ray tasks)."""
+
+    def __init__(self, scenario: Scenario, params: list[Parameter], model: Model, issue: str):
+        by_path = {p.path: p for p in uncertain_parameters(scenario)}
+        missing = [p.path for p in params if p.path not in by_path]
+        if missing:
+            raise ValueError(f"not an uncertain number the models read: {', '.join(missing)}")
+        self.scenario = scenario
+        self.params = [by_path[p.path] for p in params]
+        self.model = model
+        self.issue = [i.id for i in scenario.issues].index(issue)
+
+    def __call__(self, values: FloatArray) -> FloatArray:
+        from detente.uncertainty.sampling import problem_from_values
+
+        problem = problem_from_values(self.scenario, self.params, values)
+        return np.asarray(
+            self.model.forecast_batch(problem).outcome[:, self.issue], dtype=np.float64
+        )
+
+
 def forecast_evaluator(
     scenario: Scenario, params: list[Parameter], model: Model, issue: str
 ) -> Evaluator:
-    """``values (N, P) -> forecast on issue (N,)`` in one ``forecast_batch`` call.
+    """``values (N, P) -> forecast on issue (N,)`` in one ``forecast_batch`` call
+    (:class:`ForecastEvaluator`).
 
     Parameters not in ``params`` stay at their point values.
     """
-    from detente.uncertainty.sampling import problem_from_values
-
-    by_path = {p.path: p for p in uncertain_parameters(scenario)}
-    missing = [p.path for p in params if p.path not in by_path]
-    if missing:
-        raise ValueError(f"not an uncertain number the models read: {', '.join(missing)}")
-    sparams = [by_path[p.path] for p in params]
-    j = [i.id for i in scenario.issues].index(issue)
-
-    def evaluate(values: FloatArray) -> FloatArray:
-        problem = problem_from_values(scenario, sparams, values)
-        return np.asarray(model.forecast_batch(problem).outcome[:, j], dtype=np.float64)
-
-    return evaluate
+    return ForecastEvaluator(scenario, params, model, issue)
 
 
 class StrategyEvaluator:

@@ -1,8 +1,8 @@
 """A sensitivity run written to a folder, in blocks of design rows that ``--resume`` continues.
 
-``detente sensitivity ... --out DIR`` (:mod:`detente.cli.analysis`) evaluates the design of a
-:class:`~detente.analysis.sensitivity.SensitivityPlan` in **blocks** of consecutive rows and keeps
-each finished block in the hidden sibling ``.DIR.partial/`` through the same
+``detente sensitivity`` (:mod:`detente.cli.analysis`) evaluates the design of a
+:class:`~detente.analysis.sensitivity.SensitivityPlan` in **blocks** of consecutive rows; with
+``--out DIR`` it keeps each finished block in the hidden sibling ``.DIR.partial/`` through the same
 :class:`~detente.uncertainty.checkpoint.Checkpoint` as ``simulate --out`` (a manifest of what
 determines the numbers and its SHA-256, one ``.npz`` per block written to a temporary name,
 fsynced and renamed, a lock). The manifest is the run's ``provenance.json``
@@ -21,11 +21,13 @@ A kept block is used only if its stored ``values`` equal the design's rows exact
 damaged block is evaluated again).
 
 The same rows give the same indices: ``result.json`` is what ``sensitivity --format json``
-prints without ``--out`` (the rows of a game output replay the same chance in any batch, and the
-game's Monte Carlo noise is computed from the per-row variances as the one-batch run does); for
-a forecast output this holds for models whose batch arithmetic is elementwise (compromise,
-median; tested), the others may differ in the last digits from a run without ``--out``, never
-between runs with it.
+prints without ``--out``, which evaluates the same blocks (:func:`evaluate_blocks`; the rows of a
+game output replay the same chance in any batch, and the game's Monte Carlo noise is computed
+from the per-row variances as the one-batch run does). The blocks run in this process, on
+``--workers`` spawned processes or as Ray tasks (:func:`detente.analysis.blockrun.run_blocks` on
+a :class:`~detente.analysis.decision.Runner`, the block runner the crux designs share); they
+never depend on the number of workers, so the output is byte-identical for ``--workers 1``,
+``2`` and ``--backend ray``.
 
 Files of ``DIR`` (written into a temporary sibling and renamed into place,
 :class:`~detente.uncertainty.output.AtomicDir`):
@@ -43,7 +45,6 @@ Files of ``DIR`` (written into a temporary sibling and renamed into place,
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -51,19 +52,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from detente.analysis.sensitivity import SensitivityPlan, noise_of
+from detente.analysis.blockrun import FORECAST_BLOCK_ROWS, GAME_BLOCK_EPISODES
+from detente.analysis.sensitivity import SensitivityPlan, StrategyEvaluator, noise_of
 from detente.models.base import FloatArray
-from detente.uncertainty.sampling import BLOCK_SIZE
 
 if TYPE_CHECKING:
+    from detente.analysis.decision import Runner
     from detente.scenario.load import LoadedScenario
     from detente.uncertainty.checkpoint import Checkpoint
     from detente.uncertainty.output import AtomicDir
 
-#: design rows a block of a forecast output holds (a Monte Carlo block)
-FORECAST_BLOCK_ROWS = BLOCK_SIZE
-#: episodes a block of a game output plays (~3–7 s on the Korea game on one loaded core)
-GAME_BLOCK_EPISODES = 8192
 #: the files of a sensitivity folder (a folder holding only these may be replaced)
 SENSITIVITY_FILES = ("result.json", "design.parquet", "provenance.json", "run.json")
 #: called with a finished block's number and arrays (``values``, ``output``[, ``row_variance``])
@@ -169,39 +167,54 @@ class Evaluation:
     noise_variance: float
 
 
+@dataclass(frozen=True)
+class BlockTask:
+    """A block's arrays from its rows (picklable: what a worker process or Ray task runs)."""
+
+    evaluate: Callable[[FloatArray], FloatArray]
+    #: the game evaluator (the same object as ``evaluate``, unless wrapped): its row variance
+    game: StrategyEvaluator | None
+
+    def __call__(self, block: FloatArray) -> dict[str, FloatArray]:
+        made = {"values": block, "output": np.asarray(self.evaluate(block), dtype=np.float64)}
+        if self.game is not None:
+            made["row_variance"] = self.game.row_variance
+        return made
+
+
+def blocks_of(plan: SensitivityPlan) -> list[FloatArray]:
+    """The design's rows, block by block."""
+    size, values = block_rows(plan), plan.design.values
+    return [values[b * size : (b + 1) * size] for b in range(n_blocks(plan))]
+
+
 def evaluate_blocks(
     plan: SensitivityPlan,
     done: Mapping[int, Mapping[str, FloatArray]] | None = None,
     on_block: BlockFn | None = None,
     progress: Callable[[int], None] | None = None,
+    runner: Runner | None = None,
 ) -> Evaluation:
-    """Evaluate the design block by block, taking the blocks in ``done`` as they are, calling
-    ``on_block`` with each newly finished one and ``progress`` with its number of rows."""
-    size, values = block_rows(plan), plan.design.values
-    rows = values.shape[0]
-    finished = dict(done or {})
-    ys: list[FloatArray] = []
-    variances: list[FloatArray] = []
-    for b in range(n_blocks(plan)):
-        if b in finished:
-            arrays: Mapping[str, FloatArray] = finished[b]
-        else:
-            block = values[b * size : (b + 1) * size]
-            made = {"values": block, "output": plan.evaluate(block)}
-            if plan.game is not None:
-                made["row_variance"] = plan.game.row_variance
-            if on_block is not None:
-                on_block(b, made)
-            arrays = made
-        ys.append(np.asarray(arrays["output"], dtype=np.float64))
-        if plan.game is not None:
-            variances.append(np.asarray(arrays["row_variance"], dtype=np.float64))
-        if progress is not None:
-            progress(ys[-1].shape[0])
-    y = np.concatenate(ys)
+    """Evaluate the design block by block on ``runner`` (:func:`detente.analysis.blockrun.
+    run_blocks`), taking the blocks in ``done`` as they are, calling ``on_block`` with each newly
+    finished one and ``progress`` with each block's number of rows."""
+    from detente.analysis.blockrun import run_blocks
+
+    rows = plan.design.n_evaluations
+    results = run_blocks(
+        BlockTask(plan.evaluate, plan.game),
+        blocks_of(plan),
+        runner,
+        done=done,
+        on_block=on_block,
+        progress=None if progress is None else lambda _b, a: progress(a["output"].shape[0]),
+    )
+    y = np.concatenate([np.asarray(a["output"], dtype=np.float64) for a in results])
     if plan.game is None or plan.episodes is None:
         return Evaluation(y=y, row_variance=None, noise_variance=0.0)
-    row_variance = np.concatenate(variances)
+    row_variance = np.concatenate(
+        [np.asarray(a["row_variance"], dtype=np.float64) for a in results]
+    )
     # the arithmetic of run_sensitivity's one chunk (noise · rows / rows need not be noise)
     noise = noise_of(row_variance, plan.episodes) * rows / rows
     return Evaluation(y=y, row_variance=row_variance, noise_variance=noise)
@@ -229,32 +242,19 @@ def design_table(plan: SensitivityPlan, evaluation: Evaluation) -> Any:
     return pa.table(columns)
 
 
-def result_json_text(payload: Any) -> str:
-    """``result.json``: the payload exactly as ``sensitivity --format json`` prints it."""
-    import json
-
-    from detente.models.base import jsonable
-
-    return json.dumps(jsonable(payload), indent=1, allow_nan=False) + "\n"
-
-
 def open_run(
     loaded: LoadedScenario, plan: SensitivityPlan, out_dir: Path, resume: bool
 ) -> tuple[AtomicDir, Checkpoint]:
-    """The output folder (unusable: OutputError) and its kept blocks (a fresh set, or the
-    unfinished run's when ``resume``: CheckpointError when there is none or its inputs differ)."""
-    from detente.uncertainty.checkpoint import Checkpoint
-    from detente.uncertainty.output import AtomicDir
+    """The output folder and its kept blocks (:func:`detente.analysis.blockrun.open_folder`)."""
+    from detente.analysis.blockrun import open_folder
 
-    atomic = AtomicDir(out_dir, files=SENSITIVITY_FILES)
-    try:
-        checkpoint = Checkpoint(
-            out_dir, sensitivity_provenance(loaded, plan), resume=resume, what="sensitivity run"
-        )
-    except BaseException:
-        atomic.discard()
-        raise
-    return atomic, checkpoint
+    return open_folder(
+        out_dir,
+        SENSITIVITY_FILES,
+        sensitivity_provenance(loaded, plan),
+        resume=resume,
+        what="sensitivity run",
+    )
 
 
 def write_run(
@@ -266,6 +266,7 @@ def write_run(
     run_info: dict[str, Any],
 ) -> None:
     """Write every file into ``atomic``'s temporary directory, then commit."""
+    from detente.analysis.blockrun import result_json_text
     from detente.uncertainty.output import write_json, write_parquet
 
     (atomic.tmp / "result.json").write_text(result_json_text(payload), encoding="utf-8")
@@ -273,16 +274,3 @@ def write_run(
     write_json(provenance, atomic.tmp / "provenance.json")
     write_json(run_info, atomic.tmp / "run.json")
     atomic.commit()
-
-
-def run_info(started: float, rows: int, resumed: int) -> dict[str, Any]:
-    """``run.json``: how long this run took (allowed to differ between identical runs)."""
-    elapsed = time.perf_counter() - started
-    info: dict[str, Any] = {
-        "seconds": round(elapsed, 3),
-        "rows_per_second": round(rows / elapsed, 1) if elapsed > 0 else None,
-        "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-    }
-    if resumed:
-        info["resumed_blocks"] = resumed
-    return info

@@ -202,6 +202,16 @@ def value_of_information(
     """EVPI and EVPPI of ``output``'s decision under ``worldview`` (see module docstring)."""
     from detente.analysis.discovery import design
 
+    check_output(output)
+    d = design(
+        loaded, worldview, output, rows=rows, seed=seed, episodes=episodes, model=model,
+        runner=runner,
+    )  # fmt: skip
+    return voi_on(d, resamples=resamples)
+
+
+def check_output(output: OutputSpec) -> None:
+    """ValueError unless ``output`` is a choice between strategies (what EVPPI values)."""
     if output.kind == "forecast":
         raise ValueError(
             "the value of information needs a strategy decision, not a forecast "
@@ -212,8 +222,3 @@ def value_of_information(
             f"{output.describe()} has one option: the value of information needs a choice "
             "between strategies (strategy:METRIC:A-B, scorecard:ID or scorecard:ID:A-B)"
         )
-    d = design(
-        loaded, worldview, output, rows=rows, seed=seed, episodes=episodes, model=model,
-        runner=runner,
-    )  # fmt: skip
-    return voi_on(d, resamples=resamples)

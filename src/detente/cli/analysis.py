@@ -14,6 +14,8 @@ import typer
 from rich.table import Table
 
 from detente.cli.common import (
+    Backend,
+    BackendOpt,
     FileArg,
     Format,
     SeedOpt,
@@ -23,7 +25,6 @@ from detente.cli.common import (
     accept,
     bad_input_exits,
     emit,
-    err,
     fail,
     load_or_exit,
     out,
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from detente.analysis.cruxes import CruxResult
+    from detente.analysis.decision import Runner
     from detente.analysis.sensitivity import SensitivityPlan, SensitivityResult
     from detente.scenario.load import LoadedScenario
 
@@ -56,13 +58,6 @@ class CruxMethod(StrEnum):
     switch = "switch"
     prim = "prim"
     evppi = "evppi"
-
-
-class Backend(StrEnum):
-    """``--backend`` of the decision methods."""
-
-    local = "local"
-    ray = "ray"
 
 
 class CruxMode(StrEnum):
@@ -257,16 +252,24 @@ def sensitivity(
         bool,
         typer.Option("--resume", help="continue the unfinished run of --out (same inputs)"),
     ] = False,
+    workers: WorkersOpt = 1,
+    backend: BackendOpt = Backend.local,
     fmt: TableJsonOpt = Format.table,
 ) -> None:
     """Global sensitivity (Sobol S1/ST or Morris mu*) of one output to every uncertain input.
 
-    With --out, finished blocks of design rows are kept as they finish (in .OUT.partial);
-    --resume continues an interrupted run from them, with the same result, byte for byte.
+    The design rows are evaluated in fixed blocks, here or on --workers processes or Ray
+    (--backend ray): the same result, byte for byte. With --out, finished blocks are kept as
+    they finish (in .OUT.partial); --resume continues an interrupted run from them, with the
+    same result, byte for byte.
     """
     require("detente sensitivity", "sensitivity", "SALib")
+    if backend is Backend.ray:
+        require("detente sensitivity --backend ray", "ray", "ray")
+    from detente.analysis.decision import Runner
     from detente.analysis.outputs import parse_output
-    from detente.analysis.sensitivity import plan_sensitivity, run_sensitivity
+    from detente.analysis.sensitivity import plan_sensitivity
+    from detente.analysis.sensitivity_run import evaluate_blocks
     from detente.models import get_model
     from detente.scenario.load import with_worldview
 
@@ -283,21 +286,22 @@ def sensitivity(
                     "sensitivity needs a scalar output: forecast:ISSUE or strategy:METRIC"
                 )
             chosen = get_model(model) if spec.kind == "forecast" else None
-            if out_dir is None:
-                result = run_sensitivity(
-                    sc, spec, chosen, method.value, n, seed, episodes=episodes, worldview=worldview
-                )
-            else:
-                plan = plan_sensitivity(
-                    sc, spec, chosen, method.value, n, seed, episodes=episodes, worldview=worldview
-                )
-                result = _sensitivity_to_folder(
-                    loaded,
-                    plan,
-                    out_dir,
-                    resume,
-                    lambda r: _sensitivity_json(sc.id, worldview, output, method.value, r),
-                )
+            plan = plan_sensitivity(
+                sc, spec, chosen, method.value, n, seed, episodes=episodes, worldview=worldview
+            )
+            with Runner(workers, backend.value) as runner:
+                if out_dir is None:
+                    evaluation = evaluate_blocks(plan, runner=runner)
+                    result = plan.result(evaluation.y, evaluation.noise_variance)
+                else:
+                    result = _sensitivity_to_folder(
+                        loaded,
+                        plan,
+                        out_dir,
+                        resume,
+                        lambda r: _sensitivity_json(sc.id, worldview, output, method.value, r),
+                        runner,
+                    )
         except (ValueError, KeyError) as exc:
             fail(str(exc).strip("'\""))
     if fmt is Format.json:
@@ -356,70 +360,37 @@ def _sensitivity_to_folder(
     out_dir: Path,
     resume: bool,
     payload: Callable[[SensitivityResult], dict[str, Any]],
+    runner: Runner,
 ) -> SensitivityResult:
     """Run ``plan`` in blocks kept as they finish (continuing the unfinished run of ``out_dir``
-    when ``resume``) and write the folder (:mod:`detente.analysis.sensitivity_run`). Ctrl-C or
-    SIGTERM exits 130/143 with no output written and the finished blocks kept."""
-    import signal
-    import time
-
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
+    when ``resume``) and write the folder (:mod:`detente.analysis.sensitivity_run`,
+    :func:`detente.cli.blockrun.run_to_folder`)."""
     from detente.analysis import sensitivity_run as sr
-    from detente.cli.simulate import Terminated, _sigterm_raises
-    from detente.uncertainty.checkpoint import CheckpointError
-    from detente.uncertainty.output import OutputError
+    from detente.cli.blockrun import FolderRun, run_to_folder
 
-    with _sigterm_raises():
-        try:
-            atomic, checkpoint = sr.open_run(loaded, plan, out_dir, resume)
-        except (OutputError, CheckpointError) as exc:
-            fail(str(exc))
-        progress = Progress(
-            TextColumn("design rows"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            console=err,
-            transient=True,
-            disable=not err.is_terminal,
-        )
-        try:
-            started = time.perf_counter()
-            done = sr.finished_blocks(plan, checkpoint) if resume else {}
-            with progress:
-                task = progress.add_task("rows", total=plan.design.n_evaluations)
-                evaluation = sr.evaluate_blocks(
-                    plan, done, checkpoint.save, lambda k: progress.advance(task, k)
-                )
-            result = plan.result(evaluation.y, evaluation.noise_variance)
-            kept_rows = sum(a["output"].shape[0] for a in done.values())
-            info = sr.run_info(started, plan.design.n_evaluations - kept_rows, len(done))
-            sr.write_run(atomic, plan, evaluation, payload(result), checkpoint.key, info)
-            checkpoint.finish()
-            err.print(f"wrote {out_dir}", markup=False)
-        except (KeyboardInterrupt, Terminated) as exc:
-            signum = exc.signum if isinstance(exc, Terminated) else signal.SIGINT
-            kept = ""
-            if checkpoint.kept():
-                kept = (
-                    f"; {checkpoint.kept()} finished block(s) kept: the same command with "
-                    "--resume continues"
-                )
-            err.print(f"interrupted: no output written{kept}", markup=False)
-            raise typer.Exit(128 + int(signum)) from None
-        finally:
-            atomic.discard()
-            checkpoint.close()
-    return result
+    def evaluate(
+        done: Any, on_block: Any, progress: Callable[[int], None]
+    ) -> tuple[sr.Evaluation, SensitivityResult]:
+        evaluation = sr.evaluate_blocks(plan, done, on_block, progress, runner)
+        return evaluation, plan.result(evaluation.y, evaluation.noise_variance)
+
+    def write(atomic: Any, made: tuple[sr.Evaluation, SensitivityResult], info: Any) -> None:
+        evaluation, result = made
+        provenance = sr.sensitivity_provenance(loaded, plan)
+        sr.write_run(atomic, plan, evaluation, payload(result), provenance, info)
+
+    run = FolderRun(
+        out_dir=out_dir,
+        rows=plan.design.n_evaluations,
+        open=lambda: sr.open_run(loaded, plan, out_dir, resume),
+        kept=lambda checkpoint: sr.finished_blocks(plan, checkpoint),
+        evaluate=evaluate,
+        write=write,
+        rows_of=lambda a: int(a["output"].shape[0]),
+        workers=runner.workers,
+        backend=runner.backend,
+    )
+    return run_to_folder(run, resume)[1]
 
 
 def cruxes(
@@ -462,16 +433,38 @@ def cruxes(
         typer.Option("--design", min=2, help="prim, evppi: Monte Carlo design rows"),
     ] = 256,
     workers: WorkersOpt = 1,
-    backend: Annotated[Backend, typer.Option("--backend", help="local | ray")] = Backend.local,
+    backend: BackendOpt = Backend.local,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="prim, evppi: write result.json, provenance.json, run.json"
+        ),
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option("--resume", help="prim, evppi: continue the unfinished run of --out"),
+    ] = False,
     fmt: TableJsonOpt = Format.table,
 ) -> None:
-    """Which assumptions of two worldviews — alone or together — flip the conclusion."""
+    """Which assumptions of two worldviews — alone or together — flip the conclusion.
+
+    The design methods (prim, evppi) with --out keep the design's finished blocks as they
+    finish (in .OUT.partial); --resume continues an interrupted run from them, with the same
+    result, byte for byte.
+    """
     from detente.analysis.cruxes import find_cruxes
     from detente.analysis.outputs import parse_output
     from detente.models import get_model
 
     accept(fmt, Format.table, Format.json)
     wvs = _split(worldviews)
+    if out_dir is not None and method not in (CruxMethod.prim, CruxMethod.evppi):
+        fail(
+            f"--out is for the design methods (--method prim or evppi), not --method "
+            f"{method.value}: it runs no Monte Carlo design to keep"
+        )
+    if resume and out_dir is None:
+        fail("--resume needs --out DIR (the folder of the design run to continue)")
     if method is not CruxMethod.swap:
         _decision_method(
             file,
@@ -490,6 +483,8 @@ def cruxes(
             backend,
             fmt,
             design,
+            out_dir,
+            resume,
         )
         return
     if len(wvs) != 2:
@@ -574,12 +569,15 @@ def _decision_method(
     backend: Backend,
     fmt: Format,
     design: int,
+    out_dir: Path | None = None,
+    resume: bool = False,
 ) -> None:
     """``cruxes --method shapley|switch|prim|evppi`` (:mod:`detente.cli.decision`)."""
     from detente.analysis.decision import Runner
     from detente.analysis.outputs import parse_output
     from detente.cli.decision import (
         DEFAULT_EPISODES,
+        Folder,
         run_evppi,
         run_prim,
         run_shapley,
@@ -631,6 +629,7 @@ def _decision_method(
                         rows=design,
                         runner=runner,
                         fmt=fmt,
+                        folder=None if out_dir is None else Folder(out_dir, resume),
                     )
                 else:
                     run_switch(

@@ -1,9 +1,9 @@
 """What every ``detente`` command shares: options, errors, loading a scenario, output.
 
 * the shared options (:data:`FileArg`, :data:`WorldviewOpt`, :data:`SeedOpt`,
-  :data:`WorkersOpt`, and ``--format`` as the one :class:`Format` enum: :data:`FormatOpt` for a
-  command that offers table, JSON and CSV, :data:`TableJsonOpt` for one that offers table and
-  JSON, checked by :func:`accept`);
+  :data:`WorkersOpt`, :data:`BackendOpt` (the one :class:`Backend` enum), and ``--format`` as
+  the one :class:`Format` enum: :data:`FormatOpt` for a command that offers table, JSON and
+  CSV, :data:`TableJsonOpt` for one that offers table and JSON, checked by :func:`accept`);
 * one way to report a usage error (:func:`fail`, exit 2) and bad input (:func:`bad_input_exits`:
   ``file:line: field: problem`` lines, exit 2, never a traceback);
 * one way to load a scenario (:func:`load_or_exit`), which prints its warnings on stderr for
@@ -71,6 +71,19 @@ SeedOpt = Annotated[
 ]
 WorkersOpt = Annotated[
     int, typer.Option("--workers", "-j", min=1, help="worker processes (local) or Ray CPUs")
+]
+
+
+class Backend(StrEnum):
+    """``--backend``: where a command's blocks run (every command offering it shares this)."""
+
+    local = "local"
+    ray = "ray"
+
+
+BackendOpt = Annotated[
+    Backend,
+    typer.Option("--backend", help="where blocks run: local (--workers processes) | ray"),
 ]
 #: ``--format`` of a command that writes table, JSON or CSV
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table | json | csv")]

@@ -9,15 +9,19 @@ unchanged); this module runs and prints the methods of :mod:`detente.analysis.sh
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rich.table import Table
 
 from detente.cli.common import Format, emit, out
 
 if TYPE_CHECKING:
+    from detente.analysis.crux_runs import CruxDesignMethod
     from detente.analysis.decision import Runner
-    from detente.analysis.discovery import DiscoveryResult
+    from detente.analysis.discovery import Design, DiscoveryResult
     from detente.analysis.outputs import OutputSpec
     from detente.analysis.shapley import ShapleyResult
     from detente.analysis.switchpoints import SwitchResult
@@ -27,6 +31,7 @@ if TYPE_CHECKING:
 
 #: episodes per evaluation of the decision methods when --episodes is not given
 DEFAULT_EPISODES = 200
+_R = TypeVar("_R")
 
 
 def run_shapley(
@@ -218,6 +223,75 @@ def print_switch(result: SwitchResult) -> None:
         out.print(f"note: {note}", markup=False)
 
 
+# ------------------------------------------------------------------- the designs in a folder
+
+
+@dataclass(frozen=True)
+class Folder:
+    """``--out DIR [--resume]`` of a design method."""
+
+    out_dir: Path
+    resume: bool
+
+
+def design_to_folder(
+    loaded: LoadedScenario,
+    wvs: list[str],
+    spec: OutputSpec,
+    method: CruxDesignMethod,
+    analyse: Callable[[Design], _R],
+    payload: Callable[[list[_R]], dict[str, Any]],
+    folder: Folder,
+    *,
+    threshold: float | None,
+    model: Model | None,
+    seed: int,
+    episodes: int,
+    rows: int,
+    runner: Runner,
+) -> list[_R]:
+    """Every worldview's design evaluated in blocks kept as they finish (continuing the
+    unfinished run of the folder on ``--resume``), analysed, and written to the folder
+    (:mod:`detente.analysis.crux_runs`, :func:`detente.cli.blockrun.run_to_folder`)."""
+    from detente.analysis import crux_runs as cr
+    from detente.analysis.blockrun import run_blocks
+    from detente.cli.blockrun import FolderRun, run_to_folder
+
+    run = cr.crux_run(
+        loaded, wvs, spec, method, rows=rows, seed=seed, episodes=episodes, threshold=threshold,
+        model=model,
+    )  # fmt: skip
+
+    def evaluate(done: Any, on_block: Any, progress: Callable[[int], None]) -> list[_R]:
+        arrays = run_blocks(
+            run,
+            range(len(run.blocks)),
+            runner,
+            done=done,
+            on_block=on_block,
+            progress=lambda _b, a: progress(int(a["values"].shape[0])),
+        )
+        return [analyse(d) for d in run.designs(arrays, runner)]
+
+    def write(atomic: Any, results: list[_R], info: dict[str, Any]) -> None:
+        cr.write_run(atomic, payload(results), cr.crux_provenance(loaded, run), info)
+
+    return run_to_folder(
+        FolderRun(
+            out_dir=folder.out_dir,
+            rows=run.rows,
+            open=lambda: cr.open_run(loaded, run, folder.out_dir, folder.resume),
+            kept=lambda checkpoint: checkpoint.load(len(run.blocks), run.check),
+            evaluate=evaluate,
+            write=write,
+            rows_of=lambda a: int(a["values"].shape[0]),
+            workers=runner.workers,
+            backend=runner.backend,
+        ),
+        folder.resume,
+    )
+
+
 # ------------------------------------------------------------------- scenario discovery (PRIM)
 
 
@@ -233,35 +307,42 @@ def run_prim(
     rows: int,
     runner: Runner,
     fmt: Format,
+    folder: Folder | None = None,
 ) -> None:
-    from detente.analysis.discovery import discover
+    from detente.analysis.discovery import discover, discover_on
 
-    results = [
-        discover(
-            loaded,
-            wv,
-            spec,
-            rows=rows,
-            seed=seed,
-            episodes=episodes,
-            threshold=threshold,
-            model=model,
+    def payload(results: list[DiscoveryResult]) -> dict[str, Any]:
+        return {
+            "scenario": loaded.scenario.id,
+            "method": "prim",
+            "output": spec.describe(),
+            "worldviews": wvs,
+            "readings": [prim_json(r) for r in results],
+        }
+
+    if folder is None:
+        results = [
+            discover(
+                loaded,
+                wv,
+                spec,
+                rows=rows,
+                seed=seed,
+                episodes=episodes,
+                threshold=threshold,
+                model=model,
+                runner=runner,
+            )
+            for wv in wvs
+        ]
+    else:
+        results = design_to_folder(
+            loaded, wvs, spec, "prim", discover_on, payload, folder,
+            threshold=threshold, model=model, seed=seed, episodes=episodes, rows=rows,
             runner=runner,
-        )
-        for wv in wvs
-    ]
+        )  # fmt: skip
     if fmt is Format.json:
-        emit(
-            {
-                "scenario": loaded.scenario.id,
-                "method": "prim",
-                "output": spec.describe(),
-                "worldviews": wvs,
-                "readings": [prim_json(r) for r in results],
-            },
-            Format.json,
-            indent=1,
-        )
+        emit(payload(results), Format.json, indent=1)
         return
     for r in results:
         print_prim(r)
@@ -371,28 +452,37 @@ def run_evppi(
     rows: int,
     runner: Runner,
     fmt: Format,
+    folder: Folder | None = None,
 ) -> None:
-    from detente.analysis.voi import value_of_information
+    from detente.analysis.voi import check_output, value_of_information, voi_on
 
     del threshold  # a strategy decision has no threshold
-    results = [
-        value_of_information(
-            loaded, wv, spec, rows=rows, seed=seed, episodes=episodes, model=model, runner=runner
-        )
-        for wv in wvs
-    ]
+
+    def payload(results: list[VoiResult]) -> dict[str, Any]:
+        return {
+            "scenario": loaded.scenario.id,
+            "method": "evppi",
+            "output": spec.describe(),
+            "worldviews": wvs,
+            "readings": [evppi_json(r) for r in results],
+        }
+
+    if folder is None:
+        results = [
+            value_of_information(
+                loaded, wv, spec, rows=rows, seed=seed, episodes=episodes, model=model,
+                runner=runner,
+            )
+            for wv in wvs
+        ]  # fmt: skip
+    else:
+        check_output(spec)
+        results = design_to_folder(
+            loaded, wvs, spec, "evppi", voi_on, payload, folder,
+            threshold=None, model=model, seed=seed, episodes=episodes, rows=rows, runner=runner,
+        )  # fmt: skip
     if fmt is Format.json:
-        emit(
-            {
-                "scenario": loaded.scenario.id,
-                "method": "evppi",
-                "output": spec.describe(),
-                "worldviews": wvs,
-                "readings": [evppi_json(r) for r in results],
-            },
-            Format.json,
-            indent=1,
-        )
+        emit(payload(results), Format.json, indent=1)
         return
     for r in results:
         print_evppi(r)

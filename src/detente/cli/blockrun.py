@@ -1,0 +1,116 @@
+"""The command-line side of a design run written to ``--out DIR`` in resumable blocks
+(:mod:`detente.analysis.blockrun`): ``sensitivity --out`` and ``cruxes --method prim|evppi
+--out``.
+
+:func:`run_to_folder` opens the folder and its checkpoint (an unusable folder, a resume with
+nothing to resume or with other inputs: one line, exit 2), loads the kept blocks on
+``--resume``, evaluates the rest with a progress bar on stderr (shown on a terminal only), keeps
+each finished block, and writes the folder. Ctrl-C or SIGTERM exits 130/143 with no output
+written and the finished blocks kept ("the same command with --resume continues").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import typer
+
+from detente.cli.common import err, fail
+
+if TYPE_CHECKING:
+    from detente.models.base import FloatArray
+    from detente.uncertainty.checkpoint import Checkpoint
+    from detente.uncertainty.output import AtomicDir
+
+_R = TypeVar("_R")
+#: a block's arrays as kept
+Block = Mapping[str, "FloatArray"]
+
+
+@dataclass(frozen=True)
+class FolderRun(Generic[_R]):
+    """What :func:`run_to_folder` needs of a design run."""
+
+    out_dir: Path
+    #: design rows in all (the progress bar's total)
+    rows: int
+    #: the folder and its checkpoint (:func:`detente.analysis.blockrun.open_folder`)
+    open: Callable[[], tuple[AtomicDir, Checkpoint]]
+    #: the kept blocks of the run being resumed that are this design's
+    kept: Callable[[Checkpoint], dict[int, dict[str, FloatArray]]]
+    #: evaluate: ``(done, on_block, progress(rows))`` -> the result
+    evaluate: Callable[
+        [Mapping[int, Block], Callable[[int, Block], None], Callable[[int], None]], _R
+    ]
+    #: write every file of the folder into ``atomic.tmp`` and commit: ``(atomic, result, info)``
+    write: Callable[[AtomicDir, _R, dict[str, Any]], None]
+    #: the design rows of a kept block
+    rows_of: Callable[[Block], int]
+    workers: int = 1
+    backend: str = "local"
+    label: str = "design rows"
+
+
+def run_to_folder(run: FolderRun[_R], resume: bool) -> _R:
+    """Run ``run`` in blocks kept as they finish, continuing the unfinished run of its folder
+    when ``resume``, and write the folder (see the module docstring)."""
+    import signal
+    import time
+
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from detente.analysis.blockrun import run_info
+    from detente.cli.simulate import Terminated, _sigterm_raises
+    from detente.uncertainty.checkpoint import CheckpointError
+    from detente.uncertainty.output import OutputError
+
+    with _sigterm_raises():
+        try:
+            atomic, checkpoint = run.open()
+        except (OutputError, CheckpointError) as exc:
+            fail(str(exc))
+        progress = Progress(
+            TextColumn(run.label),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=err,
+            transient=True,
+            disable=not err.is_terminal,
+        )
+        try:
+            started = time.perf_counter()
+            done = run.kept(checkpoint) if resume else {}
+            with progress:
+                task = progress.add_task("rows", total=run.rows)
+                result = run.evaluate(done, checkpoint.save, lambda k: progress.advance(task, k))
+            kept_rows = sum(run.rows_of(a) for a in done.values())
+            info = run_info(started, run.rows - kept_rows, len(done), run.workers, run.backend)
+            run.write(atomic, result, info)
+            checkpoint.finish()
+            err.print(f"wrote {run.out_dir}", markup=False)
+        except (KeyboardInterrupt, Terminated) as exc:
+            signum = exc.signum if isinstance(exc, Terminated) else signal.SIGINT
+            kept = ""
+            if checkpoint.kept():
+                kept = (
+                    f"; {checkpoint.kept()} finished block(s) kept: the same command with "
+                    "--resume continues"
+                )
+            err.print(f"interrupted: no output written{kept}", markup=False)
+            raise typer.Exit(128 + int(signum)) from None
+        finally:
+            atomic.discard()
+            checkpoint.close()
+    return result

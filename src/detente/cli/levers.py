@@ -6,7 +6,6 @@ See :mod:`detente.analysis.levers` and ``docs/levers.md``. Exit codes follow DES
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -14,6 +13,8 @@ from rich.table import Table
 from rich.text import Text
 
 from detente.cli.common import (
+    Backend,
+    BackendOpt,
     FileArg,
     Format,
     TableJsonOpt,
@@ -30,13 +31,6 @@ from detente.cli.common import (
 
 if TYPE_CHECKING:
     from detente.analysis.levers import LeverReport, LeverResult
-
-
-class BackendChoice(StrEnum):
-    """``--backend``: where the batches of model runs go (as ``simulate --backend``)."""
-
-    local = "local"
-    ray = "ray"
 
 
 def _split(text: str | None) -> list[str] | None:
@@ -123,9 +117,7 @@ def levers(
         ),
     ] = 8,
     workers: WorkersOpt = 1,
-    backend: Annotated[
-        BackendChoice, typer.Option("--backend", help="where the batches run: local | ray")
-    ] = BackendChoice.local,
+    backend: BackendOpt = Backend.local,
     fmt: TableJsonOpt = Format.table,
 ) -> None:
     """The smallest change of one actor's position, salience or capability (or of two actors)
@@ -136,7 +128,7 @@ def levers(
     from detente.scenario.problem import to_problem
 
     accept(fmt, Format.table, Format.json)
-    if backend is BackendChoice.ray:
+    if backend is Backend.ray:
         require("detente levers --backend ray", "ray", "ray")
     loaded = load_or_exit(file)
     with bad_input_exits():

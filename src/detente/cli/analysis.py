@@ -14,6 +14,8 @@ import typer
 from rich.table import Table
 
 from detente.cli.common import (
+    Backend,
+    BackendOpt,
     FileArg,
     Format,
     SeedOpt,
@@ -56,13 +58,6 @@ class CruxMethod(StrEnum):
     switch = "switch"
     prim = "prim"
     evppi = "evppi"
-
-
-class Backend(StrEnum):
-    """``--backend`` of the decision methods."""
-
-    local = "local"
-    ray = "ray"
 
 
 class CruxMode(StrEnum):
@@ -462,7 +457,7 @@ def cruxes(
         typer.Option("--design", min=2, help="prim, evppi: Monte Carlo design rows"),
     ] = 256,
     workers: WorkersOpt = 1,
-    backend: Annotated[Backend, typer.Option("--backend", help="local | ray")] = Backend.local,
+    backend: BackendOpt = Backend.local,
     fmt: TableJsonOpt = Format.table,
 ) -> None:
     """Which assumptions of two worldviews — alone or together — flip the conclusion."""

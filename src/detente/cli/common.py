@@ -1,9 +1,9 @@
 """What every ``detente`` command shares: options, errors, loading a scenario, output.
 
 * the shared options (:data:`FileArg`, :data:`WorldviewOpt`, :data:`SeedOpt`,
-  :data:`WorkersOpt`, and ``--format`` as the one :class:`Format` enum: :data:`FormatOpt` for a
-  command that offers table, JSON and CSV, :data:`TableJsonOpt` for one that offers table and
-  JSON, checked by :func:`accept`);
+  :data:`WorkersOpt`, :data:`BackendOpt` (:class:`Backend`), and ``--format`` as the one
+  :class:`Format` enum: :data:`FormatOpt` for a command that offers table, JSON and CSV,
+  :data:`TableJsonOpt` for one that offers table and JSON, checked by :func:`accept`);
 * one way to report a usage error (:func:`fail`, exit 2) and bad input (:func:`bad_input_exits`:
   ``file:line: field: problem`` lines, exit 2, never a traceback);
 * one way to load a scenario (:func:`load_or_exit`), which prints its warnings on stderr for
@@ -72,6 +72,19 @@ SeedOpt = Annotated[
 WorkersOpt = Annotated[
     int, typer.Option("--workers", "-j", min=1, help="worker processes (local) or Ray CPUs")
 ]
+
+
+class Backend(StrEnum):
+    """``--backend``: where a heavy analysis runs — ``local`` (this process, or a pool of
+    ``--workers`` spawned processes) or ``ray`` (Ray tasks; the ``ray`` extra). Every command
+    that offers it gives the same result, byte for byte, on either."""
+
+    local = "local"
+    ray = "ray"
+
+
+#: ``--backend`` of every heavy analysis (``simulate``, ``cruxes``, ``hindcast``)
+BackendOpt = Annotated[Backend, typer.Option("--backend", help="where the work runs: local | ray")]
 #: ``--format`` of a command that writes table, JSON or CSV
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table | json | csv")]
 #: ``--format`` of a command that writes a table or JSON (csv is refused by :func:`accept`)

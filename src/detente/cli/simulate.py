@@ -12,7 +12,6 @@ import signal
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from enum import StrEnum
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Annotated, Any
@@ -22,6 +21,8 @@ from rich.table import Table
 
 from detente import __version__
 from detente.cli.common import (
+    Backend,
+    BackendOpt,
     FileArg,
     Format,
     SeedOpt,
@@ -46,11 +47,6 @@ if TYPE_CHECKING:
     from detente.uncertainty.runner import BlockResult, Job, MonteCarloResult
     from detente.uncertainty.sampling import Parameter
     from detente.uncertainty.summary import IssueSummary
-
-
-class BackendChoice(StrEnum):
-    local = "local"
-    ray = "ray"
 
 
 class Terminated(BaseException):
@@ -213,9 +209,7 @@ def simulate(
     ] = 10_000,
     seed: SeedOpt = 0,
     worldview: WorldviewOpt = None,
-    backend: Annotated[
-        BackendChoice, typer.Option("--backend", help="where blocks run")
-    ] = BackendChoice.local,
+    backend: BackendOpt = Backend.local,
     workers: WorkersOpt = 1,
     address: Annotated[
         str | None,
@@ -254,7 +248,7 @@ def simulate(
     from detente.uncertainty.summary import summarize
 
     accept(output_format, Format.table, Format.json)
-    if address is not None and backend is not BackendChoice.ray:
+    if address is not None and backend is not Backend.ray:
         fail("--address needs --backend ray")
     if resume and out_dir is None:
         fail("--resume needs --out DIR (the folder of the run to continue)")

@@ -235,8 +235,9 @@ def _paths(arrays: Mapping[str, FloatArray]) -> Paths:
 def hindcast_provenance(loaded: LoadedScenario, plan: HindcastPlan) -> dict[str, Any]:
     """What determines a hindcast's numbers (and nothing that varies between identical runs):
     its ``provenance.json`` and the manifest a resumed run must match — the scenario's and the
-    record's SHA-256, the record's window and the moves it maps to, the views, seed, episodes,
-    the blocks, the sampling format and the library versions."""
+    record's SHA-256, the record's window and the moves it maps to (``month: "coalition /
+    target"``), the views, seed, episodes, the blocks, the sampling format and the library
+    versions."""
     import scipy
 
     from detente import __version__
@@ -257,10 +258,10 @@ def hindcast_provenance(loaded: LoadedScenario, plan: HindcastPlan) -> dict[str,
             "sha256": hashlib.sha256(record.read_bytes()).hexdigest(),
             "start": plan.spec.start,
             "end": plan.spec.end,
-            "moves": [
-                [m, c, t]
+            "moves": {
+                m: f"{c} / {t}"
                 for m, c, t in zip(mapped.months, mapped.coalition, mapped.target, strict=True)
-            ],
+            },
         },
         "worldviews": [v.name for v in plan.views],
         "seed": plan.seed,

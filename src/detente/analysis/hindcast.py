@@ -186,9 +186,7 @@ def record_paths(
     # every type's block of n episodes shares the game's chance (the chance a played episode j
     # of each type sees: TiledUniforms with the batch's period, in the window)
     game_seed, _ = episode_seeds(seed)
-    g = CoalitionGame(
-        game, draws, types, game_seed, chance_period=episodes, chance_window=window
-    )
+    g = CoalitionGame(game, draws, types, game_seed, chance_period=episodes, chance_window=window)
     g.reset(big)
     ci, ti = g.c_index, g.t_index
     opens = np.array(

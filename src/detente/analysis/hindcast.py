@@ -27,6 +27,12 @@ Vetoes and institutional limits change only what the coalition intended; the rec
 move that was made, so they are not applied (nor their cohesion costs charged). Every other
 chance of the game (probabilistic effects, third parties) is drawn from the game's own streams
 in the pattern of a played episode and so integrated over by the average over episodes.
+
+Blocks: the episodes of a batch can be played in windows (:func:`record_paths` with
+``window``), each exactly as the whole batch plays it, and joined (:func:`join_paths`) before
+they are scored (:func:`score`): ``detente hindcast`` plays blocks of episodes in parallel and
+keeps them for ``--resume`` (:mod:`detente.analysis.hindcast_run`) with the one batch's result,
+bit for bit.
 """
 
 from __future__ import annotations
@@ -34,15 +40,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
-from detente.scenario.game import GameSpec
+from detente.scenario.game import GameSpec, quantities
 from detente.scenario.hindcast import MappedRecord, RecordSpec, map_record
 from detente.scenario.yamlsafe import PathKey
 from detente.strategy.engine import FloatArray
 from detente.strategy.game import CoalitionGame
-from detente.strategy.simulate import build_episodes
+from detente.strategy.simulate import episode_seeds, episode_values
 
 #: months listed as the most surprising, per worldview
 N_SURPRISING = 5
@@ -94,6 +101,33 @@ class Hindcast:
         return [self.month_fits[i] for i in order[:n]]
 
 
+class RecordMoves(Protocol):
+    """What the play and the scores read of a mapped record (:class:`MappedRecord`, or
+    :class:`Moves`): each month's recorded moves."""
+
+    @property
+    def months(self) -> tuple[str, ...]: ...
+
+    @property
+    def coalition(self) -> tuple[str, ...]: ...
+
+    @property
+    def target(self) -> tuple[str, ...]: ...
+
+
+@dataclass(frozen=True)
+class Moves:
+    """A record's months and moves alone (a plain value, sent to worker processes and Ray)."""
+
+    months: tuple[str, ...]
+    coalition: tuple[str, ...]
+    target: tuple[str, ...]
+
+    @classmethod
+    def of(cls, mapped: RecordMoves) -> Moves:
+        return cls(tuple(mapped.months), tuple(mapped.coalition), tuple(mapped.target))
+
+
 @dataclass(frozen=True)
 class _Paths:
     """Per (episode, type) log-probabilities: ``logp[e, k, t]`` of the recorded move, and
@@ -113,22 +147,46 @@ def _lme(x: FloatArray, axis: int = 0) -> FloatArray:
     return np.asarray(np.squeeze(out, axis=axis))
 
 
-def record_paths(game: GameSpec, mapped: MappedRecord, seed: int, episodes: int) -> _Paths:
-    """Play the game forced to the record, every episode × every type (one block each)."""
+def check_window(game: GameSpec, mapped: RecordMoves) -> None:
+    """ValueError unless the record's window starts with the game (a hindcast plays the game
+    from its first month)."""
     if mapped.months[0] != game.start:
         raise ValueError(
             f"the record's window starts in {mapped.months[0]}, the game in {game.start}: "
             "a hindcast plays the game from its first month, so they must agree"
         )
-    eps = build_episodes(game, seed, episodes)
+
+
+def record_paths(
+    game: GameSpec,
+    mapped: RecordMoves,
+    seed: int,
+    episodes: int,
+    window: tuple[int, int] | None = None,
+) -> _Paths:
+    """Play the game forced to the record, every episode × every type (one block each).
+
+    ``window=(start, stop)``: only episodes ``start … stop − 1`` of the batch of ``episodes``,
+    each exactly as the whole batch plays it — its draws of every judgment (the per-path
+    streams: :func:`~detente.strategy.simulate.episode_values`) and its chance (the game's
+    streams moved past the other episodes: :class:`~detente.strategy.engine.TiledUniforms`'
+    window) — so the windows of a batch, played apart and joined (:func:`join_paths`), are the
+    whole batch's paths, bit for bit.
+    """
+    check_window(game, mapped)
+    start, stop = window if window is not None else (0, episodes)
+    if not 0 <= start < stop <= episodes:
+        raise ValueError(f"episodes {start}..{stop - 1} are not within a batch of {episodes}")
+    values = episode_values(game, seed, start, stop)
     k_types = len(game.types)
-    n = episodes
+    n = stop - start
     big = n * k_types
-    draws = {p: np.tile(v, k_types) for p, v in eps.draws.items()}
+    draws = {p: np.tile(values[:, c], k_types) for c, (p, _q) in enumerate(quantities(game))}
     types = np.repeat(np.arange(k_types, dtype=np.int64), n)
     # every type's block of n episodes shares the game's chance (the chance a played episode j
-    # of each type sees: TiledUniforms with the batch's period)
-    g = CoalitionGame(game, draws, types, eps.game_seed, chance_period=n)
+    # of each type sees: TiledUniforms with the batch's period, in the window)
+    game_seed, _ = episode_seeds(seed)
+    g = CoalitionGame(game, draws, types, game_seed, chance_period=episodes, chance_window=window)
     g.reset(big)
     ci, ti = g.c_index, g.t_index
     opens = np.array(
@@ -172,6 +230,37 @@ def record_paths(game: GameSpec, mapped: MappedRecord, seed: int, episodes: int)
     return _Paths(prior=prior, logp=by_type(logp), log_stay=by_type(log_stay))
 
 
+def join_paths(parts: Sequence[_Paths]) -> _Paths:
+    """The paths of consecutive windows of a batch as :func:`record_paths` gives the whole batch:
+    the same values in the same memory layout (per type, then per episode), so the sums and
+    means over episodes of :func:`score` are the whole batch's to the last bit."""
+    if not parts:
+        raise ValueError("no paths to join")
+    n = sum(p.prior.shape[0] for p in parts)
+    _, k_types, n_months = parts[0].logp.shape
+    logp = np.empty((k_types, n, n_months))
+    log_stay = np.empty((k_types, n, n_months))
+    row = 0
+    for p in parts:
+        m = p.prior.shape[0]
+        logp[:, row : row + m] = p.logp.transpose(1, 0, 2)
+        log_stay[:, row : row + m] = p.log_stay.transpose(1, 0, 2)
+        row += m
+    prior = np.concatenate([p.prior for p in parts], axis=0)
+    return _Paths(prior=prior, logp=logp.transpose(1, 0, 2), log_stay=log_stay.transpose(1, 0, 2))
+
+
+def first_scored(game: GameSpec, mapped: RecordMoves, score_from: str | None = None) -> int:
+    """The index of the first month :func:`score` scores: the worldview's date (a dated game's
+    history), or ``score_from`` when later."""
+    first = game.history.months if game.history is not None else 0
+    if score_from is not None:
+        first = max(first, game.month_index(score_from))
+    if not 0 <= first < len(mapped.months):
+        raise ValueError(f"nothing to score: the record ends {mapped.months[-1]}")
+    return first
+
+
 def hindcast(
     game: GameSpec,
     mapped: MappedRecord,
@@ -185,13 +274,25 @@ def hindcast(
     A game with a worldview's date (``game.history``) plays the months before it as history
     (the state evolves from the record) and scores the record from the date on; ``score_from``
     scores from a later month still (the common months of worldviews with different dates).
+    The episodes are played in one batch here; ``detente hindcast`` plays them in blocks
+    (:mod:`detente.analysis.hindcast_run`) and scores the joined paths, with the same result.
     """
     full = record_paths(game, mapped, seed, episodes)
-    first = game.history.months if game.history is not None else 0
-    if score_from is not None:
-        first = max(first, game.month_index(score_from))
-    if not 0 <= first < len(mapped.months):
-        raise ValueError(f"nothing to score: the record ends {mapped.months[-1]}")
+    return score(game, mapped, full, seed, episodes, worldview, score_from)
+
+
+def score(
+    game: GameSpec,
+    mapped: RecordMoves,
+    full: _Paths,
+    seed: int,
+    episodes: int,
+    worldview: str | None = None,
+    score_from: str | None = None,
+) -> Hindcast:
+    """:func:`hindcast` from the paths of its ``episodes`` (:func:`record_paths` of the whole
+    batch, or :func:`join_paths` of its windows)."""
+    first = first_scored(game, mapped, score_from)
     paths = _Paths(full.prior, full.logp[:, :, first:], full.log_stay[:, :, first:])
     months = mapped.months[first:]
     n = episodes

@@ -75,15 +75,19 @@ WorkersOpt = Annotated[
 
 
 class Backend(StrEnum):
-    """``--backend``: where a command's blocks run (every command offering it shares this)."""
+    """``--backend``: where a heavy analysis runs — ``local`` (this process, or a pool of
+    ``--workers`` spawned processes) or ``ray`` (Ray tasks; the ``ray`` extra). Every command
+    that offers it gives the same result, byte for byte, on either."""
 
     local = "local"
     ray = "ray"
 
 
+#: ``--backend`` of every heavy analysis (``simulate``, ``sensitivity``, ``cruxes``, ``levers``,
+#: ``hindcast``)
 BackendOpt = Annotated[
     Backend,
-    typer.Option("--backend", help="where blocks run: local (--workers processes) | ray"),
+    typer.Option("--backend", help="where the work runs: local (--workers processes) | ray"),
 ]
 #: ``--format`` of a command that writes table, JSON or CSV
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table | json | csv")]

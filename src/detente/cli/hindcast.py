@@ -1,15 +1,22 @@
-"""``detente hindcast FILE [-w W …] --episodes N --seed S [-f table|json]``.
+"""``detente hindcast FILE [-w W …] --episodes N --seed S [--workers N] [--backend local|ray]
+[--out DIR [--resume]] [-f table|json]``.
 
 Holds the game against the scenario's ``record:`` section (``docs/hindcast.md``): per worldview
 (``base`` names the scenario without overrides; default: the base and every worldview), the
 log-likelihood of the target's recorded moves with the coalition's moves fixed to the record's
 (± its Monte Carlo standard error), P(no talks) over the window, the posterior over worldviews
 (equal prior odds) and over types, and the months the record finds most surprising. The
-computation is :mod:`detente.analysis.hindcast`. Exit codes follow DESIGN.md: 0 ok, 2 bad input.
+computation is :mod:`detente.analysis.hindcast`, played in blocks of episodes (in parallel, kept
+for ``--resume``) by :mod:`detente.analysis.hindcast_run`. Exit codes follow DESIGN.md: 0 ok,
+2 bad input or usage, 130/143 interrupted (with ``--out``: no output written, finished blocks
+kept).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -17,20 +24,26 @@ from rich.console import Console
 from rich.table import Table
 
 from detente.cli.common import (
+    Backend,
+    BackendOpt,
     FileArg,
     Format,
     SeedOpt,
     TableJsonOpt,
+    WorkersOpt,
     accept,
     bad_input_exits,
     console,
     emit,
+    err,
     fail,
     load_or_exit,
+    require,
 )
 
 if TYPE_CHECKING:
-    from detente.analysis.hindcast import Hindcast
+    from detente.analysis.hindcast_run import HindcastPlan
+    from detente.scenario.load import LoadedScenario
 
 BASE = "base"
 
@@ -49,14 +62,35 @@ def hindcast(
     episodes: Annotated[
         int, typer.Option("--episodes", "-n", min=2, help="Monte Carlo episodes")
     ] = 2000,
+    workers: WorkersOpt = 1,
+    backend: BackendOpt = Backend.local,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="write result.json, provenance.json, run.json"),
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option("--resume", help="continue the unfinished hindcast of --out (same inputs)"),
+    ] = False,
     fmt: TableJsonOpt = Format.table,
 ) -> None:
-    """The likelihood of the target's recorded moves under each worldview."""
-    from detente.analysis.hindcast import common_start, load_mapped, payload
-    from detente.analysis.hindcast import hindcast as run
+    """The likelihood of the target's recorded moves under each worldview.
+
+    The episodes are played in blocks (docs/hindcast.md), on --workers processes or Ray, with
+    the same result, byte for byte, for any --workers and --backend. With --out, finished blocks
+    are kept as they finish (in .OUT.partial); --resume continues an interrupted run from them,
+    with the same result as an uninterrupted one.
+    """
+    from detente.analysis.decision import Runner
+    from detente.analysis.hindcast import load_mapped, payload
+    from detente.analysis.hindcast_run import View, ViewError, plan_hindcast, run_plan
     from detente.scenario.load import with_worldview
 
     accept(fmt, Format.table, Format.json)
+    if resume and out_dir is None:
+        fail("--resume needs --out DIR (the folder of the hindcast to continue)")
+    if backend is Backend.ray:
+        require("detente hindcast --backend ray", "ray", "ray")
     loaded = load_or_exit(file)
     sc = loaded.scenario
     if sc.game is None or sc.record is None:
@@ -66,32 +100,127 @@ def hindcast(
     names = list(dict.fromkeys(worldview)) if worldview else [BASE, *known]
     with bad_input_exits():
         mapped = load_mapped(spec, loaded.file, loaded.lines)
-        results: list[Hindcast] = []
-        games = []
+        views = []
         for name in names:
             wv = None if name == BASE and BASE not in known else name
-            scenario = with_worldview(loaded, wv)
-            assert scenario.game is not None
-            games.append((name, wv, scenario.game))
-            try:
-                results.append(run(scenario.game, mapped, seed, episodes, wv))
-            except ValueError as exc:
-                fail(f"{file}: worldview {name}: {exc}")
-        # worldviews with different dates score different months: the posterior over them
-        # comes from the months they all score
-        start = common_start(results)
-        common: list[Hindcast] = []
-        if start is not None:
-            for name, wv, game in games:
-                try:
-                    common.append(run(game, mapped, seed, episodes, wv, score_from=start))
-                except ValueError as exc:
-                    fail(f"{file}: worldview {name}: {exc}")
-    data = payload(sc.id, spec, mapped, results, seed, episodes, common)
+            game = with_worldview(loaded, wv).game
+            assert game is not None
+            views.append(View(name, wv, game))
+        try:
+            plan = plan_hindcast(sc.id, spec, mapped, views, seed, episodes)
+        except ViewError as exc:
+            fail(f"{file}: worldview {exc.name}: {exc}")
+        if out_dir is None:
+            with (
+                _progress(plan.episodes * len(plan.views)) as advance,
+                Runner(workers, backend.value) as runner,
+            ):
+                results, common = run_plan(plan, runner, progress=advance)
+            data = payload(sc.id, spec, mapped, results, seed, episodes, common)
+        else:
+            data = _to_folder(loaded, plan, out_dir, resume, workers, backend)
     if fmt is Format.json:
         emit(data, Format.json, indent=1)
-        return
-    _render(data, console(width=160, highlight=False), sc.id)
+    else:
+        _render(data, console(width=160, highlight=False), sc.id)
+    if out_dir is not None:
+        err.print(f"wrote {out_dir}", markup=False)
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[Callable[[int], None]]:
+    """A transient progress bar of episodes on stderr (shown on a terminal only)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    progress = Progress(
+        TextColumn("hindcast episodes"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+    with progress:
+        task = progress.add_task("episodes", total=total)
+        yield lambda k: progress.advance(task, k)
+
+
+def _to_folder(
+    loaded: LoadedScenario,
+    plan: HindcastPlan,
+    out_dir: Path,
+    resume: bool,
+    workers: int,
+    backend: Backend,
+) -> dict[str, object]:
+    """Run ``plan`` in blocks kept as they finish (continuing the unfinished run of ``out_dir``
+    when ``resume``) and write the folder (:mod:`detente.analysis.hindcast_run`); the payload.
+    Ctrl-C or SIGTERM exits 130/143 with no output written and the finished blocks kept."""
+    import signal
+    import time
+
+    from detente.analysis import hindcast_run as hr
+    from detente.analysis.decision import Runner
+    from detente.analysis.hindcast import payload
+    from detente.cli.exits import output_failed
+    from detente.cli.simulate import Terminated, _sigterm_raises
+    from detente.uncertainty.checkpoint import CheckpointError
+    from detente.uncertainty.output import OutputError
+
+    with _sigterm_raises():
+        try:
+            atomic, checkpoint = hr.open_run(loaded, plan, out_dir, resume)
+        except (OutputError, CheckpointError) as exc:
+            fail(str(exc))
+        try:
+            started = time.perf_counter()
+            done = hr.finished_blocks(plan, checkpoint) if resume else {}
+            with (
+                _progress(plan.episodes * len(plan.views)) as advance,
+                Runner(workers, backend.value) as runner,
+            ):
+                results, common = hr.run_plan(plan, runner, done, checkpoint.save, advance)
+            data = payload(
+                plan.scenario_id,
+                plan.spec,
+                plan.mapped,
+                results,
+                plan.seed,
+                plan.episodes,
+                common,
+            )
+            played = sum(b.stop - b.start for i, b in enumerate(plan.blocks()) if i not in done)
+            info = hr.run_info(started, played, len(done), backend.value, workers)
+            try:
+                hr.write_run(atomic, data, checkpoint.key, info)
+            except OSError as exc:  # a full disk: one line, the earlier run left intact
+                atomic.discard()
+                checkpoint.finish()
+                output_failed(exc, out_dir)
+            checkpoint.finish()
+        except (KeyboardInterrupt, Terminated) as exc:
+            signum = exc.signum if isinstance(exc, Terminated) else signal.SIGINT
+            kept = ""
+            if checkpoint.kept():
+                kept = (
+                    f"; {checkpoint.kept()} finished block(s) kept: the same command with "
+                    "--resume continues"
+                )
+            err.print(f"interrupted: no output written{kept}", markup=False)
+            raise typer.Exit(128 + int(signum)) from None
+        finally:
+            atomic.discard()
+            checkpoint.close()
+    return data
 
 
 def _f(x: object, spec: str) -> str:

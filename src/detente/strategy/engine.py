@@ -69,23 +69,58 @@ class TiledUniforms:
     sensitivity design plays each design row as one such block: the rows then differ only by
     their parameter values (common random numbers), not by the luck of their episodes. With
     ``period`` equal to the number of episodes it gives exactly the generator's own draws.
+
+    ``window=(start, stop)``: only episodes ``start … stop − 1`` of the ``period`` are played
+    (each block holds ``stop − start`` episodes), and each sees exactly the uniforms it sees when
+    all ``period`` are played: the generator is moved past the others (PCG64's ``advance``:
+    ``Generator.random`` takes one 64-bit output per float64) rather than drawing them, so a
+    window costs its own size. A batch cut into windows played apart (the hindcast's blocks)
+    gives the whole batch's chance, uniform for uniform.
     """
 
-    def __init__(self, rng: np.random.Generator, period: int) -> None:
+    def __init__(
+        self, rng: np.random.Generator, period: int, window: tuple[int, int] | None = None
+    ) -> None:
         if period < 1:
             raise ValueError("period must be >= 1")
+        if window is not None and not 0 <= window[0] < window[1] <= period:
+            raise ValueError(f"window {window} is not within a period of {period}")
         self.rng = rng
         self.period = period
+        self.window = window
 
     def random(self, size: int | tuple[int, ...]) -> FloatArray:
         import numpy as np
 
         shape = (size,) if isinstance(size, int) else tuple(size)
-        blocks, rest = divmod(shape[-1], self.period)
+        width = self.period if self.window is None else self.window[1] - self.window[0]
+        blocks, rest = divmod(shape[-1], width)
         if rest:
-            raise ValueError(f"{shape[-1]} episodes are not whole blocks of {self.period}")
-        u = self.rng.random((*shape[:-1], self.period))
+            raise ValueError(f"{shape[-1]} episodes are not whole blocks of {width}")
+        if self.window is None:
+            u = self.rng.random((*shape[:-1], self.period))
+        else:
+            u = self._window((*shape[:-1], width))
         return np.tile(u, (1,) * (len(shape) - 1) + (blocks,))
+
+    def _window(self, shape: tuple[int, ...]) -> FloatArray:
+        """The window's columns of a ``(*shape[:-1], period)`` draw, in the draw's order."""
+        import numpy as np
+
+        assert self.window is not None
+        start, stop = self.window
+        bitgen = self.rng.bit_generator
+        if not isinstance(bitgen, np.random.PCG64):  # no jump ahead: draw all, keep the window
+            return self.rng.random((*shape[:-1], self.period))[..., start:stop]
+        rows = int(np.prod(shape[:-1], dtype=np.int64))
+        out = np.empty((rows, stop - start), dtype=np.float64)
+        for r in range(rows):
+            if start:
+                bitgen.advance(start)
+            out[r] = self.rng.random(stop - start)
+            if stop < self.period:
+                bitgen.advance(self.period - stop)
+        return out.reshape(shape)
 
 
 @dataclass

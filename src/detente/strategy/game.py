@@ -35,7 +35,8 @@ strategy being played, so two strategies run with the same seed face the same ep
 (common random numbers: differences between strategies are not Monte Carlo noise). With
 ``chance_period`` set, every block of that many episodes shares the same chance
 (:class:`~detente.strategy.engine.TiledUniforms`): a sensitivity design's rows then differ only
-by their parameters.
+by their parameters; with ``chance_window`` too, only some episodes of such a block are played,
+each with its chance in the whole block (the hindcast's blocks of episodes).
 """
 
 from __future__ import annotations
@@ -160,13 +161,20 @@ class CoalitionGame:
         seed: np.random.SeedSequence | int,
         chance_period: int | None = None,
         beliefs: dict[str, FloatArray] | None = None,
+        chance_window: tuple[int, int] | None = None,
     ) -> None:
         """``beliefs``: per-episode values the coalition believes a judgment has when it does
         not see the episode's draws (``belief.parameters`` other than ``episode``); a path not
         in it is believed at the spec's point value (a batch whose episodes come from different
-        variants of the scenario, as the decision analyses play, gives each its own)."""
+        variants of the scenario, as the decision analyses play, gives each its own).
+        ``chance_window=(start, stop)`` (with ``chance_period``): the episodes are episodes
+        ``start … stop − 1`` of every block of ``chance_period``, each with the chance it has
+        when the whole block is played (:class:`~detente.strategy.engine.TiledUniforms`)."""
         self.spec = spec
         self.chance_period = chance_period
+        if chance_window is not None and chance_period is None:
+            raise ValueError("a chance window needs a chance period")
+        self.chance_window = chance_window
         self.n = n = int(types.shape[0])
         self.types = types
         self.seed = seed
@@ -456,7 +464,11 @@ class CoalitionGame:
     def reset(self, n: int) -> None:
         assert n == self.n, "a CoalitionGame is built for a fixed number of episodes"
         gen = np.random.default_rng(self.seed)
-        self.rng: Uniforms = TiledUniforms(gen, self.chance_period) if self.chance_period else gen
+        self.rng: Uniforms = (
+            TiledUniforms(gen, self.chance_period, self.chance_window)
+            if self.chance_period
+            else gen
+        )
         # vetoes draw from their own stream, so a game without vetoes keeps its chance unchanged
         root = (
             self.seed
@@ -467,7 +479,9 @@ class CoalitionGame:
             np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, _VETO_STREAM))
         )
         self.veto_rng: Uniforms = (
-            TiledUniforms(vgen, self.chance_period) if self.chance_period else vgen
+            TiledUniforms(vgen, self.chance_period, self.chance_window)
+            if self.chance_period
+            else vgen
         )
         # issue 15: each mechanism's chance from a stream of its own (drawn only when used)
         self.limit_rng = self._stream(root, _LIMIT_STREAM)
@@ -511,7 +525,11 @@ class CoalitionGame:
         gen = np.random.default_rng(
             np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, key))
         )
-        return TiledUniforms(gen, self.chance_period) if self.chance_period else gen
+        return (
+            TiledUniforms(gen, self.chance_period, self.chance_window)
+            if self.chance_period
+            else gen
+        )
 
     def view(self, side: int, t: int, own: IntArray, opp: IntArray, rng: Uniforms) -> View:
         if side == 0:

@@ -74,8 +74,7 @@ def build_episodes(
     if episodes < 1:
         raise ValueError("episodes must be >= 1")
     qs = list(quantities(game))
-    u = path_uniforms([p for p, _ in qs], seed, 0, episodes)
-    values = values_from_uniforms(qs, u, game_dependence(game))
+    values = episode_values(game, seed, 0, episodes)
     draws: dict[str, FloatArray] = {}
     for col, (path, _q) in enumerate(qs):
         if fixed is not None and path in fixed:
@@ -86,9 +85,25 @@ def build_episodes(
     prior = prior / prior.sum(axis=1, keepdims=True)
     ut = np.tile(path_uniforms([TYPE_PATH], seed, 0, episodes)[:, 0], repeat)
     mix = np.minimum((ut[:, None] > np.cumsum(prior, axis=1)).sum(axis=1), len(game.types) - 1)
-    root = np.random.SeedSequence(seed)
-    g_ss, s_ss = root.spawn(2)
+    g_ss, s_ss = episode_seeds(seed)
     return Episodes(draws, mix.astype(np.int64), g_ss, s_ss, period=episodes)
+
+
+def episode_seeds(seed: int) -> tuple[np.random.SeedSequence, np.random.SeedSequence]:
+    """The seeds of a batch's game chance and of its players' (:attr:`Episodes.game_seed`,
+    :attr:`Episodes.player_seed`): the two children of ``SeedSequence(seed)``."""
+    g_ss, s_ss = np.random.SeedSequence(seed).spawn(2)
+    return g_ss, s_ss
+
+
+def episode_values(game: GameSpec, seed: int, start: int, stop: int) -> FloatArray:
+    """The game's uncertain judgments in episodes ``start … stop − 1`` of a batch,
+    ``(stop − start, P)`` with the columns in :func:`~detente.scenario.game.quantities` order:
+    the rows of :func:`build_episodes`' draws, whatever the batch's size (the per-path streams
+    give draw ``j`` from ``(seed, j, path)`` alone, and the groups act on each row alone)."""
+    qs = list(quantities(game))
+    u = path_uniforms([p for p, _ in qs], seed, start, stop)
+    return values_from_uniforms(qs, u, game_dependence(game))
 
 
 def make_strategy(ref: StrategyRef, draws: dict[str, FloatArray]) -> Strategy:

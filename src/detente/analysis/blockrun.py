@@ -1,7 +1,7 @@
 """A design run in blocks: evaluated on a :class:`~detente.analysis.decision.Runner`, each
 finished block kept in a :class:`~detente.uncertainty.checkpoint.Checkpoint`, resumed by
-``--resume`` — the one implementation behind ``sensitivity --out`` and the crux designs
-(``cruxes --method prim|evppi --out``).
+``--resume`` — the one implementation behind ``sensitivity --out``, the crux designs
+(``cruxes --method prim|evppi --out``) and ``hindcast --out`` (its blocks are episodes).
 
 A design run is a list of **blocks**, each a fixed slice of the design's rows (never depending
 on the number of workers or the backend), and a picklable **task** mapping a block's item (what
@@ -57,12 +57,15 @@ def run_blocks(
     done: Mapping[int, Mapping[str, FloatArray]] | None = None,
     on_block: Callable[[int, Arrays], None] | None = None,
     progress: Callable[[int, Mapping[str, FloatArray]], None] | None = None,
+    keep: bool = True,
 ) -> list[Mapping[str, FloatArray]]:
     """Every block's arrays in block order: those in ``done`` as they are, the others
     ``task(items[b])`` on ``runner`` (here when None) in waves of ``runner.workers`` blocks.
     ``on_block(b, arrays)`` is called for each newly evaluated block as its wave finishes
     (:meth:`Checkpoint.save <detente.uncertainty.checkpoint.Checkpoint.save>`), and
-    ``progress(b, arrays)`` for every block, kept or new, in block order."""
+    ``progress(b, arrays)`` for every block, kept or new, in block order. With ``keep=False``
+    a block is let go once ``progress`` has seen it (a caller that reduces blocks as they come,
+    like the hindcast, holds only the blocks not yet reported) and the list returned is empty."""
     from detente.analysis.decision import Runner
 
     run = runner or Runner()
@@ -76,6 +79,8 @@ def run_blocks(
         while reported < len(items) and reported in finished:
             if progress is not None:
                 progress(reported, finished[reported])
+            if not keep:
+                finished[reported] = {}
             reported += 1
 
     report()
@@ -86,7 +91,7 @@ def run_blocks(
                 on_block(b, arrays)
             finished[b] = arrays
         report()
-    return [finished[b] for b in range(len(items))]
+    return [finished[b] for b in range(len(items))] if keep else []
 
 
 def result_json_text(payload: Any) -> str:
@@ -117,13 +122,16 @@ def open_folder(
     return atomic, checkpoint
 
 
-def run_info(started: float, rows: int, resumed: int, workers: int, backend: str) -> dict[str, Any]:
+def run_info(
+    started: float, rows: int, resumed: int, workers: int, backend: str, unit: str = "rows"
+) -> dict[str, Any]:
     """``run.json``: how this run went (allowed to differ between identical runs): seconds,
-    rows evaluated per second, workers, backend, ``resumed_blocks``."""
+    ``unit`` evaluated per second (``rows_per_second``, ``episodes_per_second``), workers,
+    backend, ``resumed_blocks``."""
     elapsed = time.perf_counter() - started
     info: dict[str, Any] = {
         "seconds": round(elapsed, 3),
-        "rows_per_second": round(rows / elapsed, 1) if elapsed > 0 else None,
+        f"{unit}_per_second": round(rows / elapsed, 1) if elapsed > 0 else None,
         "workers": workers,
         "backend": backend,
         "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -131,6 +139,26 @@ def run_info(started: float, rows: int, resumed: int, workers: int, backend: str
     if resumed:
         info["resumed_blocks"] = resumed
     return info
+
+
+def write_folder(
+    atomic: AtomicDir,
+    payload: Any,
+    provenance: dict[str, Any],
+    run_info: dict[str, Any],
+    extra: Mapping[str, Callable[[Path], None]] | None = None,
+) -> None:
+    """Write a design run's folder into ``atomic``'s temporary directory, then commit:
+    ``result.json`` (:func:`result_json_text`), each ``extra`` file (``name: write(path)``),
+    ``provenance.json`` and ``run.json``."""
+    from detente.uncertainty.output import write_json
+
+    (atomic.tmp / "result.json").write_text(result_json_text(payload), encoding="utf-8")
+    for name, write in (extra or {}).items():
+        write(atomic.tmp / name)
+    write_json(provenance, atomic.tmp / "provenance.json")
+    write_json(run_info, atomic.tmp / "run.json")
+    atomic.commit()
 
 
 def same_rows(arrays: Mapping[str, FloatArray], name: str, rows: FloatArray) -> bool:

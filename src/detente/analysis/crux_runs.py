@@ -232,16 +232,3 @@ def open_run(
         resume=resume,
         what=f"{run.method} design run",
     )
-
-
-def write_run(
-    atomic: AtomicDir, payload: Any, provenance: dict[str, Any], run_info: dict[str, Any]
-) -> None:
-    """Write every file into ``atomic``'s temporary directory, then commit."""
-    from detente.analysis.blockrun import result_json_text
-    from detente.uncertainty.output import write_json
-
-    (atomic.tmp / "result.json").write_text(result_json_text(payload), encoding="utf-8")
-    write_json(provenance, atomic.tmp / "provenance.json")
-    write_json(run_info, atomic.tmp / "run.json")
-    atomic.commit()

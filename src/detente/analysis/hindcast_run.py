@@ -32,7 +32,6 @@ written whole or not at all (:class:`~detente.uncertainty.output.AtomicDir`):
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -179,50 +178,38 @@ def run_plan(
     """Every view's :class:`Hindcast` and, when the views' dates differ, each again on the
     months they all score (else an empty list): :func:`hindcast`'s results, bit for bit.
 
-    The blocks in ``done`` are taken as they are; the others are played on ``runner`` (here
-    when None) in rounds of its number of workers, ``on_block`` called with each as it finishes
-    and ``progress`` with its number of episodes. A view is scored as soon as its blocks are
-    all there, and its blocks then dropped (memory: about one view's paths at a time).
+    The blocks are run by :func:`detente.analysis.blockrun.run_blocks` (those in ``done`` taken
+    as they are, the others played on ``runner`` in waves of its number of workers,
+    ``on_block`` called with each as it finishes); ``progress`` is called with each block's
+    number of episodes, in block order, and a view is scored as soon as its last block is
+    reported.
     """
-    from detente.analysis.decision import Runner
+    from detente.analysis.blockrun import run_blocks
 
-    runner = runner or Runner()
     blocks = plan.blocks()
     per_view = -(-plan.episodes // BLOCK_EPISODES)
-    finished: dict[int, Mapping[str, FloatArray]] = dict(done or {})
-    results: list[Hindcast | None] = [None] * len(plan.views)
-    common: list[Hindcast | None] = [None] * len(plan.views)
+    results: list[Hindcast] = []
+    common: list[Hindcast] = []
+    ready: list[Mapping[str, FloatArray]] = []
 
-    def score_ready() -> None:
-        for v, view in enumerate(plan.views):
-            ids = range(v * per_view, (v + 1) * per_view)
-            if results[v] is not None or any(i not in finished for i in ids):
-                continue
-            paths = join_paths([_paths(finished.pop(i)) for i in ids])
-            args = (view.game, plan.mapped, paths, plan.seed, plan.episodes, view.worldview)
-            results[v] = score(*args)
-            if plan.common is not None:
-                common[v] = score(*args, score_from=plan.common)
-
-    for i in finished:
+    def reported(i: int, arrays: Mapping[str, FloatArray]) -> None:
         if progress is not None:
             progress(blocks[i].stop - blocks[i].start)
-    score_ready()
-    todo = [i for i in range(len(blocks)) if i not in finished and results[blocks[i].view] is None]
+        ready.append(arrays)
+        if len(ready) < per_view:
+            return
+        view = plan.views[blocks[i].view]
+        paths = join_paths([_paths(a) for a in ready])
+        ready.clear()
+        args = (view.game, plan.mapped, paths, plan.seed, plan.episodes, view.worldview)
+        results.append(score(*args))
+        if plan.common is not None:
+            common.append(score(*args, score_from=plan.common))
+
     play = _Play(tuple(v.game for v in plan.views), Moves.of(plan.mapped), plan.seed, plan.episodes)
-    size = max(1, runner.workers)
-    for r in range(0, len(todo), size):
-        ids = todo[r : r + size]
-        for i, arrays in zip(ids, runner.map(play, [blocks[i] for i in ids]), strict=True):
-            if on_block is not None:
-                on_block(i, arrays)
-            finished[i] = arrays
-            if progress is not None:
-                progress(blocks[i].stop - blocks[i].start)
-        score_ready()
-    own = [r for r in results if r is not None]
-    assert len(own) == len(plan.views)
-    return own, [c for c in common if c is not None]
+    run_blocks(play, blocks, runner, done=done, on_block=on_block, progress=reported, keep=False)
+    assert len(results) == len(plan.views)
+    return results, common
 
 
 def _paths(arrays: Mapping[str, FloatArray]) -> Paths:
@@ -300,55 +287,9 @@ def finished_blocks(plan: HindcastPlan, checkpoint: Checkpoint) -> dict[int, dic
 def open_run(
     loaded: LoadedScenario, plan: HindcastPlan, out_dir: Path, resume: bool
 ) -> tuple[AtomicDir, Checkpoint]:
-    """The output folder (unusable: OutputError) and its kept blocks (a fresh set, or the
-    unfinished run's when ``resume``: CheckpointError when there is none or its inputs differ)."""
-    from detente.uncertainty.checkpoint import Checkpoint
-    from detente.uncertainty.output import AtomicDir
+    """The output folder and its kept blocks (:func:`detente.analysis.blockrun.open_folder`)."""
+    from detente.analysis.blockrun import open_folder
 
-    atomic = AtomicDir(out_dir, files=HINDCAST_FILES)
-    try:
-        checkpoint = Checkpoint(
-            out_dir, hindcast_provenance(loaded, plan), resume=resume, what="hindcast"
-        )
-    except BaseException:
-        atomic.discard()
-        raise
-    return atomic, checkpoint
-
-
-def result_json_text(payload: Any) -> str:
-    """``result.json``: the payload exactly as ``hindcast --format json`` prints it."""
-    import json
-
-    from detente.models.base import jsonable
-
-    return json.dumps(jsonable(payload), indent=1, allow_nan=False) + "\n"
-
-
-def write_run(
-    atomic: AtomicDir, payload: Any, provenance: dict[str, Any], run_info: dict[str, Any]
-) -> None:
-    """Write every file into ``atomic``'s temporary directory, then commit."""
-    from detente.uncertainty.output import write_json
-
-    (atomic.tmp / "result.json").write_text(result_json_text(payload), encoding="utf-8")
-    write_json(provenance, atomic.tmp / "provenance.json")
-    write_json(run_info, atomic.tmp / "run.json")
-    atomic.commit()
-
-
-def run_info(
-    started: float, episodes: int, resumed: int, backend: str, workers: int
-) -> dict[str, Any]:
-    """``run.json``: how this run went (allowed to differ between identical runs)."""
-    elapsed = time.perf_counter() - started
-    info: dict[str, Any] = {
-        "backend": backend,
-        "workers": workers,
-        "seconds": round(elapsed, 3),
-        "episodes_per_second": round(episodes / elapsed, 1) if elapsed > 0 else None,
-        "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-    }
-    if resumed:
-        info["resumed_blocks"] = resumed
-    return info
+    return open_folder(
+        out_dir, HINDCAST_FILES, hindcast_provenance(loaded, plan), resume=resume, what="hindcast"
+    )

@@ -265,12 +265,12 @@ def write_run(
     provenance: dict[str, Any],
     run_info: dict[str, Any],
 ) -> None:
-    """Write every file into ``atomic``'s temporary directory, then commit."""
-    from detente.analysis.blockrun import result_json_text
-    from detente.uncertainty.output import write_json, write_parquet
+    """Write the folder (:func:`detente.analysis.blockrun.write_folder`, with the design's rows
+    and outputs as ``design.parquet``), then commit."""
+    from detente.analysis.blockrun import write_folder
+    from detente.uncertainty.output import write_parquet
 
-    (atomic.tmp / "result.json").write_text(result_json_text(payload), encoding="utf-8")
-    write_parquet(design_table(plan, evaluation), atomic.tmp / "design.parquet")
-    write_json(provenance, atomic.tmp / "provenance.json")
-    write_json(run_info, atomic.tmp / "run.json")
-    atomic.commit()
+    def design(path: Path) -> None:
+        write_parquet(design_table(plan, evaluation), path)
+
+    write_folder(atomic, payload, provenance, run_info, {"design.parquet": design})

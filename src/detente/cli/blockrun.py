@@ -1,9 +1,9 @@
 """The command-line side of a design run written to ``--out DIR`` in resumable blocks
 (:mod:`detente.analysis.blockrun`): ``sensitivity --out`` and ``cruxes --method prim|evppi
---out``.
+--out`` and ``hindcast --out``.
 
 :func:`run_to_folder` opens the folder and its checkpoint (an unusable folder, a resume with
-nothing to resume or with other inputs: one line, exit 2), loads the kept blocks on
+nothing to resume or with other inputs, a full disk: one line, exit 2), loads the kept blocks on
 ``--resume``, evaluates the rest with a progress bar on stderr (shown on a terminal only), keeps
 each finished block, and writes the folder. Ctrl-C or SIGTERM exits 130/143 with no output
 written and the finished blocks kept ("the same command with --resume continues").
@@ -52,6 +52,8 @@ class FolderRun(Generic[_R]):
     workers: int = 1
     backend: str = "local"
     label: str = "design rows"
+    #: what a row is, in ``run.json``'s ``{unit}_per_second``
+    unit: str = "rows"
 
 
 def run_to_folder(run: FolderRun[_R], resume: bool) -> _R:
@@ -70,6 +72,7 @@ def run_to_folder(run: FolderRun[_R], resume: bool) -> _R:
     )
 
     from detente.analysis.blockrun import run_info
+    from detente.cli.exits import output_failed
     from detente.cli.simulate import Terminated, _sigterm_raises
     from detente.uncertainty.checkpoint import CheckpointError
     from detente.uncertainty.output import OutputError
@@ -96,8 +99,15 @@ def run_to_folder(run: FolderRun[_R], resume: bool) -> _R:
                 task = progress.add_task("rows", total=run.rows)
                 result = run.evaluate(done, checkpoint.save, lambda k: progress.advance(task, k))
             kept_rows = sum(run.rows_of(a) for a in done.values())
-            info = run_info(started, run.rows - kept_rows, len(done), run.workers, run.backend)
-            run.write(atomic, result, info)
+            info = run_info(
+                started, run.rows - kept_rows, len(done), run.workers, run.backend, run.unit
+            )
+            try:
+                run.write(atomic, result, info)
+            except OSError as exc:  # a full disk: one line, the earlier output left intact
+                atomic.discard()
+                checkpoint.finish()  # and nothing of this run left behind
+                output_failed(exc, run.out_dir)
             checkpoint.finish()
             err.print(f"wrote {run.out_dir}", markup=False)
         except (KeyboardInterrupt, Terminated) as exc:

@@ -254,7 +254,7 @@ def design_to_folder(
     unfinished run of the folder on ``--resume``), analysed, and written to the folder
     (:mod:`detente.analysis.crux_runs`, :func:`detente.cli.blockrun.run_to_folder`)."""
     from detente.analysis import crux_runs as cr
-    from detente.analysis.blockrun import run_blocks
+    from detente.analysis.blockrun import run_blocks, write_folder
     from detente.cli.blockrun import FolderRun, run_to_folder
 
     run = cr.crux_run(
@@ -274,7 +274,7 @@ def design_to_folder(
         return [analyse(d) for d in run.designs(arrays, runner)]
 
     def write(atomic: Any, results: list[_R], info: dict[str, Any]) -> None:
-        cr.write_run(atomic, payload(results), cr.crux_provenance(loaded, run), info)
+        write_folder(atomic, payload(results), cr.crux_provenance(loaded, run), info)
 
     return run_to_folder(
         FolderRun(

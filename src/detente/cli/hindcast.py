@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -123,8 +123,6 @@ def hindcast(
         emit(data, Format.json, indent=1)
     else:
         _render(data, console(width=160, highlight=False), sc.id)
-    if out_dir is not None:
-        err.print(f"wrote {out_dir}", markup=False)
 
 
 @contextmanager
@@ -163,64 +161,39 @@ def _to_folder(
     backend: Backend,
 ) -> dict[str, object]:
     """Run ``plan`` in blocks kept as they finish (continuing the unfinished run of ``out_dir``
-    when ``resume``) and write the folder (:mod:`detente.analysis.hindcast_run`); the payload.
-    Ctrl-C or SIGTERM exits 130/143 with no output written and the finished blocks kept."""
-    import signal
-    import time
-
+    when ``resume``) and write the folder (:mod:`detente.analysis.hindcast_run`,
+    :func:`detente.cli.blockrun.run_to_folder`); the payload."""
     from detente.analysis import hindcast_run as hr
+    from detente.analysis.blockrun import write_folder
     from detente.analysis.decision import Runner
     from detente.analysis.hindcast import payload
-    from detente.cli.exits import output_failed
-    from detente.cli.simulate import Terminated, _sigterm_raises
-    from detente.uncertainty.checkpoint import CheckpointError
-    from detente.uncertainty.output import OutputError
+    from detente.cli.blockrun import FolderRun, run_to_folder
 
-    with _sigterm_raises():
-        try:
-            atomic, checkpoint = hr.open_run(loaded, plan, out_dir, resume)
-        except (OutputError, CheckpointError) as exc:
-            fail(str(exc))
-        try:
-            started = time.perf_counter()
-            done = hr.finished_blocks(plan, checkpoint) if resume else {}
-            with (
-                _progress(plan.episodes * len(plan.views)) as advance,
-                Runner(workers, backend.value) as runner,
-            ):
-                results, common = hr.run_plan(plan, runner, done, checkpoint.save, advance)
-            data = payload(
-                plan.scenario_id,
-                plan.spec,
-                plan.mapped,
-                results,
-                plan.seed,
-                plan.episodes,
-                common,
-            )
-            played = sum(b.stop - b.start for i, b in enumerate(plan.blocks()) if i not in done)
-            info = hr.run_info(started, played, len(done), backend.value, workers)
-            try:
-                hr.write_run(atomic, data, checkpoint.key, info)
-            except OSError as exc:  # a full disk: one line, the earlier run left intact
-                atomic.discard()
-                checkpoint.finish()
-                output_failed(exc, out_dir)
-            checkpoint.finish()
-        except (KeyboardInterrupt, Terminated) as exc:
-            signum = exc.signum if isinstance(exc, Terminated) else signal.SIGINT
-            kept = ""
-            if checkpoint.kept():
-                kept = (
-                    f"; {checkpoint.kept()} finished block(s) kept: the same command with "
-                    "--resume continues"
-                )
-            err.print(f"interrupted: no output written{kept}", markup=False)
-            raise typer.Exit(128 + int(signum)) from None
-        finally:
-            atomic.discard()
-            checkpoint.close()
-    return data
+    def evaluate(done: Any, on_block: Any, progress: Callable[[int], None]) -> dict[str, object]:
+        with Runner(workers, backend.value) as runner:
+            results, common = hr.run_plan(plan, runner, done, on_block, progress)
+        p = plan
+        return payload(p.scenario_id, p.spec, p.mapped, results, p.seed, p.episodes, common)
+
+    def write(atomic: Any, data: dict[str, object], info: dict[str, Any]) -> None:
+        write_folder(atomic, data, hr.hindcast_provenance(loaded, plan), info)
+
+    return run_to_folder(
+        FolderRun(
+            out_dir=out_dir,
+            rows=plan.episodes * len(plan.views),
+            open=lambda: hr.open_run(loaded, plan, out_dir, resume),
+            kept=lambda checkpoint: hr.finished_blocks(plan, checkpoint),
+            evaluate=evaluate,
+            write=write,
+            rows_of=lambda a: int(a["prior"].shape[0]),
+            workers=workers,
+            backend=backend.value,
+            label="hindcast episodes",
+            unit="episodes",
+        ),
+        resume,
+    )
 
 
 def _f(x: object, spec: str) -> str:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import typer
 
-from detente.cli.common import err, fail
+from detente.cli.common import err, fail, progress_bar
 
 if TYPE_CHECKING:
     from detente.models.base import FloatArray
@@ -62,15 +62,6 @@ def run_to_folder(run: FolderRun[_R], resume: bool) -> _R:
     import signal
     import time
 
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
     from detente.analysis.blockrun import run_info
     from detente.cli.exits import output_failed
     from detente.cli.simulate import Terminated, _sigterm_raises
@@ -82,16 +73,7 @@ def run_to_folder(run: FolderRun[_R], resume: bool) -> _R:
             atomic, checkpoint = run.open()
         except (OutputError, CheckpointError) as exc:
             fail(str(exc))
-        progress = Progress(
-            TextColumn(run.label),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            console=err,
-            transient=True,
-            disable=not err.is_terminal,
-        )
+        progress = progress_bar(run.label)
         try:
             started = time.perf_counter()
             done = run.kept(checkpoint) if resume else {}

@@ -32,6 +32,7 @@ from rich.console import Console
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
+    from rich.progress import Progress
 
     from detente.scenario.game import GameSpec
     from detente.scenario.load import LoadedScenario
@@ -95,6 +96,32 @@ FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table | json 
 TableJsonOpt = Annotated[
     Format, typer.Option("--format", "-f", metavar="[table|json]", help="table | json")
 ]
+
+
+def progress_bar(label: str) -> Progress:
+    """The progress bar of a long run (``simulate``, ``hindcast``, a design written to
+    ``--out``): ``label``, the bar, done/total, elapsed and remaining time, on stderr, shown on a
+    terminal only and gone when it ends. ``label`` is the command's own text, never a
+    scenario's (it is read as Rich markup)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    return Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
 
 
 def fail(message: str, *, located: bool = False) -> NoReturn:

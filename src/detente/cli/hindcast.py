@@ -35,9 +35,9 @@ from detente.cli.common import (
     bad_input_exits,
     console,
     emit,
-    err,
     fail,
     load_or_exit,
+    progress_bar,
     require,
 )
 
@@ -128,25 +128,7 @@ def hindcast(
 @contextmanager
 def _progress(total: int) -> Iterator[Callable[[int], None]]:
     """A transient progress bar of episodes on stderr (shown on a terminal only)."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    progress = Progress(
-        TextColumn("hindcast episodes"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    )
+    progress = progress_bar("hindcast episodes")
     with progress:
         task = progress.add_task("episodes", total=total)
         yield lambda k: progress.advance(task, k)

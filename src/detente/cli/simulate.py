@@ -36,6 +36,7 @@ from detente.cli.common import (
     fail,
     load_or_exit,
     out,
+    progress_bar,
     require_finite,
 )
 from detente.cli.exits import output_failed
@@ -381,28 +382,10 @@ def _run_with_progress(
     done: dict[int, BlockResult] | None = None,
     checkpoint: Checkpoint | None = None,
 ) -> MonteCarloResult:
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
     from detente.uncertainty.runner import BackendUnavailableError
     from detente.uncertainty.runner import simulate as monte_carlo
 
-    progress = Progress(
-        TextColumn("simulating"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    )
+    progress = progress_bar("simulating")
     with progress, bad_input_exits():
         task = progress.add_task("draws", total=job.draws)
         try:

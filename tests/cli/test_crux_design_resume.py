@@ -6,14 +6,9 @@ inputs is refused naming what differs; the other methods refuse ``--out``."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import signal
 import subprocess
-import sys
-import time
-from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +16,8 @@ import pytest
 from typer.testing import CliRunner
 
 from detente.cli import app
+
+from .resumable import detente_command, environment, signal_once_a_block_is_kept, stop_after
 
 FILES = ("result.json", "provenance.json")
 # PRIM on the forecast of both worldviews: 64 rows each; with FORECAST_BLOCK_ROWS = 16
@@ -44,22 +41,6 @@ def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(crux_runs, "FORECAST_BLOCK_ROWS", 16)
 
 
-def _stop_after(monkeypatch: pytest.MonkeyPatch, blocks: int) -> None:
-    """Interrupt the run (as Ctrl-C does) once ``blocks`` blocks are kept."""
-    from detente.uncertainty.checkpoint import Checkpoint
-
-    save = Checkpoint.save
-    count = {"n": 0}
-
-    def stopping(self: Checkpoint, block: int, arrays: Mapping[str, np.ndarray]) -> None:
-        save(self, block, arrays)
-        count["n"] += 1
-        if count["n"] == blocks:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(Checkpoint, "save", stopping)
-
-
 @pytest.mark.usefixtures("small_blocks")
 def test_out_and_an_interrupted_run_give_the_same_bytes(
     korea_yaml: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -78,7 +59,7 @@ def test_out_and_an_interrupted_run_give_the_same_bytes(
 
     out = tmp_path / "out"
     with monkeypatch.context() as m:
-        _stop_after(m, 3)
+        stop_after(m, 3)
         code, text, err = _invoke(korea_yaml, PRIM, "--format", "json", "--out", str(out))
     assert code == 130, err
     assert "interrupted: no output written; 3 finished block(s) kept" in err
@@ -253,12 +234,6 @@ def test_ray_backend_gives_the_same_bytes(korea_yaml: Path, tmp_path: Path) -> N
     assert json.loads((out / "run.json").read_text())["backend"] == "ray"
 
 
-def _default_signals() -> None:
-    # a child started from a shell's background job inherits SIGINT ignored
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
 @pytest.mark.slow
 def test_killed_game_design_resumes_to_the_same_bytes(korea_yaml: Path, tmp_path: Path) -> None:
     """EVPPI on a game output at the real block size: 256 episodes a row, 32 rows (8,192
@@ -269,35 +244,15 @@ def test_killed_game_design_resumes_to_the_same_bytes(korea_yaml: Path, tmp_path
         "--design", "96", "--episodes", "256", "--seed", "2", "--format", "json",
     )  # fmt: skip
     ref, out = tmp_path / "ref", tmp_path / "out"
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2] / "src")}
-    cmd = [sys.executable, "-m", "detente", "cruxes", str(korea_yaml), *args]
+    env = environment()
+    cmd = detente_command("cruxes", str(korea_yaml), *args)
     done = subprocess.run([*cmd, "--out", str(ref)], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert json.loads((ref / "provenance.json").read_text())["design"]["blocks"] == 3
 
+    code, _ = signal_once_a_block_is_kept([*cmd, "--out", str(out)], tmp_path / ".out.partial")
+    assert code == -signal.SIGKILL
     blocks = tmp_path / ".out.partial" / "blocks"
-    proc = subprocess.Popen(
-        [*cmd, "--out", str(out)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=_default_signals,
-    )
-    try:
-        deadline = time.monotonic() + 600
-        while not (blocks.is_dir() and list(blocks.glob("*.npz"))):  # the first finished block
-            assert time.monotonic() < deadline
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(timeout=0.02)  # the run ending before a block is kept fails below
-                pytest.fail(f"the run ended before a block was kept: {proc.stderr}")
-        proc.send_signal(signal.SIGKILL)
-        proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == -signal.SIGKILL
     kept = sorted(p.name for p in blocks.glob("*.npz"))
     assert 1 <= len(kept) < 3, kept  # stopped mid-way
     assert not out.exists()

@@ -6,13 +6,9 @@ inputs is refused, naming what differs."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import subprocess
-import sys
-import time
-from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +16,8 @@ import pytest
 from typer.testing import CliRunner
 
 from detente.cli import app
+
+from .resumable import detente_command, environment, signal_once_a_block_is_kept, stop_after
 
 # three views (the skeptic is dated: the common months are scored too), 24 episodes each
 ARGS = ("-w", "base", "-w", "engagement", "-w", "skeptic", "--episodes", "24", "--seed", "1")
@@ -64,22 +62,6 @@ def test_ray_gives_the_same_bytes(korea_yaml: Path, small_blocks: int) -> None:
     assert remote == one
 
 
-def _stop_after(monkeypatch: pytest.MonkeyPatch, blocks: int) -> None:
-    """Interrupt the run (as Ctrl-C does) once ``blocks`` blocks are kept."""
-    from detente.uncertainty.checkpoint import Checkpoint
-
-    save = Checkpoint.save
-    count = {"n": 0}
-
-    def stopping(self: Checkpoint, block: int, arrays: Mapping[str, np.ndarray]) -> None:
-        save(self, block, arrays)
-        count["n"] += 1
-        if count["n"] == blocks:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(Checkpoint, "save", stopping)
-
-
 def test_out_writes_the_json_and_an_interrupted_run_resumes_to_it(
     korea_yaml: Path, tmp_path: Path, small_blocks: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -99,7 +81,7 @@ def test_out_writes_the_json_and_an_interrupted_run_resumes_to_it(
     assert not (tmp_path / ".ref.partial").exists()
 
     with monkeypatch.context() as m:
-        _stop_after(m, 4)
+        stop_after(m, 4)
         code, _, err = _invoke(korea_yaml, *ARGS, "-f", "json", "--out", str(out))
     assert code == 130, err
     assert "interrupted: no output written; 4 finished block(s) kept" in err
@@ -130,7 +112,7 @@ def test_out_writes_the_json_and_an_interrupted_run_resumes_to_it(
 def _partial(korea_yaml: Path, out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A run stopped after its first block."""
     with monkeypatch.context() as m:
-        _stop_after(m, 1)
+        stop_after(m, 1)
         code, _, err = _invoke(korea_yaml, *ARGS, "--out", str(out))
     assert code == 130, err
 
@@ -201,13 +183,6 @@ def test_usage_errors(korea_yaml: Path, tmp_path: Path) -> None:
     assert code == 2 and "dask" in err
 
 
-def _default_signals() -> None:
-    # a child started from a shell's background job inherits SIGINT ignored; the run must see
-    # the defaults, as it does in a terminal
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
 def test_killed_run_resumes_to_the_same_bytes(korea_yaml: Path, tmp_path: Path) -> None:
     """SIGKILL once the first block is kept (the real block size: two views of 150 episodes,
     a block each), then --resume: the uninterrupted run's bytes."""
@@ -217,35 +192,15 @@ def test_killed_run_resumes_to_the_same_bytes(korea_yaml: Path, tmp_path: Path) 
     assert code == 0, err
     assert json.loads((ref / "provenance.json").read_text())["blocks"]["count"] == 2
 
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2] / "src")}
-    cmd = [sys.executable, "-m", "detente", "hindcast", str(korea_yaml), *args, "--out", str(out)]
+    cmd = detente_command("hindcast", str(korea_yaml), *args, "--out", str(out))
+    code, _ = signal_once_a_block_is_kept(cmd, tmp_path / ".out.partial", timeout=300)
+    assert code == -signal.SIGKILL
     blocks = tmp_path / ".out.partial" / "blocks"
-    proc = subprocess.Popen(
-        cmd,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=_default_signals,
-    )
-    try:
-        deadline = time.monotonic() + 300
-        while not (blocks.is_dir() and list(blocks.glob("*.npz"))):  # the first finished block
-            assert proc.poll() is None, "the run ended before a block was kept"
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
-        proc.send_signal(signal.SIGKILL)
-        proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == -signal.SIGKILL
     kept = sorted(p.name for p in blocks.glob("*.npz"))
     assert len(kept) == 1, kept  # stopped mid-way
     assert not out.exists()
 
-    done = subprocess.run([*cmd, "--resume"], env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run([*cmd, "--resume"], env=environment(), capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout == plain == (ref / "result.json").read_text()
     for name in FILES:

@@ -3,11 +3,8 @@ uninterrupted run; a resume with different inputs is refused, saying what differ
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -15,38 +12,29 @@ from typer.testing import CliRunner
 
 from detente.cli import app
 
+from .resumable import detente_command, environment, signal_once_a_block_is_kept
+
 OUTPUTS = ("draws.parquet", "inputs.parquet", "provenance.json")
 
 
 def _cmd(korea_yaml: Path, out: Path, *extra: str) -> list[str]:
     # spatial: a block of 1024 draws takes a second or more, so a 4-block run can be killed
     # between its first block and its last
-    args = [sys.executable, "-m", "detente", "simulate", str(korea_yaml), "--model", "spatial"]
+    args = detente_command("simulate", str(korea_yaml), "--model", "spatial")
     return [*args, "--draws", "4000", "--seed", "5", "--out", str(out), *extra]
 
 
 @pytest.mark.slow
 def test_killed_run_resumes_to_the_same_bytes(korea_yaml: Path, tmp_path: Path) -> None:
     ref, out = tmp_path / "ref", tmp_path / "out"
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2] / "src")}
+    env = environment()
     subprocess.run(_cmd(korea_yaml, ref), check=True, env=env, capture_output=True)
 
-    blocks = tmp_path / ".out.partial" / "blocks"
-    proc = subprocess.Popen(
-        _cmd(korea_yaml, out), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    code, _ = signal_once_a_block_is_kept(
+        _cmd(korea_yaml, out), tmp_path / ".out.partial", timeout=300
     )
-    try:
-        deadline = time.monotonic() + 300
-        while not (blocks.is_dir() and list(blocks.glob("*.npz"))):  # the first finished block
-            assert proc.poll() is None, "the run ended before a block was kept"
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    assert code == -signal.SIGKILL
+    blocks = tmp_path / ".out.partial" / "blocks"
     kept = sorted(p.name for p in blocks.glob("*.npz"))
     assert 1 <= len(kept) < 4, kept  # killed mid-way
     assert not out.exists()

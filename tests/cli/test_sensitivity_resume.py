@@ -5,12 +5,9 @@ different inputs is refused, naming what differs; ``--out`` changes nothing in t
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +15,8 @@ import pytest
 from typer.testing import CliRunner
 
 from detente.cli import app
+
+from .resumable import detente_command, environment, signal_once_a_block_is_kept, stop_after
 
 FILES = ("result.json", "design.parquet", "provenance.json")
 # a forecast output: 16 base rows x (48 parameters + 2) = 800 rows; with FORECAST_BLOCK_ROWS =
@@ -31,22 +30,6 @@ GAME = ("--output", "strategy:p_talks_12m", "--n", "2", "--episodes", "16", "--s
 def _invoke(korea_yaml: Path, args: tuple[str, ...], *extra: str) -> tuple[int, str]:
     res = CliRunner().invoke(app, ["sensitivity", str(korea_yaml), *args, *extra])
     return res.exit_code, res.output
-
-
-def _stop_after(monkeypatch: pytest.MonkeyPatch, blocks: int) -> None:
-    """Interrupt the run (as Ctrl-C does) once ``blocks`` blocks are kept."""
-    from detente.uncertainty.checkpoint import Checkpoint
-
-    save = Checkpoint.save
-    count = {"n": 0}
-
-    def stopping(self: Checkpoint, block: int, arrays: Mapping[str, np.ndarray]) -> None:
-        save(self, block, arrays)
-        count["n"] += 1
-        if count["n"] == blocks:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(Checkpoint, "save", stopping)
 
 
 @pytest.mark.parametrize(("kind", "stop"), [("forecast", 2), ("game", 1)])
@@ -68,7 +51,7 @@ def test_interrupted_run_resumes_to_the_same_bytes(
     assert text == f"wrote {ref}\n" + plain
 
     with monkeypatch.context() as m:
-        _stop_after(m, stop)
+        stop_after(m, stop)
         code, text = _invoke(korea_yaml, args, "--format", "json", "--out", str(out))
     assert code == 130, text
     assert f"interrupted: no output written; {stop} finished block(s) kept" in text
@@ -230,13 +213,6 @@ def test_a_stale_block_is_evaluated_again(korea_yaml: Path, tmp_path: Path) -> N
     checkpoint.close()
 
 
-def _default_signals() -> None:
-    # a child started from a shell's background job inherits SIGINT ignored; the run must see
-    # the defaults, as it does in a terminal
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "stop"),
@@ -264,40 +240,21 @@ def test_killed_run_resumes_to_the_same_bytes(
     )
     assert n_blocks >= 3
 
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2] / "src")}
-    cmd = [sys.executable, "-m", "detente", "sensitivity", str(korea_yaml), *args]
+    cmd = detente_command("sensitivity", str(korea_yaml), *args)
     cmd += ["--format", "json", "--out", str(out)]
+    sig = signal.SIGKILL if stop == "KILL" else signal.SIGINT
+    code, stderr = signal_once_a_block_is_kept(cmd, tmp_path / ".out.partial", sig)
     blocks = tmp_path / ".out.partial" / "blocks"
-    proc = subprocess.Popen(
-        cmd,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=_default_signals,
-    )
-    try:
-        deadline = time.monotonic() + 600
-        while not (blocks.is_dir() and list(blocks.glob("*.npz"))):  # the first finished block
-            assert proc.poll() is None, "the run ended before a block was kept"
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
-        proc.send_signal(signal.SIGKILL if stop == "KILL" else signal.SIGINT)
-        _, stderr = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     if stop == "INT":
-        assert proc.returncode == 130, stderr
+        assert code == 130, stderr
         assert "finished block(s) kept: the same command with --resume continues" in stderr
     else:
-        assert proc.returncode == -signal.SIGKILL
+        assert code == -signal.SIGKILL
     kept = sorted(p.name for p in blocks.glob("*.npz"))
     assert 1 <= len(kept) < n_blocks, kept  # stopped mid-way
     assert not out.exists()
 
-    done = subprocess.run([*cmd, "--resume"], env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run([*cmd, "--resume"], env=environment(), capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout == (ref / "result.json").read_text()
     for name in FILES:

@@ -208,6 +208,14 @@ _CHILD = (
 )
 #: the progress bar's count once a task has finished ("8192/200000"): the pool is working
 _STARTED = re.compile(rb"\b[1-9][0-9]*/200000\b")
+#: seconds allowed for the first task to finish. Its work is fixed (the run's start-up, two
+#: workers' start-up, then 8 blocks of the spatial model: ~5 s on an idle 2-core machine), its
+#: time is not: at a load average of 16 on 2 cores it took more than 60 s (the earlier limit,
+#: issue 21 item 6). The wait ends when the count appears, so a generous limit costs nothing.
+_READY_TIMEOUT = 600.0
+#: seconds allowed, after the signal, for the run to stop and its workers to be gone (idle:
+#: under a second; loaded, the exit of an interpreter holding numpy and pandas takes seconds)
+_STOP_TIMEOUT = 120.0
 
 
 def _read_until(fd: int, buf: bytearray, deadline: float, until: re.Pattern[bytes] | None) -> bool:
@@ -256,15 +264,15 @@ def test_interrupt_leaves_no_output(
     os.close(slave)
     buf = bytearray()
     try:
-        started = _read_until(master, buf, time.monotonic() + 60, _STARTED)
+        started = _read_until(master, buf, time.monotonic() + _READY_TIMEOUT, _STARTED)
         assert started, _tail(buf)
         assert proc.poll() is None
         children = _children(proc.pid)
         if workers == "2":
             assert len(children) >= 2  # the spawned workers are running
         proc.send_signal(sig)
-        _read_until(master, buf, time.monotonic() + 30, None)
-        proc.wait(timeout=30)
+        _read_until(master, buf, time.monotonic() + _STOP_TIMEOUT, None)
+        proc.wait(timeout=_STOP_TIMEOUT)
         text = buf.decode(errors="replace")
         assert proc.returncode == 128 + int(sig), _tail(buf)
         assert "no output written" in text
@@ -272,10 +280,8 @@ def test_interrupt_leaves_no_output(
         # neither the out dir nor a temporary one: only the finished blocks kept for --resume
         assert [p.name for p in tmp_path.iterdir()] == [".out.partial"]
         assert "--resume continues" in text
-        # no orphaned worker left computing
-        deadline = time.monotonic() + 10
-        while [c for c in children if _alive(c)] and time.monotonic() < deadline:
-            time.sleep(0.1)
+        # no orphaned worker left computing: the run kills and reaps its workers before it
+        # exits, so none may outlive it
         assert not [c for c in children if _alive(c)]
     finally:
         # whatever happened, nothing of this run keeps computing (the run, its workers, the

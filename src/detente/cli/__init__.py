@@ -22,7 +22,11 @@ check failed, 2 bad input or usage. Bad input never shows a traceback: it is rep
 Start-up: the command modules import only typer, rich and :mod:`.common` at module level; each
 command imports the library it computes with inside its function, so ``detente --help`` loads
 none of numpy, pandas, scipy, pyarrow, plotly, SALib, ray or FastAPI (``tests/cli/
-test_startup.py``; ``bench/bench_startup.py``).
+test_startup.py``; ``bench/bench_startup.py``). The commands are registered lazily
+(:data:`COMMANDS`, click's "lazily loading subcommands" pattern): a command's module is
+imported, and its click command built, only when the command is run or a listing (``--help``,
+completion) needs it, so ``detente validate`` neither imports the other commands' modules nor
+builds their parameters.
 """
 
 from __future__ import annotations
@@ -40,27 +44,107 @@ except KeyboardInterrupt:
     sys.stderr.write("interrupted\n")
     raise SystemExit(130) from None
 try:
+    from collections.abc import Iterator, MutableMapping
     from typing import Annotated, Any
 
     import typer
+    import typer.main
     from typer.core import TyperGroup
 
     from detente import __version__
-    from detente.cli import (
-        analysis,
-        backtest,
-        brief,
-        forecast,
-        hindcast,
-        levers,
-        report,
-        scenario,
-        serve,
-        simulate,
-        strategies,
-    )
 except KeyboardInterrupt:
     interrupted()
+
+#: The commands, in the order ``detente --help`` lists them (typer lists a group after the plain
+#: commands): name → (module of :mod:`detente.cli`, attribute). The attribute is the command's
+#: module-level function (importable and testable on its own), or a :class:`typer.Typer` group.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "brief": ("brief", "brief"),
+    "validate": ("scenario", "validate"),
+    "schema": ("scenario", "schema"),
+    "models": ("scenario", "models"),
+    "cite": ("scenario", "cite"),
+    "forecast": ("forecast", "forecast"),
+    "strategies": ("strategies", "strategies"),
+    "simulate": ("simulate", "simulate"),
+    "compare": ("analysis", "compare"),
+    "sensitivity": ("analysis", "sensitivity"),
+    "cruxes": ("analysis", "cruxes"),
+    "levers": ("levers", "levers"),
+    "hindcast": ("hindcast", "hindcast"),
+    "report": ("report", "report"),
+    "serve": ("serve", "serve"),
+    "backtest": ("backtest", "app"),
+}
+
+#: the settings of :data:`app`, also those of the registry each lazy command is registered on
+_SETTINGS: dict[str, Any] = {
+    "name": "detente",
+    "help": "Forecast and stress-test negotiation strategies in multi-actor political bargaining.",
+    "no_args_is_help": True,
+    "add_completion": False,
+    "pretty_exceptions_enable": False,
+}
+
+
+def build_command(name: str) -> Any:  # a typer (vendored click) Command
+    """The click command ``name`` of :data:`COMMANDS`, built as ``app.command(name)(function)``
+    (or ``app.add_typer(group, name=name)``) followed by ``typer.main.get_command(app)`` would
+    build it: registered on a Typer with :data:`app`'s settings, then turned into a command by
+    the functions Typer's own group building calls."""
+    module, attr = COMMANDS[name]
+    # the import statement's own machinery (importlib.import_module bypasses it), so that
+    # `python -X importtime` lists the command's module like any other
+    target = getattr(__import__(f"detente.cli.{module}", fromlist=[attr]), attr)
+    registry = typer.Typer(**_SETTINGS)
+    if isinstance(target, typer.Typer):
+        registry.add_typer(target, name=name)
+        return typer.main.get_group_from_info(
+            registry.registered_groups[0],
+            pretty_exceptions_short=registry.pretty_exceptions_short,
+            rich_markup_mode=registry.rich_markup_mode,
+            suggest_commands=registry.suggest_commands,
+        )
+    registry.command(name)(target)
+    return typer.main.get_command_from_info(
+        registry.registered_commands[0],
+        pretty_exceptions_short=registry.pretty_exceptions_short,
+        rich_markup_mode=registry.rich_markup_mode,
+    )
+
+
+class _LazyCommands(MutableMapping[str, Any]):
+    """A group's commands by name, each built on first access (:func:`build_command`); its keys,
+    in :data:`COMMANDS` order, are known without building any."""
+
+    def __init__(self, built: MutableMapping[str, Any]) -> None:
+        self._built: dict[str, Any] = dict(built)
+        self._names = list(dict.fromkeys([*COMMANDS, *built]))
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._built:
+            if name not in COMMANDS:
+                raise KeyError(name)
+            self._built[name] = build_command(name)
+        return self._built[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._built[name] = command
+        if name not in self._names:
+            self._names.append(name)
+
+    def __delitem__(self, name: str) -> None:
+        self._names.remove(name)
+        self._built.pop(name, None)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._names))
+
+    def __len__(self) -> int:
+        return len(self._names)
 
 
 class _Commands(TyperGroup):
@@ -71,6 +155,13 @@ class _Commands(TyperGroup):
     reported by :mod:`detente.cli.exits` (also under ``CliRunner``). Standard output is flushed
     inside, so a write that fails at the end is reported like one that fails on the way.
     """
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.commands = _LazyCommands(self.commands)
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(self.commands)  # the names only: a listing builds what it shows
 
     def invoke(self, ctx: Any) -> Any:  # a typer (vendored click) Context
         try:
@@ -83,14 +174,7 @@ class _Commands(TyperGroup):
             output_failed(exc)
 
 
-app = typer.Typer(
-    name="detente",
-    help="Forecast and stress-test negotiation strategies in multi-actor political bargaining.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    cls=_Commands,
-)
+app = typer.Typer(**_SETTINGS, cls=_Commands)
 
 
 @app.callback(invoke_without_command=True)
@@ -102,26 +186,6 @@ def _main(
 
         out.print(f"detente {__version__}")
         raise typer.Exit(0)
-
-
-# The commands, in the order `detente --help` lists them; each is a module-level function of
-# its group's module (importable and testable on its own).
-app.command("brief")(brief.brief)
-app.command("validate")(scenario.validate)
-app.command("schema")(scenario.schema)
-app.command("models")(scenario.models)
-app.command("cite")(scenario.cite)
-app.command("forecast")(forecast.forecast)
-app.command("strategies")(strategies.strategies)
-app.add_typer(backtest.app, name="backtest")
-app.command("simulate")(simulate.simulate)
-app.command("compare")(analysis.compare)
-app.command("sensitivity")(analysis.sensitivity)
-app.command("cruxes")(analysis.cruxes)
-app.command("levers")(levers.levers)
-app.command("hindcast")(hindcast.hindcast)
-app.command("report")(report.report)
-app.command("serve")(serve.serve)
 
 
 def main() -> None:

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from detente.cli.common import (
     FileArg,
@@ -47,6 +46,8 @@ def schema() -> None:
 
 def models() -> None:
     """List the forecasting models."""
+    from rich.table import Table
+
     from detente.models import MODEL_REGISTRY, model_class
 
     table = Table("name", "model", "source", "dynamic")

@@ -18,6 +18,7 @@ Field paths name list items by their ``id`` where they have one
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -1033,9 +1034,9 @@ def _check_text(node: Any, path: PathKey, report: _Report) -> None:
     NUL written as a YAML escape is refused where it is, as ``U+001B`` …
     """
     if isinstance(node, str):
-        bad = next((c for c in node if _is_control(c)), None)
+        bad = _CONTROL.search(node)
         if bad is not None:
-            report.add(path, f"control character U+{ord(bad):04X} in text (not allowed)")
+            report.add(path, f"control character U+{ord(bad.group()):04X} in text (not allowed)")
     elif isinstance(node, dict):
         for key, value in node.items():  # a number as a key (an anchor) as the loader names it
             _check_text(value, (*path, key if isinstance(key, str) else str(key)), report)
@@ -1044,8 +1045,8 @@ def _check_text(node: Any, path: PathKey, report: _Report) -> None:
             _check_text(value, (*path, i), report)
 
 
-def _is_control(c: str) -> bool:
-    return (c < " " and c not in "\t\n\r") or "\x7f" <= c <= "\x9f"
+#: a control character: C0 but tab, newline and carriage return; DEL; C1 (U+007F–U+009F)
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def override_targets(raw: dict[str, Any], index: int, doc: dict[str, Any]) -> list[tuple[int, str]]:

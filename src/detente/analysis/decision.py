@@ -495,7 +495,8 @@ class ForecastDecision:
     ) -> None:
         from detente.uncertainty.sampling import _all_quantities, path_uniforms
 
-        self.scenario = picklable(scenario)
+        # the forecasting models never play the game: its dated record is not read (picklable)
+        self.scenario = scenario
         self.issue = [i.id for i in scenario.issues].index(output.issue)
         self.model = model
         self.params = _all_quantities(scenario)

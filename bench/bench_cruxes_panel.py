@@ -11,7 +11,8 @@ worker processes), since the machine it runs on may be shared.
 
 Side by side, on the same few coalitions of the Shapley game: the **naive** evaluation (each
 coalition a scenario document: parse and validate it, date it by the worldview's ``as_of``,
-build its episodes, play every strategy — what the swap crux finder does per subset) against
+build its episodes, play every strategy — what the swap crux finder did per subset before it
+became a client of the batched evaluator; kept here as the reference it must agree with) against
 the **batched** one (:class:`detente.analysis.decision.GameDecision`: the episodes' uniforms
 drawn once, each coalition only swaps the draws of the paths it sets,
 :data:`~detente.analysis.decision.CHUNK` coalitions per vectorised play). Both give the same

@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 from detente.analysis.cruxes import find_cruxes, judgment_units, worldview_differences
 from detente.analysis.outputs import OutputSpec
 from detente.cli import app
-from detente.scenario.load import load_scenario
+from detente.scenario.load import LoadedScenario, load_scenario
+from detente.scenario.schema import Scenario
 
 
 def _q(value: float, why: str) -> dict[str, object]:
@@ -201,3 +202,91 @@ def test_cli_json_and_bad_input(tmp_path: Path) -> None:
         bad = runner.invoke(app, ["cruxes", str(path), "--worldviews", "low,high", *args])
         assert bad.exit_code == 2, bad.output
         assert "Traceback" not in bad.output
+
+
+# --------------------------------------------------------------- one evaluator (issue 17)
+
+
+def _replayed(loaded: LoadedScenario, a: str, b: str, subset: tuple[str, ...]) -> Scenario:
+    """The naive variant, computed independently of the batched evaluator: A's document with
+    B's values at ``subset``, parsed and validated, dated by A (``bench_cruxes_panel``'s)."""
+    from detente.analysis.cruxes import _without_worldviews
+    from detente.scenario.load import dated, parse_document
+    from detente.scenario.paths import get_path, resolve_path, set_path
+
+    doc, doc_b = _without_worldviews(loaded, a), _without_worldviews(loaded, b)
+    for path in subset:
+        set_path(doc, resolve_path(doc, path), get_path(doc_b, resolve_path(doc_b, path)))
+    sc = parse_document(doc, loaded.file, game_checks=loaded.game_checks).scenario
+    return dated(loaded, sc.model_copy(update={"worldviews": loaded.scenario.worldviews}), a)
+
+
+@pytest.mark.slow
+def test_swap_is_the_batched_evaluator_on_korea(korea_yaml: Path) -> None:
+    """The swap search has no evaluator of its own: its scores are the margins the decision
+    methods' evaluator gives the same settings (readings, Shapley's coalitions), and both equal
+    replaying each swapped scenario document (so neither can drift from the scenario)."""
+    from detente.analysis.cruxes import ranking_margin
+    from detente.analysis.decision import readings
+    from detente.analysis.outputs import parse_output
+    from detente.strategy.scorecards import scorecard_scores
+    from detente.strategy.simulate import build_episodes
+
+    loaded = load_scenario(korea_yaml)
+    a, b, seed, episodes = "engagement", "skeptic", 4, 12
+    spec = parse_output("scorecard:hill", loaded.scenario)
+    res = find_cruxes(loaded, a, b, spec, seed=seed, episodes=episodes, max_size=1)
+    rd = readings(loaded, a, b, spec, seed=seed, episodes=episodes)
+    units = judgment_units([d.path for d in res.differences if d.read])
+    # Korea declares no override `group:`: the override groups are the swap's units
+    assert [g.paths for g in rd.groups] == units
+    table = rd.decision.table(
+        [rd.setting([]), rd.setting(range(len(units)))]
+        + [rd.setting([g]) for g in range(len(units))]
+    )
+    opts = rd.decision.options
+    means = [dict(zip(opts, (float(v) for v in row), strict=True)) for row in table]
+    top = max(means[0].items(), key=lambda kv: kv[1])[0]
+    margins = [ranking_margin(m, top) for m in means]
+    assert res.score_a == margins[0] and res.score_b == margins[1]
+    for unit, m in zip(units, margins[2:], strict=True):
+        assert res.effects[unit[0]] == m - margins[0]
+    # the naive replay of two swaps (the type mix alone, and everything) gives the same numbers
+    for k, subset in ((1, tuple(p for u in units for p in u)), (2, units[0])):
+        game = _replayed(loaded, a, b, subset).game
+        assert game is not None
+        ids, scores = scorecard_scores(game, build_episodes(game, seed, episodes), "hill")
+        replay = dict(zip(ids, (float(s.mean()) for s in scores), strict=True))
+        assert ranking_margin(replay, top) == pytest.approx(margins[k], abs=1e-12)
+
+
+def test_swap_forecasts_are_the_batched_evaluator(tmp_path: Path) -> None:
+    """Point and Monte Carlo forecast swaps: the scores are the forecast decision's table."""
+    from detente.analysis.decision import readings
+
+    path = three_actor_yaml(
+        tmp_path,
+        [
+            worldview("low"),
+            worldview(
+                "high",
+                override("actors.c.stances.deal.position", C_POS),
+                override("actors.b.capability", 2.0),
+            ),
+        ],
+    )
+    loaded = load_scenario(path)
+    point = find_cruxes(loaded, "low", "high", OUT, threshold=55)
+    rd = readings(loaded, "low", "high", OUT, seed=0, episodes=2)
+    t = rd.decision.table([rd.setting([]), rd.setting([0, 1]), rd.setting([0]), rd.setting([1])])
+    assert [point.score_a, point.score_b] == list(t[:2, 0] - 55)
+    assert point.effects == {
+        "actors.c.stances.deal.position": t[2, 0] - t[0, 0],
+        "actors.b.capability": t[3, 0] - t[0, 0],
+    }
+    mc = find_cruxes(loaded, "low", "high", OUT, threshold=50, mode="mc", draws=64, seed=3)
+    rd = readings(loaded, "low", "high", OUT, seed=3, episodes=2, draws=64, above=50)
+    t = rd.decision.table([rd.setting([]), rd.setting([0, 1])])
+    assert [mc.score_a, mc.score_b] == list(t[:, 0] - 0.5)
+    # under "low", c's position straddles 50 (the forecast 50 ± 3.3): a probability, not a side
+    assert 0 < t[0, 0] < 1

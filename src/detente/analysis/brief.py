@@ -42,8 +42,6 @@ from detente.scenario.schema import Scenario
 BASE = "base"
 
 Progress = Callable[[str], None]
-#: a worldview's game and its strategies' played metrics (strategy id -> metric -> values)
-Played = tuple[Any, dict[str, dict[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -265,10 +263,10 @@ def brief(loaded: LoadedScenario, opts: BriefOptions, progress: Progress | None 
     if sc.game is None and models and opts.levers > 0:
         levers = _levers(scenarios[views[0]], models[0], opts, tick, notes)
     if sc.game is not None:
-        answers, headlines, plays = _answers(scenarios, views, opts, tick)
+        answers, headlines = _answers(scenarios, views, opts, tick)
         pair = _worldviews_only(views)[:2]
         if sc.game.scorecards and len(pair) == 2:
-            cruxes = _cruxes(loaded, pair[0], pair[1], opts, tick, plays)
+            cruxes = _cruxes(loaded, pair[0], pair[1], opts, tick)
         if sc.record is not None:
             record = _record(loaded, scenarios, views, opts, tick)
     next_steps = _next_steps(loaded, views)
@@ -342,10 +340,9 @@ def _forecasts(
 
 def _answers(
     scenarios: dict[str, Scenario], views: Sequence[str], opts: BriefOptions, tick: Progress
-) -> tuple[list[Answer], list[Headline], dict[str, Played]]:
+) -> tuple[list[Answer], list[Headline]]:
     """Each scorecard's verdict and the headline comparison under each worldview, every
-    strategy played once per worldview on the batch every command plays for this seed (the
-    plays are returned, per worldview, for the crux search to reuse)."""
+    strategy played once per worldview on the batch every command plays for this seed."""
     from detente.analysis.outputs import headline_metric, headline_pair
     from detente.strategy.metrics import MIX
     from detente.strategy.metrics import metric as game_metric
@@ -354,13 +351,11 @@ def _answers(
 
     answers: list[Answer] = []
     headlines: list[Headline] = []
-    plays: dict[str, Played] = {}
     for v in views:
         game = scenarios[v].game
         assert game is not None
         eps = build_episodes(game, opts.seed, opts.episodes)
         played = {s.id: simulate(game, eps, s.id, MIX) for s in game.strategies}
-        plays[v] = (game, played)
         for card in game.scorecards:
             ids, scores = scorecard_scores(game, eps, card, played=played)
             means = scores.mean(axis=1)
@@ -391,7 +386,7 @@ def _answers(
                     Headline(metric, game_metric(metric).label, v, a, b, _interval(diff))
                 )
         tick(f"strategies ({v})")
-    return answers, headlines, plays
+    return answers, headlines
 
 
 def _swaps(loaded: LoadedScenario, a: str, b: str) -> tuple[list[Any], list[tuple[str, ...]]]:
@@ -405,52 +400,40 @@ def _swaps(loaded: LoadedScenario, a: str, b: str) -> tuple[list[Any], list[tupl
 
 
 def _cruxes(
-    loaded: LoadedScenario,
-    a: str,
-    b: str,
-    opts: BriefOptions,
-    tick: Progress,
-    plays: dict[str, Played] | None = None,
+    loaded: LoadedScenario, a: str, b: str, opts: BriefOptions, tick: Progress
 ) -> list[CruxSummary]:
     """Per scorecard, the judgments on which ``a`` and ``b`` differ, by the effect of swapping
     each alone (a unit: the type priors swap together) on A's best-strategy margin — the score
     of ``detente cruxes --output scorecard:ID`` (:func:`detente.analysis.cruxes.ranking_margin`),
-    with every swapped scenario played once for all the scorecards (and a swapped game equal
-    to one ``plays`` already holds — A's with nothing swapped, B's with everything — not
-    played again: the same game and seed give the same episodes)."""
-    from detente.analysis.cruxes import Swapper, ranking_margin
-    from detente.strategy.metrics import MIX
-    from detente.strategy.scorecards import scorecard_scores
-    from detente.strategy.simulate import build_episodes, simulate
+    on the same batched evaluator (:func:`detente.analysis.decision.readings`): A's episodes,
+    every swap one setting, each setting played once and scored on every scorecard."""
+    from detente.analysis.cruxes import ranking_margin
+    from detente.analysis.decision import GameDecision, evaluate, readings
+    from detente.analysis.outputs import parse_output
 
     game0 = loaded.scenario.game
     assert game0 is not None
     cards = [c.id for c in game0.scorecards]
     diffs, units = _swaps(loaded, a, b)
-    swap = Swapper(loaded, a, b)
     everything = tuple(p for u in units for p in u)
     subsets: list[tuple[str, ...]] = [(), everything, *units]
-    means: list[dict[str, dict[str, float]]] = []  # per subset, per card: strategy -> mean
-    known = list((plays or {}).values())
-    for subset in subsets:
-        game = swap.scenario(subset).game
-        assert game is not None
-        eps = build_episodes(game, opts.seed, opts.episodes)
-        same = [p for g, p in known if g == game]
-        played = (
-            same[0] if same else {r.id: simulate(game, eps, r.id, MIX) for r in game.strategies}
-        )
-        per: dict[str, dict[str, float]] = {}
-        for card in cards:
-            ids, scores = scorecard_scores(game, eps, card, played=played)
-            per[card] = {sid: float(row.mean()) for sid, row in zip(ids, scores, strict=True)}
-        means.append(per)
-        tick(f"cruxes ({len(means)}/{len(subsets)})")
+    first = parse_output(f"scorecard:{cards[0]}", loaded.scenario)
+    plays = GameDecision(with_worldview(loaded, a), first, opts.seed, opts.episodes, cards)
+    rd = readings(loaded, a, b, first, seed=opts.seed, episodes=opts.episodes, decision=plays)
+    settings = [rd.swapped(subset) for subset in subsets]
+    tables: dict[str, tuple[list[str], np.ndarray]] = {}
+    for card in cards:
+        decision = plays.with_output(parse_output(f"scorecard:{card}", loaded.scenario))
+        tables[card] = (decision.options, evaluate(decision, settings, None))
+    for k in range(len(subsets)):
+        tick(f"cruxes ({k + 1}/{len(subsets)})")
     by_path = {d.path: d for d in diffs}
     out: list[CruxSummary] = []
     for card in cards:
-        top = max(means[0][card].items(), key=lambda kv: kv[1])[0]
-        score = [ranking_margin(m[card], top) for m in means]
+        options, table = tables[card]
+        means = [dict(zip(options, (float(v) for v in row), strict=True)) for row in table]
+        top = max(means[0].items(), key=lambda kv: kv[1])[0]
+        score = [ranking_margin(m, top) for m in means]
         total = score[1] - score[0]
         rows: list[Crux] = []
         for unit, s_unit in zip(units, score[2:], strict=True):

@@ -142,6 +142,27 @@ def interval90(values: FloatArray) -> tuple[float, float, float]:
     return mean, mean - half, mean + half
 
 
+def paired_differences(
+    per: Mapping[str, Mapping[tuple[str, ...], FloatArray]],
+    worldviews: Sequence[str],
+    columns: Sequence[str],
+) -> list[dict[str, object]]:
+    """For each worldview after the first, ``b − a`` of every key both have: the mean of the
+    paired per-episode differences and its 90 % interval (:func:`interval90`), one row per key
+    (its parts named by ``columns``), then ``a, b, mean, lo, hi``."""
+    a = worldviews[0]
+    out: list[dict[str, object]] = []
+    for b in worldviews[1:]:
+        for key, values in per[a].items():
+            other = per[b].get(key)
+            if other is None:
+                continue
+            mean, lo, hi = interval90(np.asarray(other - values, dtype=np.float64))
+            row: dict[str, object] = dict(zip(columns, key, strict=True))
+            out.append({**row, "a": a, "b": b, "mean": mean, "lo": lo, "hi": hi})
+    return out
+
+
 def compare_strategies(
     scenarios: Mapping[str, Scenario],
     worldviews: Sequence[str],
@@ -154,7 +175,7 @@ def compare_strategies(
     from detente.strategy.metrics import MIX
     from detente.strategy.simulate import build_episodes, simulate
 
-    per: dict[str, dict[tuple[str, str], dict[str, FloatArray]]] = {}
+    per: dict[str, dict[tuple[str, ...], FloatArray]] = {}
     rows: list[dict[str, object]] = []
     for wv in worldviews:
         sc = scenarios[wv]
@@ -167,9 +188,10 @@ def compare_strategies(
         for ref in game.strategies:
             for tid in type_ids:
                 out = simulate(game, eps, ref.id, tid)
-                per[wv][(ref.id, tid)] = out
-                for metric, values in out.items():
-                    mean, lo, hi = interval90(np.asarray(values, dtype=np.float64))
+                for metric, raw in out.items():
+                    values = np.asarray(raw, dtype=np.float64)
+                    per[wv][(ref.id, tid, metric)] = values
+                    mean, lo, hi = interval90(values)
                     rows.append(
                         {
                             "strategy": ref.id,
@@ -181,29 +203,7 @@ def compare_strategies(
                             "hi": hi,
                         }
                     )
-    diffs: list[dict[str, object]] = []
-    a = worldviews[0]
-    for b in worldviews[1:]:
-        for key, out_a in per[a].items():
-            out_b = per[b].get(key)
-            if out_b is None:
-                continue
-            for metric, values in out_a.items():
-                if metric not in out_b:
-                    continue
-                mean, lo, hi = interval90(np.asarray(out_b[metric] - values, dtype=np.float64))
-                diffs.append(
-                    {
-                        "strategy": key[0],
-                        "type": key[1],
-                        "metric": metric,
-                        "a": a,
-                        "b": b,
-                        "mean": mean,
-                        "lo": lo,
-                        "hi": hi,
-                    }
-                )
+    diffs = paired_differences(per, worldviews, ("strategy", "type", "metric"))
     return pd.DataFrame(rows), pd.DataFrame(diffs)
 
 
@@ -219,7 +219,7 @@ def compare_scorecards(
     from detente.strategy.simulate import build_episodes
 
     rows: list[dict[str, object]] = []
-    per: dict[str, dict[tuple[str, str], FloatArray]] = {}
+    per: dict[str, dict[tuple[str, ...], FloatArray]] = {}
     for wv in worldviews:
         game = scenarios[wv].game
         if game is None:
@@ -243,25 +243,7 @@ def compare_scorecards(
                         "hi": hi,
                     }
                 )
-    diffs: list[dict[str, object]] = []
-    a = worldviews[0]
-    for b in worldviews[1:]:
-        for key, values in per[a].items():
-            other = per[b].get(key)
-            if other is None:
-                continue
-            mean, lo, hi = interval90(np.asarray(other - values, dtype=np.float64))
-            diffs.append(
-                {
-                    "scorecard": key[0],
-                    "strategy": key[1],
-                    "a": a,
-                    "b": b,
-                    "mean": mean,
-                    "lo": lo,
-                    "hi": hi,
-                }
-            )
+    diffs = paired_differences(per, worldviews, ("scorecard", "strategy"))
     return pd.DataFrame(rows), pd.DataFrame(diffs)
 
 

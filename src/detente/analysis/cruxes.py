@@ -35,24 +35,23 @@ assumptions behind A's value and B's.
 
 from __future__ import annotations
 
-import copy
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from detente.analysis.outputs import OutputSpec
-from detente.analysis.sensitivity import game_output_values
 from detente.models import get_model
-from detente.models.base import FloatArray, Model, Problem
-from detente.scenario.load import LoadedScenario, parse_document, worldview_document
-from detente.scenario.paths import get_path, path_label, resolve_path, set_path
-from detente.scenario.problem import to_problem
+from detente.models.base import FloatArray, Model
+from detente.scenario.load import LoadedScenario, worldview_document
+from detente.scenario.paths import get_path, path_label, resolve_path
 from detente.scenario.quantity import Quantity
-from detente.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from detente.analysis.decision import Runner
 
 Mode = Literal["point", "mc"]
 _BASIS_KEYS = ("source", "assumption", "data")
@@ -148,89 +147,39 @@ def worldview_differences(
 # ------------------------------------------------------------------------------ evaluation
 
 
-def _stack(problems: list[Problem]) -> Problem:
-    first = problems[0]
-    return Problem(
-        actors=first.actors,
-        issues=first.issues,
-        capability=np.concatenate([p.capability for p in problems]),
-        position=np.concatenate([p.position for p in problems]),
-        salience=np.concatenate([p.salience for p in problems]),
-        scale_min=first.scale_min,
-        scale_max=first.scale_max,
-        status_quo=np.concatenate([p.status_quo for p in problems]),
-        name=first.name,
-        actor_names=first.actor_names,
-        issue_labels=first.issue_labels,
-    )
-
-
 @dataclass
 class _Scorer:
-    """Scores scenarios for one output: the sign of the score is the conclusion."""
+    """Reads a conclusion's score off the batched evaluator's table rows
+    (:func:`detente.analysis.decision.evaluate`): the sign of the score is the conclusion."""
 
     output: OutputSpec
     threshold: float
-    model: Model
     mode: Mode
-    draws: int
-    seed: int
-    episodes: int
+    options: list[str]
+    #: signs the table's net benefits back to the metric (−1: less is better)
+    sign: float = 1.0
     top: str | None = None  # ranking: worldview A's best strategy
-    #: ranking outputs: each scenario's ranking from the last :meth:`scores` call, in its order
-    rankings: list[list[tuple[str, float]]] = field(default_factory=list)
 
     def reads(self, path: str) -> bool:
         return path.startswith("game.") == (self.output.kind != "forecast")
 
-    def scores(self, scenarios: list[Scenario]) -> FloatArray:
+    def scores(self, table: FloatArray) -> FloatArray:
         if self.output.kind == "forecast":
-            return self._forecast_scores(scenarios)
-        self.rankings = []
-        return np.array([self._game_score(sc) for sc in scenarios], dtype=np.float64)
-
-    def _forecast_scores(self, scenarios: list[Scenario]) -> FloatArray:
-        from detente.uncertainty.sampling import sample_problem
-
-        j = [i.id for i in scenarios[0].issues].index(self.output.issue)
-        model = self.model
-        if self.mode == "point":
-            outcome = model.forecast_batch(_stack([to_problem(sc) for sc in scenarios])).outcome
-            return np.asarray(outcome[:, j] - self.threshold, dtype=np.float64)
-        problems = [sample_problem(sc, self.seed, 0, self.draws) for sc in scenarios]
-        outcome = model.forecast_batch(_stack(problems)).outcome[:, j]
-        above = (outcome >= self.threshold).reshape(len(scenarios), self.draws)
-        return np.asarray(above.mean(axis=1) - 0.5, dtype=np.float64)
-
-    def _game_score(self, sc: Scenario) -> float:
-        from detente.strategy.metrics import metric
-        from detente.strategy.simulate import build_episodes, simulate
-
-        game = sc.game
-        if game is None:
-            raise ValueError(f"scenario {sc.id!r} has no `game:` section")
-        eps = build_episodes(game, self.seed, self.episodes)
+            return np.asarray(table[:, 0] - (0.5 if self.mode == "mc" else self.threshold))
         if self.output.kind == "strategy":
-            return float(game_output_values(game, self.output, eps).mean()) - self.threshold
-        if self.output.scorecard:
-            from detente.strategy.scorecards import scorecard_scores
-
-            sign = 1.0
-            ids, scores = scorecard_scores(game, eps, self.output.scorecard, self.output.type_id)
-            means = {sid: float(row.mean()) for sid, row in zip(ids, scores, strict=True)}
-        else:
-            sign = -1.0 if metric(self.output.metric).lower_is_better else 1.0
-            means = {
-                ref.id: float(
-                    simulate(game, eps, ref.id, self.output.type_id)[self.output.metric].mean()
-                )
-                for ref in game.strategies
-            }
-        ranking = sorted(means.items(), key=lambda kv: -sign * kv[1])
+            y = table[:, 0] - table[:, 1] if table.shape[1] > 1 else table[:, 0]
+            return np.asarray(self.sign * y - self.threshold, dtype=np.float64)
         if self.top is None:
-            self.top = ranking[0][0]
-        self.rankings.append(ranking)
-        return ranking_margin(means, self.top, sign)
+            self.top = self.options[int(np.argmax(table[0]))]
+        return np.array(
+            [ranking_margin(dict(zip(self.options, row, strict=True)), self.top) for row in table],
+            dtype=np.float64,
+        )
+
+    def ranking(self, row: FloatArray) -> list[tuple[str, float]]:
+        """A table row as a ranking: each strategy's mean (the metric's own sign), best first."""
+        means = {o: self.sign * float(v) for o, v in zip(self.options, row, strict=True)}
+        return sorted(means.items(), key=lambda kv: -self.sign * kv[1])
 
     def conclusion(self, score: float, value: float) -> str:
         if self.output.kind == "forecast":
@@ -251,28 +200,6 @@ def ranking_margin(means: dict[str, float], top: str, sign: float = 1.0) -> floa
     (``sign`` −1 when less is better); negative once another strategy beats it."""
     others = [sign * v for k, v in means.items() if k != top]
     return sign * means[top] - max(others) if others else 0.0
-
-
-class Swapper:
-    """Worldview A's scenario with some of worldview B's judgments swapped in.
-
-    :meth:`scenario` takes the paths to swap (a subset of :func:`worldview_differences`) and
-    returns A's scenario (its overrides applied, the worldviews removed) with B's value at each
-    of those paths, validated as a whole document.
-    """
-
-    def __init__(self, loaded: LoadedScenario, a: str, b: str) -> None:
-        self.loaded = loaded
-        self.doc_a = _without_worldviews(loaded, a)
-        self.doc_b = _without_worldviews(loaded, b)
-
-    def scenario(self, subset: tuple[str, ...]) -> Scenario:
-        doc = copy.deepcopy(self.doc_a)
-        for path in subset:
-            value = get_path(self.doc_b, resolve_path(self.doc_b, path))
-            set_path(doc, resolve_path(doc, path), value)
-        loaded = self.loaded
-        return parse_document(doc, loaded.file, game_checks=loaded.game_checks).scenario
 
 
 # ------------------------------------------------------------------------------ the search
@@ -372,35 +299,54 @@ def find_cruxes(
     episodes: int = 2000,
     max_size: int = 3,
     max_evaluations: int = 2000,
+    runner: Runner | None = None,
 ) -> CruxResult:
     """Find the minimal sets of B's judgments that flip A's conclusion (see module docstring).
 
     ``threshold`` is required for a forecast output; for a strategy output it defaults to 0.
     A forecast output is ``model``'s (default: the compromise model); a game output reads none.
     The search stops at ``max_size`` or when ``max_evaluations`` would be exceeded
-    (``complete`` is False then, and a note says so).
+    (``complete`` is False then, and a note says so). Every subset is a setting of the batched
+    evaluator (:func:`detente.analysis.decision.readings`: A's scenario on its calendar, B's
+    values on A's random numbers), played on ``runner`` (default: here).
     """
+    from detente.analysis.decision import evaluate, readings
+    from detente.strategy.metrics import metric
+
     if output.kind == "forecast" and threshold is None:
         raise ValueError("a forecast output needs --threshold (e.g. --threshold 75)")
     x = float(threshold) if threshold is not None else 0.0
     m = model if model is not None else get_model("compromise")
-    scorer = _Scorer(output, x, m, mode, draws, seed, episodes)
-    diffs = worldview_differences(loaded, a, b, scorer.reads)
-    scenario_for = Swapper(loaded, a, b).scenario
+    mc = output.kind == "forecast" and mode == "mc"
+    rd = readings(
+        loaded,
+        a,
+        b,
+        output,
+        seed=seed,
+        episodes=episodes,
+        model=m,
+        draws=draws if mc else None,
+        above=x if mc else None,
+    )
+    decision = rd.decision
+    lower = (
+        output.kind != "forecast" and not output.scorecard and metric(output.metric).lower_is_better
+    )
+    scorer = _Scorer(output, x, mode, decision.options, -1.0 if lower else 1.0)
+    diffs = rd.differences
 
     read = [d.path for d in diffs if d.read]
     units = judgment_units(read)
-    base = scenario_for(())
-    full = scenario_for(tuple(read))
-    s_a, s_b = (float(s) for s in scorer.scores([base, full]))
+    ends = evaluate(decision, [rd.swapped(()), rd.swapped(read)], runner)
+    s_a, s_b = (float(s) for s in scorer.scores(ends))
     v_a, v_b = (float(v) for v in _values_from_scores(scorer, np.array([s_a, s_b])))
     evaluations = 2
     notes: list[str] = []
     if output.kind == "ranking":
-        rank_a, rank_b = scorer.rankings
-        if rank_a and rank_b:
-            notes.append(f"{a}'s ranking: " + ", ".join(f"{k} {v:.3f}" for k, v in rank_a))
-            notes.append(f"{b}'s ranking: " + ", ".join(f"{k} {v:.3f}" for k, v in rank_b))
+        rank_a, rank_b = (scorer.ranking(row) for row in ends)
+        notes.append(f"{a}'s ranking: " + ", ".join(f"{k} {v:.3f}" for k, v in rank_a))
+        notes.append(f"{b}'s ranking: " + ", ".join(f"{k} {v:.3f}" for k, v in rank_b))
     unread = [d.path for d in diffs if not d.read]
     if unread:
         notes.append(f"{len(unread)} differing judgment(s) not read by this output")
@@ -428,8 +374,8 @@ def find_cruxes(
             )
             complete = False
             break
-        scenarios = [scenario_for(subset) for subset in candidates]
-        scores = scorer.scores(scenarios)
+        table = evaluate(decision, [rd.swapped(subset) for subset in candidates], runner)
+        scores = scorer.scores(table)
         values = _values_from_scores(scorer, scores)
         evaluations += len(candidates)
         for subset, score, value in zip(candidates, scores, values, strict=True):

@@ -47,6 +47,7 @@ from detente.analysis.outputs import OutputSpec
 from detente.models.base import FloatArray
 
 if TYPE_CHECKING:
+    from detente.analysis.cruxes import Difference
     from detente.models.base import Model
     from detente.scenario.game import GameSpec
     from detente.scenario.load import LoadedScenario
@@ -196,13 +197,88 @@ class Runner:
         self.close()
 
 
+def _same(rows: FloatArray) -> FloatArray:
+    return rows
+
+
+def setting_key(setting: Setting) -> bytes:
+    """A digest of a setting (its paths, point values and draws): equal settings, equal keys."""
+    import hashlib
+
+    h = hashlib.blake2b(digest_size=20)
+    for path in sorted(setting):
+        v = setting[path]
+        h.update(path.encode())
+        h.update(np.float64(v.point).tobytes())
+        h.update(np.ascontiguousarray(v.draws, dtype=np.float64).tobytes())
+    return h.digest()
+
+
+#: plays a chunk of settings: a decision's ``rows`` (or ``table``)
+Play = Callable[[list[Setting]], FloatArray]
+
+
+def _play(item: tuple[Play, list[Setting]]) -> FloatArray:
+    return item[0](item[1])
+
+
 def evaluate(decision: Decision, settings: Sequence[Setting], runner: Runner | None) -> FloatArray:
-    """``decision.table(settings)`` in chunks of :data:`CHUNK`, on ``runner`` (or here)."""
-    if not settings:
-        return np.empty((0, len(decision.options)), dtype=np.float64)
-    chunks = [list(settings[i : i + CHUNK]) for i in range(0, len(settings), CHUNK)]
-    parts = (runner or Runner()).map(decision.table, chunks)
-    return np.concatenate(parts, axis=0)
+    """``decision.table(settings)``: each setting not yet played (and each only once) played
+    in chunks of :data:`CHUNK` on ``runner`` (or here), then every row read off what was played.
+    A :class:`GameDecision` or :class:`ForecastDecision` keeps its plays (``memo``: rows by
+    :func:`setting_key`, perhaps with more columns than the table, e.g. every scorecard's;
+    ``rows`` plays, ``select`` reads the table off them); another :class:`Decision` keeps
+    nothing between calls.
+
+    A setting's row does not depend on the settings it is played beside (each is played on its
+    own copy of the episodes: :class:`GameDecision`), so a row played once — by another method,
+    for another scorecard of the same plays (:meth:`GameDecision.with_output`) — is the row it
+    would be played again."""
+    return evaluate_many([(decision, settings)], runner)[0]
+
+
+def evaluate_many(
+    requests: Sequence[tuple[Decision, Sequence[Setting]]], runner: Runner | None
+) -> list[FloatArray]:
+    """:func:`evaluate` of several decisions' settings at once: the settings not yet played of
+    all the requests on the same plays (the same memo: :meth:`GameDecision.with_output`) are
+    chunked together, and every chunk of every request is mapped together (so two readings'
+    rounds run side by side on the workers)."""
+    groups: dict[int, tuple[dict[bytes, FloatArray], Play, dict[bytes, Setting]]] = {}
+    reads: list[tuple[dict[bytes, FloatArray], Callable[[FloatArray], FloatArray], list[bytes]]]
+    reads = []
+    for decision, settings in requests:
+        memo: dict[bytes, FloatArray]
+        play: Play
+        select: Callable[[FloatArray], FloatArray]
+        if isinstance(decision, GameDecision | ForecastDecision):
+            memo, play, select = decision.memo, decision.rows, decision.select
+        else:  # a Decision that keeps nothing: each distinct setting played once in this call
+            memo, play, select = {}, decision.table, _same
+        todo = groups.setdefault(id(memo), (memo, play, {}))[2]
+        keys = [setting_key(s) for s in settings]
+        for k, s in zip(keys, settings, strict=True):
+            if k not in memo:
+                todo.setdefault(k, s)
+        reads.append((memo, select, keys))
+    items: list[tuple[Play, list[Setting]]] = []
+    owners: list[tuple[dict[bytes, FloatArray], list[bytes]]] = []
+    for memo, play, todo in groups.values():
+        pending = list(todo.items())
+        for i in range(0, len(pending), CHUNK):
+            chunk = pending[i : i + CHUNK]
+            items.append((play, [s for _k, s in chunk]))
+            owners.append((memo, [k for k, _s in chunk]))
+    parts = (runner or Runner()).map(_play, items)
+    for (memo, keys), part in zip(owners, parts, strict=True):
+        memo.update(zip(keys, part, strict=True))
+    out: list[FloatArray] = []
+    for (memo, select, keys), (decision, _s) in zip(reads, requests, strict=True):
+        if not keys:
+            out.append(np.empty((0, len(decision.options)), dtype=np.float64))
+        else:
+            out.append(np.asarray(select(np.stack([memo[k] for k in keys])), dtype=np.float64))
+    return out
 
 
 # ------------------------------------------------------------------------------- game decision
@@ -232,9 +308,20 @@ class GameDecision:
 
     ``scenario`` is the worldview's scenario (its game gives every judgment not in a setting);
     :meth:`draws` maps another worldview's Quantity of a path onto the same uniforms.
+
+    For a scorecard output, ``scorecards`` (default: the output's own) are the scorecards every
+    play is scored on: a setting is played once, and :meth:`with_output` gives the decision of
+    another of them on the same plays (the same :attr:`memo`).
     """
 
-    def __init__(self, scenario: Scenario, output: OutputSpec, seed: int, episodes: int) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        output: OutputSpec,
+        seed: int,
+        episodes: int,
+        scorecards: Sequence[str] | None = None,
+    ) -> None:
         from detente.analysis.outputs import game_of
         from detente.scenario.game import quantities
         from detente.strategy.simulate import TYPE_PATH
@@ -260,6 +347,38 @@ class GameDecision:
         self._played = (
             [s.id for s in self.game.strategies] if output.scorecard else list(self._options)
         )
+        self.cards: list[str] = []
+        if output.scorecard:
+            cards = list(scorecards) if scorecards is not None else [output.scorecard]
+            known = [c.id for c in self.game.scorecards]
+            unknown = [c for c in cards if c not in known]
+            if unknown or output.scorecard not in cards:
+                raise ValueError(f"scorecards {cards} must be the game's and hold the output's")
+            self.cards = list(dict.fromkeys(cards))
+        elif scorecards:
+            raise ValueError("scorecards are played together only for a scorecard output")
+        self.memo: dict[bytes, FloatArray] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        # a worker plays chunks: it needs no memo (which grows in the parent)
+        return {**self.__dict__, "memo": {}}
+
+    def with_output(self, output: OutputSpec) -> GameDecision:
+        """The decision of another scorecard output on the same plays: the same episodes,
+        draws and :attr:`memo` (a setting played for one scorecard is scored on all)."""
+        if not (
+            output.scorecard in self.cards
+            and output.type_id == self.output.type_id
+            and output.kind != "forecast"
+        ):
+            raise ValueError(
+                f"{output.describe()} is not scored on these plays (scorecards {self.cards})"
+            )
+        other = object.__new__(GameDecision)
+        other.__dict__.update(self.__dict__)  # the same memo (copy.copy would drop it)
+        other.output = output
+        other._options = output_options(self.game, output)
+        return other
 
     @property
     def options(self) -> list[str]:
@@ -297,6 +416,22 @@ class GameDecision:
         return Value(np.full(self.episodes, float(x)), float(x))
 
     def table(self, settings: Sequence[Setting]) -> FloatArray:
+        return self.select(self.rows(settings))
+
+    def select(self, rows: FloatArray) -> FloatArray:
+        """The output's columns of :meth:`rows` (for a scorecard output: its scorecard's block
+        of every strategy's mean score, the options' columns)."""
+        if not self.cards:
+            return rows
+        width = len(self._played)
+        start = self.cards.index(self.output.scorecard) * width
+        cols = [start + self._played.index(o) for o in self._options]
+        return np.asarray(rows[:, cols], dtype=np.float64)
+
+    def rows(self, settings: Sequence[Setting]) -> FloatArray:
+        """One play of ``settings``: for a scorecard output, every strategy's mean score on
+        each of :attr:`cards` (a block per scorecard, strategies in the game's order); else the
+        options' signed mean metric (the table itself)."""
         from detente.strategy.metrics import metric
         from detente.strategy.scorecards import scorecard_scores
         from detente.strategy.simulate import Episodes, simulate
@@ -326,9 +461,13 @@ class GameDecision:
         eps = Episodes(draws, mix.astype(np.int64), g_ss, s_ss, period=e, beliefs=beliefs)
         out = self.output
         if out.scorecard:
-            ids, scores = scorecard_scores(game, eps, out.scorecard, out.type_id)
-            means = scores.reshape(len(ids), n, e).mean(axis=2)
-            return np.stack([means[ids.index(o)] for o in self._options], axis=1)
+            played = {sid: simulate(game, eps, sid, out.type_id) for sid in self._played}
+            blocks = []
+            for card in self.cards:
+                ids, scores = scorecard_scores(game, eps, card, out.type_id, played=played)
+                means = scores.reshape(len(ids), n, e).mean(axis=2)
+                blocks += [means[ids.index(sid)] for sid in self._played]
+            return np.stack(blocks, axis=1)
         sign = -1.0 if metric(out.metric).lower_is_better else 1.0
         cols = []
         for o in self._options:
@@ -342,14 +481,22 @@ class GameDecision:
 
 class ForecastDecision:
     """``forecast:ISSUE``: the point forecast (``draws=None``), or the mean forecast over
-    ``draws`` Monte Carlo draws on the per-path streams, at each setting (one option)."""
+    ``draws`` Monte Carlo draws on the per-path streams, at each setting (one option) — or, with
+    ``above`` X, the share of those draws whose forecast is ≥ X (P(forecast ≥ X))."""
 
     def __init__(
-        self, scenario: Scenario, output: OutputSpec, model: Model, seed: int, draws: int | None
+        self,
+        scenario: Scenario,
+        output: OutputSpec,
+        model: Model,
+        seed: int,
+        draws: int | None,
+        above: float | None = None,
     ) -> None:
         from detente.uncertainty.sampling import _all_quantities, path_uniforms
 
-        self.scenario = picklable(scenario)
+        # the forecasting models never play the game: its dated record is not read (picklable)
+        self.scenario = scenario
         self.issue = [i.id for i in scenario.issues].index(output.issue)
         self.model = model
         self.params = _all_quantities(scenario)
@@ -365,7 +512,12 @@ class ForecastDecision:
             self.uniforms = path_uniforms([p.path for p in self.params], seed, 0, draws)
             self.base = self.draws_of(scenario)
         self.point = draws is None
+        self.above = above
         self._options = [output.issue]
+        self.memo: dict[bytes, FloatArray] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "memo": {}}
 
     @property
     def options(self) -> list[str]:
@@ -374,6 +526,9 @@ class ForecastDecision:
     @property
     def size(self) -> int:
         return self.n
+
+    def select(self, rows: FloatArray) -> FloatArray:
+        return rows
 
     def draws_of(self, scenario: Scenario) -> dict[str, FloatArray]:
         """Every number the models read of ``scenario`` (this or another worldview's): point
@@ -404,6 +559,9 @@ class ForecastDecision:
         return Value(np.full(self.n, float(x)), float(x))
 
     def table(self, settings: Sequence[Setting]) -> FloatArray:
+        return self.rows(settings)
+
+    def rows(self, settings: Sequence[Setting]) -> FloatArray:
         from detente.uncertainty.sampling import problem_from_values
 
         for s in settings:
@@ -421,7 +579,10 @@ class ForecastDecision:
         )
         problem = problem_from_values(self.scenario, self.params, values)
         outcome = np.asarray(self.model.forecast_batch(problem).outcome[:, self.issue])
-        return np.asarray(outcome.reshape(len(settings), self.n).mean(axis=1)[:, None])
+        per = outcome.reshape(len(settings), self.n)
+        if self.above is not None:
+            return np.asarray((per >= self.above).mean(axis=1)[:, None], dtype=np.float64)
+        return np.asarray(per.mean(axis=1)[:, None])
 
 
 def make_decision(
@@ -432,13 +593,18 @@ def make_decision(
     episodes: int,
     model: Model | None = None,
     draws: int | None = None,
+    above: float | None = None,
+    scorecards: Sequence[str] | None = None,
 ) -> GameDecision | ForecastDecision:
-    """The :class:`Decision` of an output under a worldview's scenario."""
+    """The :class:`Decision` of an output under a worldview's scenario (``above``: a forecast
+    output's P(forecast ≥ above) over its draws; ``scorecards``: those a scorecard output's
+    plays are all scored on, :class:`GameDecision`)."""
     if output.kind == "forecast":
         from detente.models import get_model
 
-        return ForecastDecision(scenario, output, model or get_model("compromise"), seed, draws)
-    return GameDecision(scenario, output, seed, episodes)
+        model = model or get_model("compromise")
+        return ForecastDecision(scenario, output, model, seed, draws, above)
+    return GameDecision(scenario, output, seed, episodes, scorecards)
 
 
 # ------------------------------------------------------------------------------- the verdict
@@ -574,8 +740,8 @@ def expand_paths(paths: Sequence[str], quantities: Mapping[str, Any]) -> list[st
         below = [q for q in quantities if q == path or q.startswith(path + ".")]
         if not below:
             raise ValueError(
-                f"judgment {path} is not a number the output reads: the decision methods vary "
-                "numbers only (use the default --method swap for it)"
+                f"judgment {path} is not a number the output reads: the crux methods vary "
+                "numbers only"
             )
         out.extend(q for q in below if q not in out)
     return out
@@ -590,7 +756,8 @@ class Readings:
 
     ``decision`` is worldview A's; ``swaps[g]`` is what setting group ``g`` to B's values means
     (B's Quantity of each of its numbers, on A's random numbers); ``unread`` the differing
-    judgments the output does not read.
+    judgments the output does not read; ``differences`` every differing judgment
+    (:func:`~detente.analysis.cruxes.worldview_differences`, read or not).
     """
 
     a: str
@@ -601,6 +768,9 @@ class Readings:
     groups: list[Judgment]
     swaps: list[dict[str, Value]]
     unread: list[str]
+    differences: list[Difference] = field(default_factory=list)
+    #: B's share groups (their members swap together: :func:`with_wholes`)
+    wholes: list[tuple[str, ...]] = field(default_factory=list)
 
     def setting(self, coalition: Sequence[int]) -> dict[str, Value]:
         """The setting of a coalition of groups: B's values for them, A's for the rest."""
@@ -608,6 +778,49 @@ class Readings:
         for g in coalition:
             out.update(self.swaps[g])
         return out
+
+    def swapped(self, paths: Sequence[str]) -> dict[str, Value]:
+        """The setting with B's values at ``paths`` (read judgments, or numbers below one),
+        A's for the rest."""
+        values = {p: v for swap in self.swaps for p, v in swap.items()}
+        numbers = with_wholes(expand_paths(paths, values), self.wholes, values)
+        return {q: values[q] for q in numbers}
+
+
+def with_wholes(
+    numbers: list[str], wholes: Sequence[tuple[str, ...]], known: Mapping[str, Any]
+) -> list[str]:
+    """``numbers`` and every other member (in ``known``) of a share group holding one of them:
+    a share group is drawn as a whole (its members sum to one in every draw), so swapping one
+    member swaps the reading's draws of all (a member both readings agree on keeps its meaning:
+    its share of the reading's whole mix)."""
+    out = list(numbers)
+    for whole in wholes:
+        if set(whole) & set(out):
+            out += [p for p in whole if p not in out and p in known]
+    return out
+
+
+def _numbers_differ_only(path: str, va: Any, vb: Any) -> None:
+    """ValueError unless two readings of a judgment differ in numbers only (each a Quantity, or
+    sections of the same fields whose other entries agree): what a setting can hold."""
+    from detente.analysis.cruxes import _as_quantity, _strip
+
+    if _as_quantity(va) is not None and _as_quantity(vb) is not None:
+        return
+    if isinstance(va, dict) and isinstance(vb, dict) and va.keys() == vb.keys():
+        for key in va:
+            _numbers_differ_only(f"{path}.{key}", va[key], vb[key])
+        return
+    if isinstance(va, list) and isinstance(vb, list) and len(va) == len(vb):
+        for k, (x, y) in enumerate(zip(va, vb, strict=True)):
+            _numbers_differ_only(f"{path}[{k}]", x, y)
+        return
+    if _strip(va) != _strip(vb):
+        raise ValueError(
+            f"judgment {path} differs between the readings in more than its numbers "
+            f"({_strip(va)!r} vs {_strip(vb)!r}): the crux methods vary numbers only"
+        )
 
 
 def readings(
@@ -620,8 +833,12 @@ def readings(
     episodes: int,
     model: Model | None = None,
     draws: int | None = None,
+    above: float | None = None,
+    decision: GameDecision | ForecastDecision | None = None,
 ) -> Readings:
-    """Set up worldviews ``a`` and ``b`` on ``output`` (see :class:`Readings`)."""
+    """Set up worldviews ``a`` and ``b`` on ``output`` (see :class:`Readings`); ``above``: see
+    :func:`make_decision`; ``decision``: A's decision of ``output`` already made (its plays
+    shared: :meth:`GameDecision.with_output`), else it is made here."""
     from detente.analysis.cruxes import worldview_differences
     from detente.scenario.load import with_worldview
 
@@ -630,20 +847,28 @@ def readings(
         loaded, a, b, lambda path: path.startswith("game.") == game_output
     )
     sc_a, sc_b = with_worldview(loaded, a), with_worldview(loaded, b)
-    decision = make_decision(sc_a, output, seed=seed, episodes=episodes, model=model, draws=draws)
+    if decision is None:
+        decision = make_decision(
+            sc_a, output, seed=seed, episodes=episodes, model=model, draws=draws, above=above
+        )
     other = make_decision(sc_b, output, seed=seed, episodes=2, model=model, draws=None)
-    read = [d.path for d in diffs if d.read]
-    groups = judgment_groups(loaded, [a, b], read)
+    read = [d for d in diffs if d.read]
+    for d in read:
+        _numbers_differ_only(d.path, d.value_a, d.value_b)
+    groups = judgment_groups(loaded, [a, b], [d.path for d in read])
     # B's values on A's random numbers, with B's declared shares and correlations (a share
     # group's members are drawn jointly: one member's value depends on the others')
     b_draws = decision.draws_of(sc_b)
+    from detente.uncertainty.dependence import game_dependence, scenario_dependence
+
+    dep = game_dependence(sc_b.game) if game_output and sc_b.game else scenario_dependence(sc_b)
+    wholes = [sh.paths for sh in dep.shares]
     swaps: list[dict[str, Value]] = []
     for g in groups:
-        numbers = expand_paths(g.paths, decision.quantities)
+        numbers = with_wholes(expand_paths(g.paths, decision.quantities), wholes, other.quantities)
         missing = [p for p in numbers if p not in other.quantities]
         if missing:
             raise ValueError(f"worldview {b} has no number at {', '.join(missing)}")
         swaps.append({p: Value(b_draws[p], other.quantities[p].point()) for p in numbers})
-    return Readings(
-        a, b, sc_a, sc_b, decision, groups, swaps, [d.path for d in diffs if not d.read]
-    )
+    unread = [d.path for d in diffs if not d.read]
+    return Readings(a, b, sc_a, sc_b, decision, groups, swaps, unread, diffs, wholes)

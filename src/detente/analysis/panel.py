@@ -463,11 +463,11 @@ def crux_panel(
     of the game), see module docstring. ValueError when the scenario has no game or no
     scorecards, or for an unknown scorecard id; InputError for an unknown worldview."""
     from detente.analysis.cruxes import worldview_differences
-    from detente.analysis.decision import readings
+    from detente.analysis.decision import GameDecision, readings
     from detente.analysis.outputs import parse_output
     from detente.analysis.shapley import shapley
-    from detente.analysis.switchpoints import switch_points
-    from detente.scenario.load import worldview_document
+    from detente.analysis.switchpoints import switch_points_many
+    from detente.scenario.load import with_worldview, worldview_document
 
     sc = loaded.scenario
     for wv in (a, b):
@@ -488,18 +488,24 @@ def crux_panel(
     run = runner or Runner()
     cards: list[CardPanel] = []
     notes: list[str] = []
+    # each reading's episodes played once for every scorecard (and every method): a setting
+    # switch points and Shapley both ask for, or two scorecards ask for, is played once
+    specs = {cid: parse_output(f"scorecard:{cid}", sc) for cid in ids}
+    first = specs[ids[0]]
+    plays = {
+        wv: GameDecision(with_worldview(loaded, wv), first, seed, episodes, ids) for wv in (a, b)
+    }
+    groups = readings(loaded, a, b, first, seed=seed, episodes=2).groups
+    paths = [p for g in groups for p in g.paths]
     try:
-        for cid in ids:
+        # every reading's switch search on every scorecard in lockstep (one bisection round of
+        # all of them played together)
+        jobs = [(wv, specs[cid], plays[wv].with_output(specs[cid])) for cid in ids for wv in (a, b)]
+        found = switch_points_many(loaded, jobs, paths=paths, seed=seed, runner=run)
+        for k, cid in enumerate(ids):
             card = next(c for c in game.scorecards if c.id == cid)
-            spec = parse_output(f"scorecard:{cid}", sc)
-            rd = readings(loaded, a, b, spec, seed=seed, episodes=2)
-            paths = [p for g in rd.groups for p in g.paths]
-            results: list[SwitchResult] = [
-                switch_points(
-                    loaded, wv, spec, paths=paths, seed=seed, episodes=episodes, runner=run
-                )
-                for wv in (a, b)
-            ]
+            spec = specs[cid]
+            results: list[SwitchResult] = found[2 * k : 2 * k + 2]
             sh: ShapleyResult = shapley(
                 loaded,
                 a,
@@ -510,6 +516,7 @@ def crux_panel(
                 max_evaluations=max_evaluations,
                 permutations=permutations,
                 runner=run,
+                decision=plays[a].with_output(spec),
             )
             cards.append(_card(sc, a, b, card.id, card.label, results, sh, by_path))
             for r in results:

@@ -47,6 +47,7 @@ from detente.analysis.outputs import OutputSpec
 from detente.models.base import FloatArray
 
 if TYPE_CHECKING:
+    from detente.analysis.decision import ForecastDecision, GameDecision
     from detente.models.base import Model
     from detente.scenario.load import LoadedScenario
 
@@ -192,14 +193,24 @@ def shapley(
     max_evaluations: int = 128,
     permutations: int | None = None,
     runner: Runner | None = None,
+    decision: GameDecision | ForecastDecision | None = None,
 ) -> ShapleyResult:
     """Split output(b) − output(a) into one Shapley share per override group.
 
     A forecast output is ``model``'s point forecast (``draws=None``) or its mean over ``draws``
-    Monte Carlo draws; a game output is played on ``episodes`` episodes.
+    Monte Carlo draws; a game output is played on ``episodes`` episodes. ``decision``: A's
+    decision of ``output`` already made (:func:`~detente.analysis.decision.readings`).
     """
     rd: Readings = readings(
-        loaded, a, b, output, seed=seed, episodes=episodes, model=model, draws=draws
+        loaded,
+        a,
+        b,
+        output,
+        seed=seed,
+        episodes=episodes,
+        model=model,
+        draws=draws,
+        decision=decision,
     )
     decision = rd.decision
     k = len(rd.groups)

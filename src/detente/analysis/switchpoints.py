@@ -41,15 +41,18 @@ import numpy as np
 from detente.analysis.decision import (
     Decision,
     Runner,
+    Setting,
     Value,
     Verdict,
     evaluate,
+    evaluate_many,
     expand_paths,
 )
 from detente.analysis.outputs import OutputSpec
 from detente.models.base import FloatArray
 
 if TYPE_CHECKING:
+    from detente.analysis.decision import ForecastDecision, GameDecision
     from detente.models.base import Model
     from detente.scenario.load import LoadedScenario
     from detente.scenario.quantity import Quantity
@@ -192,66 +195,90 @@ def search(
     tol: float = TOL,
 ) -> list[SwitchPoint]:
     """Switch points of each judgment (see module docstring), all judgments in lockstep."""
-    x0 = [min(max(j.quantity.point(), j.low), j.high) for j in judgments]
-    settings = []
-    for j, x in zip(judgments, x0, strict=True):
-        settings += [held(decision, j.path, v) for v in (x, j.low, j.high)]
-    table = evaluate(decision, settings, runner)
-    labels = verdict.labels(table)
-    margins = verdict.margins(table)
-    count = [3] * len(judgments)
-    brackets: list[_Bracket] = []
-    for i, j in enumerate(judgments):
-        ends = (("below", j.low, labels[3 * i + 1]), ("above", j.high, labels[3 * i + 2]))
-        for side, end, lab in ends:
-            if lab != labels[3 * i] and end != x0[i]:
-                brackets.append(_Bracket(i, side, x0[i], end, lab))
+    return search_many([(decision, verdict, judgments)], runner, tol)[0][0]
 
-    def wide(b: _Bracket) -> bool:
-        j = judgments[b.judgment]
+
+#: one search: a decision, how its rows are read, the judgments searched
+Problem = tuple[Decision, Verdict, Sequence[Searched]]
+
+
+def search_many(
+    problems: Sequence[Problem], runner: Runner | None = None, tol: float = TOL
+) -> list[tuple[list[SwitchPoint], FloatArray]]:
+    """:func:`search` of several problems in lockstep (every problem's bisection round in one
+    :func:`~detente.analysis.decision.evaluate_many`); per problem its switch points and the
+    table row of its decision with nothing held (``{}``, played in the first round)."""
+    x0s = [[min(max(j.quantity.point(), j.low), j.high) for j in js] for _d, _v, js in problems]
+    first = []
+    for (decision, _v, judgments), x0 in zip(problems, x0s, strict=True):
+        settings: list[Setting] = [{}]
+        for j, x in zip(judgments, x0, strict=True):
+            settings += [held(decision, j.path, v) for v in (x, j.low, j.high)]
+        first.append((decision, settings))
+    tables = evaluate_many(first, runner)
+    labels = [v.labels(t[1:]) for (_d, v, _j), t in zip(problems, tables, strict=True)]
+    margins = [v.margins(t[1:]) for (_d, v, _j), t in zip(problems, tables, strict=True)]
+    counts = [[3] * len(js) for _d, _v, js in problems]
+    brackets: list[list[_Bracket]] = []
+    for (_d, _v, judgments), x0, lab in zip(problems, x0s, labels, strict=True):
+        found: list[_Bracket] = []
+        for i, j in enumerate(judgments):
+            ends = (("below", j.low, lab[3 * i + 1]), ("above", j.high, lab[3 * i + 2]))
+            for side, end, other in ends:
+                if other != lab[3 * i] and end != x0[i]:
+                    found.append(_Bracket(i, side, x0[i], end, other))
+        brackets.append(found)
+
+    def wide(k: int, b: _Bracket) -> bool:
+        j = problems[k][2][b.judgment]
         return abs(b.outer - b.inner) > tol * (j.high - j.low)
 
-    active = [b for b in brackets if wide(b)]
-    while active:
-        mids = [(b.inner + b.outer) / 2 for b in active]
-        t = evaluate(
-            decision,
+    active = [[b for b in bs if wide(k, b)] for k, bs in enumerate(brackets)]
+    while any(active):
+        mids = [[(b.inner + b.outer) / 2 for b in bs] for bs in active]
+        rounds = evaluate_many(
             [
-                held(decision, judgments[b.judgment].path, m)
-                for b, m in zip(active, mids, strict=True)
+                (d, [held(d, js[b.judgment].path, m) for b, m in zip(bs, ms, strict=True)])
+                for (d, _v, js), bs, ms in zip(problems, active, mids, strict=True)
             ],
             runner,
         )
-        for b, m, lab in zip(active, mids, verdict.labels(t), strict=True):
-            count[b.judgment] += 1
-            if lab == labels[3 * b.judgment]:
-                b.inner = m
-            else:
-                b.outer, b.to = m, lab
-        active = [b for b in active if wide(b)]
-    out: list[SwitchPoint] = []
-    for i, j in enumerate(judgments):
-        sides: dict[str, Switch | None] = {"below": None, "above": None}
-        for b in (b for b in brackets if b.judgment == i):
-            at = (b.inner + b.outer) / 2
-            prob = None
-            if j.quantity.varies:
-                c = cdf(j.quantity, at)
-                prob = c if b.side == "below" else 1.0 - c
-            bracket = (min(b.inner, b.outer), max(b.inner, b.outer))
-            sides[b.side] = Switch(at, bracket, b.to, at - x0[i], prob)
-        out.append(
-            SwitchPoint(
-                j,
-                x0[i],
-                labels[3 * i],
-                float(margins[3 * i]),
-                sides["below"],
-                sides["above"],
-                count[i],
+        for k, (bs, ms, t) in enumerate(zip(active, mids, rounds, strict=True)):
+            if not bs:
+                continue
+            for b, m, got in zip(bs, ms, problems[k][1].labels(t), strict=True):
+                counts[k][b.judgment] += 1
+                if got == labels[k][3 * b.judgment]:
+                    b.inner = m
+                else:
+                    b.outer, b.to = m, got
+        active = [[b for b in bs if wide(k, b)] for k, bs in enumerate(active)]
+    results: list[tuple[list[SwitchPoint], FloatArray]] = []
+    for k, (_d, _v, judgments) in enumerate(problems):
+        out: list[SwitchPoint] = []
+        for i, j in enumerate(judgments):
+            sides: dict[str, Switch | None] = {"below": None, "above": None}
+            for b in (b for b in brackets[k] if b.judgment == i):
+                at = (b.inner + b.outer) / 2
+                prob = None
+                if j.quantity.varies:
+                    c = cdf(j.quantity, at)
+                    prob = c if b.side == "below" else 1.0 - c
+                bracket = (min(b.inner, b.outer), max(b.inner, b.outer))
+                sides[b.side] = Switch(at, bracket, b.to, at - x0s[k][i], prob)
+            out.append(
+                SwitchPoint(
+                    j,
+                    x0s[k][i],
+                    labels[k][3 * i],
+                    float(margins[k][3 * i]),
+                    sides["below"],
+                    sides["above"],
+                    counts[k][i],
+                )
             )
-        )
-    return out
+        results.append((out, tables[k][:1]))
+    return results
 
 
 def fine_grid(
@@ -309,17 +336,46 @@ def switch_points(
     draws: int | None = None,
     tol: float = TOL,
     runner: Runner | None = None,
+    decision: GameDecision | ForecastDecision | None = None,
 ) -> SwitchResult:
     """Switch points of ``paths`` (default: every uncertain judgment the output reads) under
-    ``worldview`` (see module docstring)."""
+    ``worldview`` (see module docstring). ``decision``: the worldview's decision of ``output``
+    already made (its plays shared with other methods or scorecards), else made here."""
+    if output.kind == "forecast" and threshold is None:
+        raise ValueError("a forecast output needs --threshold (e.g. --threshold 75)")
+    job = _setup(
+        loaded, worldview, output, paths, threshold, seed, episodes, model, draws, decision
+    )
+    return _result(loaded, job, search_many([job.problem], runner, tol)[0], seed)
+
+
+@dataclass
+class _Job:
+    worldview: str
+    output: OutputSpec
+    problem: Problem
+    notes: list[str]
+
+
+def _setup(
+    loaded: LoadedScenario,
+    worldview: str,
+    output: OutputSpec,
+    paths: Sequence[str] | None,
+    threshold: float | None,
+    seed: int,
+    episodes: int,
+    model: Model | None,
+    draws: int | None,
+    decision: GameDecision | ForecastDecision | None,
+) -> _Job:
     from detente.analysis.decision import make_decision
     from detente.scenario.load import with_worldview
     from detente.scenario.paths import path_label
 
-    if output.kind == "forecast" and threshold is None:
-        raise ValueError("a forecast output needs --threshold (e.g. --threshold 75)")
     sc = with_worldview(loaded, worldview)
-    decision = make_decision(sc, output, seed=seed, episodes=episodes, model=model, draws=draws)
+    if decision is None:
+        decision = make_decision(sc, output, seed=seed, episodes=episodes, model=model, draws=draws)
     verdict = Verdict(output, decision.options, threshold if threshold is not None else 0.0)
     quantities = decision.quantities
     if paths is None:
@@ -334,17 +390,45 @@ def switch_points(
             notes.append(f"{p}: fixed at {lo:g} in every reading (no range to search)")
             continue
         judgments.append(Searched(p, path_label(sc, p), quantities[p], lo, hi, how))
-    base = evaluate(decision, [{}], runner)
-    points = search(decision, verdict, judgments, runner, tol)
+    return _Job(worldview, output, (decision, verdict, judgments), notes)
+
+
+def _result(
+    loaded: LoadedScenario,
+    job: _Job,
+    found: tuple[list[SwitchPoint], FloatArray],
+    seed: int,
+) -> SwitchResult:
+    decision, verdict, _judgments = job.problem
+    points, base = found
     return SwitchResult(
         loaded.scenario.id,
-        output,
-        worldview,
+        job.output,
+        job.worldview,
         verdict.labels(base)[0],
         float(verdict.margins(base)[0]),
         points,
         decision.size,
         seed,
         1 + sum(sp.evaluations for sp in points),
-        notes,
+        job.notes,
     )
+
+
+def switch_points_many(
+    loaded: LoadedScenario,
+    jobs: Sequence[tuple[str, OutputSpec, GameDecision | ForecastDecision]],
+    *,
+    paths: Sequence[str] | None = None,
+    seed: int = 0,
+    tol: float = TOL,
+    runner: Runner | None = None,
+) -> list[SwitchResult]:
+    """:func:`switch_points` of several (worldview, output, decision) at once, their bisection
+    rounds in lockstep (each round's settings of every search played together; the same
+    results as one call each)."""
+    made = [
+        _setup(loaded, wv, out, paths, None, seed, d.size, None, None, d) for wv, out, d in jobs
+    ]
+    found = search_many([j.problem for j in made], runner, tol)
+    return [_result(loaded, j, f, seed) for j, f in zip(made, found, strict=True)]

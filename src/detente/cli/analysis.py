@@ -453,6 +453,7 @@ def cruxes(
     result, byte for byte.
     """
     from detente.analysis.cruxes import find_cruxes
+    from detente.analysis.decision import Runner
     from detente.analysis.outputs import parse_output
     from detente.models import get_model
 
@@ -489,23 +490,27 @@ def cruxes(
         return
     if len(wvs) != 2:
         fail("--worldviews takes exactly two worldviews: a,b")
+    if backend is Backend.ray:
+        require("detente cruxes --backend ray", "ray", "ray")
     loaded = load_or_exit(file)
     with bad_input_exits():
         try:
             spec = parse_output(output, loaded.scenario)
-            result = find_cruxes(
-                loaded,
-                wvs[0],
-                wvs[1],
-                spec,
-                threshold=threshold,
-                model=get_model(model) if spec.kind == "forecast" else None,
-                mode=mode.value,
-                draws=draws,
-                seed=seed,
-                episodes=episodes if episodes is not None else 1000,
-                max_size=max_size,
-            )
+            with Runner(workers, backend.value) as runner:
+                result = find_cruxes(
+                    loaded,
+                    wvs[0],
+                    wvs[1],
+                    spec,
+                    threshold=threshold,
+                    model=get_model(model) if spec.kind == "forecast" else None,
+                    mode=mode.value,
+                    draws=draws,
+                    seed=seed,
+                    episodes=episodes if episodes is not None else 1000,
+                    max_size=max_size,
+                    runner=runner,
+                )
         except (ValueError, KeyError) as exc:
             fail(str(exc).strip("'\""))
     if fmt is Format.json:

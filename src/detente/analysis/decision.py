@@ -147,10 +147,16 @@ def map_chunks(
         return list(executor.map(fn, items))
     if workers <= 1 or len(items) <= 1:
         return [fn(item) for item in items]
-    from detente.uncertainty.runner import spawn_pool
+    from detente.uncertainty.runner import close_pool, spawn_pool
 
-    with spawn_pool(min(workers, len(items))) as pool:
-        return list(pool.map(fn, items))
+    pool = spawn_pool(min(workers, len(items)))
+    try:
+        out = list(pool.map(fn, items))
+    except BaseException:
+        close_pool(pool, interrupted=True)
+        raise
+    close_pool(pool)
+    return out
 
 
 @dataclass
@@ -163,7 +169,7 @@ class Runner:
 
     workers: int = 1
     backend: Backend = "local"
-    _pool: cf.Executor | None = field(default=None, init=False, repr=False)
+    _pool: cf.ProcessPoolExecutor | None = field(default=None, init=False, repr=False)
     _ray: bool = field(default=False, init=False, repr=False)
 
     def map(self, fn: Callable[[_T], _R], items: Sequence[_T]) -> list[_R]:
@@ -180,9 +186,13 @@ class Runner:
             self._pool = spawn_pool(self.workers)
         return map_chunks(fn, items, self.workers, "local", self._pool)
 
-    def close(self) -> None:
+    def close(self, interrupted: bool = False) -> None:
+        """Stop the pool (at once when ``interrupted``: :func:`~detente.uncertainty.runner.
+        close_pool`) and the Ray session this runner started."""
         if self._pool is not None:
-            self._pool.shutdown()
+            from detente.uncertainty.runner import close_pool
+
+            close_pool(self._pool, interrupted=interrupted)
             self._pool = None
         if self._ray:
             import ray
@@ -193,8 +203,8 @@ class Runner:
     def __enter__(self) -> Runner:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        self.close(interrupted=exc_type is not None)
 
 
 def _same(rows: FloatArray) -> FloatArray:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import itertools
 import multiprocessing
+import signal
 import socket
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -48,7 +49,7 @@ from detente.uncertainty.sampling import (
     slots,
     uncertain_parameters,
 )
-from detente.uncertainty.worker import LocalPool, PreparedJob
+from detente.uncertainty.worker import LocalPool, PreparedJob, sigint_blocked
 
 Backend = Literal["local", "ray"]
 #: largest default task, in blocks (see ``simulate``'s ``chunk_blocks``)
@@ -203,16 +204,56 @@ def _draws_in(results: list[BlockResult]) -> int:
     return sum(r.outcome.shape[0] for r in results)
 
 
+class _Pool(cf.ProcessPoolExecutor):
+    """A ``ProcessPoolExecutor`` whose workers start with Ctrl-C held back
+    (:func:`~.worker.sigint_blocked`): each worker inherits SIGINT blocked, and a Ctrl-C that
+    reaches this process while it starts workers is raised only once they are started *and*
+    registered — raised in the middle, it would leave a worker the pool does not know of, which
+    neither the pool's shutdown nor :func:`close_pool` could stop."""
+
+    def _adjust_process_count(self) -> None:  # the pool's one place that starts workers
+        with sigint_blocked():
+            super()._adjust_process_count()
+
+
+def _pool_worker_start() -> None:
+    """A pool worker's initializer: SIGINT ignored for good (a terminal's Ctrl-C reaches the
+    whole process group; the parent handles it and stops the workers: :func:`close_pool`), then
+    unblocked — one that came while the worker started is discarded. So no worker prints a
+    traceback, whether it is starting, waiting for work or running a task."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 def spawn_pool(workers: int) -> cf.ProcessPoolExecutor:
     """A process pool of ``workers`` spawned processes, for :func:`simulate` ``executor=``.
 
     Starting a spawned worker costs about a second (it imports numpy, scipy, pandas and the
     models); callers running many simulations (sensitivity designs, benchmarks, a server) keep
-    one pool and pass it in.
+    one pool and pass it in. Its workers ignore Ctrl-C (:func:`_pool_worker_start`): close it
+    with :func:`close_pool`, which stops them at once after an interruption.
     """
-    return cf.ProcessPoolExecutor(
-        max_workers=workers, mp_context=multiprocessing.get_context("spawn")
+    return _Pool(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_pool_worker_start,
     )
+
+
+def close_pool(pool: cf.ProcessPoolExecutor, *, interrupted: bool = False) -> None:
+    """Shut ``pool`` down: once its work is done, or — ``interrupted`` (Ctrl-C, SIGTERM, an
+    error) — at once: its queued work cancelled and its workers, which ignore Ctrl-C,
+    terminated."""
+    if interrupted:
+        # ProcessPoolExecutor has no public way to stop the tasks it is running before Python
+        # 3.14's terminate_workers(); its worker processes are the documented _processes
+        procs = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.join(timeout=10)
+    pool.shutdown(wait=True)
 
 
 def _collect(

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
@@ -102,10 +103,46 @@ def serve(read_fd: int, write_fd: int) -> None:
         outbox.close()
 
 
+@contextlib.contextmanager
+def sigint_blocked() -> Iterator[None]:
+    """Ctrl-C held back while this thread starts a worker process.
+
+    A terminal's Ctrl-C reaches the whole process group, workers included. Here SIGINT is
+    blocked in this thread, and the child inherits the blocked mask (not a pending signal): a
+    Ctrl-C that arrives while the worker's interpreter starts waits in the worker until it has
+    said what it does with SIGINT, instead of interrupting its imports with a traceback. In this
+    process the signal may still land on another thread; in the main thread it is then only
+    recorded until the worker is started (its start-up data written whole: a start cut short
+    leaves a half-fed child and a pool that cannot shut down), and raised as it would have been
+    as soon as the block ends.
+    """
+    import threading
+
+    caught: list[int] = []
+    handler = None  # the handler in place (None: not ours to replace, or not the main thread)
+    if threading.current_thread() is threading.main_thread():
+        handler = signal.getsignal(signal.SIGINT)
+        if handler is not None:
+            signal.signal(signal.SIGINT, lambda s, _f: caught.append(s))
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        if handler is not None:
+            signal.signal(signal.SIGINT, handler)
+            if caught and callable(handler):
+                handler(signal.SIGINT, None)
+            elif caught and handler == signal.SIG_DFL:
+                signal.raise_signal(signal.SIGINT)
+
+
 #: a worker ignores SIGINT (a terminal's Ctrl-C reaches the whole process group): the parent
-#: handles it and stops the workers, so no worker prints a traceback
+#: handles it and stops the workers, so no worker prints a traceback. The worker starts with
+#: SIGINT blocked (:func:`sigint_blocked`); ignoring it discards one that came meanwhile
 _ENTRY = (
     "import signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+    "signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT}); "
     "from detente.uncertainty.worker import serve; serve(*map(int, sys.argv[1:]))"
 )
 
@@ -119,11 +156,12 @@ class _Worker:
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
         try:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-c", _ENTRY, str(to_child_r), str(from_child_w)],
-                pass_fds=(to_child_r, from_child_w),
-                stdin=subprocess.DEVNULL,
-            )
+            with sigint_blocked():
+                self.proc = subprocess.Popen(
+                    [sys.executable, "-c", _ENTRY, str(to_child_r), str(from_child_w)],
+                    pass_fds=(to_child_r, from_child_w),
+                    stdin=subprocess.DEVNULL,
+                )
         finally:
             os.close(to_child_r)
             os.close(from_child_w)

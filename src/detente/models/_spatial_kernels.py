@@ -59,17 +59,115 @@ def _bs_util(d: float, r: float) -> float:  # pragma: no cover
     return (1.0 - d) * (1.0 + d * r)
 
 
-#: first block of targets evaluated exactly (those of the largest bound); then every target
-#: whose bound reaches the best gain found (less the margin) is evaluated
+#: targets evaluated first (those of the largest bounds), to find a gain the others must reach
 _FIRST_TARGETS = 16
 #: allowance for rounding when a target is skipped because its bound is below the best gain:
 #: the gains are O(1) quantities evaluated in a dozen roundings (errors ~1e-15)
 _BOUND_MARGIN = 1e-9
+#: targets not needed but lying between needed ones (in the sorted order) are evaluated as
+#: well when fewer than this: one longer contiguous run costs less than two
+_RUN_GAP = 4
+
+
+@njit(error_model="numpy")  # type: ignore[misc,untyped-decorator,unused-ignore]
+def _contest(
+    src: FloatArray,
+    col0: int,
+    c: int,
+    cand: IntArray,
+    base_i: FloatArray,
+    base_j: FloatArray,
+    r_im: FloatArray,
+    u_mi: FloatArray,
+    w: FloatArray,
+    i: int,
+    acc_ij: FloatArray,
+    acc_ji: FloatArray,
+) -> None:  # pragma: no cover
+    """The coalitions of i against ``c`` targets ``cand[:c]`` (``src[m, col0 + jj]`` = the
+    distance from third party m to target ``cand[jj]``): each third party m's semi-committed
+    vote, summed in third-party order onto the principals' coalitions ``base_i``, ``base_j``
+    (indexed as the targets), into ``acc_ij``, ``acc_ji``."""
+    n = src.shape[0]
+    for jj in range(c):
+        acc_ij[jj] = base_i[jj]
+        acc_ji[jj] = base_j[jj]
+    for m in range(n):
+        if m == i:
+            continue  # a principal, not a third party (its vote is 0)
+        rim = r_im[m]
+        umi = u_mi[m]
+        # third party m's semi-committed vote in the contest of i against each target; the
+        # loop over targets is written branch-light so that it vectorises (same operations,
+        # same order: max(v, 0) as ``0 if 0 > v else v``, numpy's maximum, NaN included)
+        two_mi = umi + umi
+        won = two_mi + 1.0
+        lost = two_mi + umi
+        wm = w[m]
+        src_m = src[m, col0 : col0 + c]
+        for jj in range(c):
+            dmj = src_m[jj]
+            u_mj = (1.0 - dmj) * (1.0 + (rim if dmj > 1.0 else dmj * rim))  # bsUtil
+            two_mj = u_mj + u_mj
+            v_little = wm * (umi - u_mj)
+            minus = -v_little
+            cmi = base_i[jj] + (0.0 if v_little < 0.0 else v_little)
+            cmj = base_j[jj] + (0.0 if minus < 0.0 else minus)
+            p_im = cmi / (cmi + cmj)
+            p_jm = 1.0 - p_im
+            u_ik_j = p_im * won + p_jm * (two_mj + u_mj)
+            u_i_jk = p_im * lost + p_jm * (two_mj + 1.0)
+            vote = wm * (u_ik_j - u_i_jk)
+            against = -vote
+            if cand[jj] != m:  # the target m is the other principal
+                acc_ij[jj] += 0.0 if vote < 0.0 else vote
+                acc_ji[jj] += 0.0 if against < 0.0 else against
+
+
+@njit(inline="always", error_model="numpy")  # type: ignore[misc,untyped-decorator,unused-ignore]
+def _gains(
+    c: int,
+    cand: IntArray,
+    acc_ij: FloatArray,
+    acc_ji: FloatArray,
+    u_ij: FloatArray,
+    s_tot: FloatArray,
+    i: int,
+    p_all: FloatArray,
+    g_all: FloatArray,
+    done: BoolArray,
+) -> float:  # pragma: no cover
+    """``P_ij`` and the expected gain of each target ``cand[:c]`` (not i, not done before);
+    returns the largest gain."""
+    best = -np.inf
+    for jj in range(c):
+        j = cand[jj]
+        if j == i or done[j]:
+            continue
+        tot = acc_ij[jj] + acc_ji[jj]
+        p_ij = acc_ij[jj] / tot
+        p_ji = acc_ji[jj] / tot
+        eu_contest = p_ij * 2.0 + p_ji * (u_ij[j] + u_ij[j])
+        s_j = s_tot[j]
+        gain = ((1.0 - s_j) * 2.0 + s_j * eu_contest) - (1.0 + u_ij[j])
+        p_all[j] = p_ij
+        g_all[j] = gain
+        done[j] = True
+        if gain > best:
+            best = gain
+    return best
+
+
+#: initiators per parallel task of :func:`_best_challenges` (its work arrays are shared)
+_ROW_BLOCK = 8
 
 
 @njit(cache=True, parallel=True, error_model="numpy")  # type: ignore[misc,untyped-decorator,unused-ignore]
 def _best_challenges(
     dist: FloatArray,
+    dist_t: FloatArray,
+    dist_sorted: FloatArray,
+    order: IntArray,
     risk: FloatArray,
     s_tot: FloatArray,
     cap: FloatArray,
@@ -83,142 +181,128 @@ def _best_challenges(
     Every target's gain is ``(1 - u_ij)(1 - 2 s_j P_ji) <= 1 - u_ij`` (``u_ij <= 1``, ``s_j``
     and ``P_ji`` in [0, 1]), so a target whose bound ``1 - u_ij`` lies below a gain already
     evaluated (by more than :data:`_BOUND_MARGIN`) can be neither the best nor a tie, and its
-    O(n) third-party sum is skipped; the targets evaluated get exactly the numpy code's
-    operations in its order (third parties in actor order), so the answer is the same bits.
+    O(n) third-party sum is skipped. Targets are evaluated in contiguous runs of ``order[d]``
+    (the actors sorted by their first coordinate; ``dist_sorted[d, m, k]`` is
+    ``dist[d, m, order[d, k mod n]]`` for k < 2n, ``dist_t`` the transpose of ``dist``): first the
+    :data:`_FIRST_TARGETS` of largest bound taken from the two ends of the order (on one
+    dimension the far targets, the only ones that can gain most, are there), then every run of
+    targets whose bound reaches the best gain found. Each target evaluated gets exactly the
+    numpy code's operations in its order (third parties in actor order): the same bits.
     """
     n_draws, n, _ = dist.shape
     has = np.empty((n_draws, n), dtype=np.bool_)
     target = np.empty((n_draws, n), dtype=np.int64)
     p_win = np.empty((n_draws, n))
     best_gain = np.empty((n_draws, n))
-    for row in prange(n_draws * n):
-        d = row // n
-        i = row % n
+    n_blk = (n + _ROW_BLOCK - 1) // _ROW_BLOCK
+    for blk in prange(n_draws * n_blk):
+        d = blk // n_blk
+        i0 = (blk % n_blk) * _ROW_BLOCK
         w = s_tot[d] * cap[d]
-        r_own = (2.0 * risk[d, i] + risk[d, i]) / 3.0
+        s_d = s_tot[d]
         u_ij = np.empty(n)
         base_i = np.empty(n)
         base_j = np.empty(n)
-        for j in range(n):
-            u_ij[j] = _bs_util(dist[d, i, j], r_own)
-            r_ij = (2.0 * risk[d, i] + risk[d, j]) / 3.0
-            u_ji = _bs_util(dist[d, j, i], r_ij)
-            ci = w[i] * (1.0 - u_ij[j])
-            cj = w[j] * (u_ji - 1.0)
-            chij = min_c
-            chji = min_c
-            if ci > 0.0:
-                chij = chij + ci
-            if ci < 0.0:
-                chji = chji - ci
-            if cj > 0.0:
-                chij = chij + cj
-            if cj < 0.0:
-                chji = chji - cj
-            base_i[j] = chij
-            base_j[j] = chji
-        # third party m as seen by i: its risk attitude and its utility for i's position
         r_im = np.empty(n)
         u_mi = np.empty(n)
-        for m in range(n):
-            r_im[m] = (2.0 * risk[d, i] + risk[d, m]) / 3.0
-            u_mi[m] = _bs_util(dist[d, m, i], r_im[m])
-        neg_bound = np.empty(n)
-        for j in range(n):
-            neg_bound[j] = -(1.0 - u_ij[j]) if j != i else np.inf  # i itself sorts last
-        order = np.argsort(neg_bound)
-        p_all = np.zeros(n)
-        g_all = np.full(n, -np.inf)
-        done = np.zeros(n, dtype=np.bool_)
+        p_all = np.empty(n)
+        g_all = np.empty(n)
+        done = np.empty(n, dtype=np.bool_)
+        need = np.empty(n, dtype=np.bool_)
         cand = np.empty(n, dtype=np.int64)
-        dc = np.empty((n, n))
         bc_i = np.empty(n)
         bc_j = np.empty(n)
         acc_ij = np.empty(n)
         acc_ji = np.empty(n)
-        best = -np.inf
-        start = 0
-        while start < n - 1:
-            if start == 0:
-                stop = min(_FIRST_TARGETS, n - 1)
-            else:
-                stop = start
-                while stop < n - 1 and not (-neg_bound[order[stop]] + _BOUND_MARGIN < best):
-                    stop += 1
-                if stop == start:
-                    break
-            c = stop - start
+        for i in range(i0, min(i0 + _ROW_BLOCK, n)):
+            risk_i = risk[d, i]
+            r_own = (2.0 * risk_i + risk_i) / 3.0
+            w_i = w[i]
+            dist_i = dist[d, i]
+            col_i = dist_t[d, i]  # dist[d, :, i]
+            for j in range(n):
+                u = _bs_util(dist_i[j], r_own)
+                u_ij[j] = u
+                r_ij = (2.0 * risk_i + risk[d, j]) / 3.0
+                u_ji = _bs_util(col_i[j], r_ij)
+                ci = w_i * (1.0 - u)
+                cj = w[j] * (u_ji - 1.0)
+                # the numpy code's np.where(contrib > 0, ch + contrib, ch), contrib_i first
+                base_i[j] = (min_c + (ci if ci > 0.0 else 0.0)) + (cj if cj > 0.0 else 0.0)
+                base_j[j] = (min_c + (-ci if ci < 0.0 else 0.0)) + (-cj if cj < 0.0 else 0.0)
+                # third party j as seen by i: its risk attitude and its utility for i's position
+                r_im[j] = r_ij
+                u_mi[j] = u_ji
+                p_all[j] = 0.0
+                g_all[j] = -np.inf
+                done[j] = False
+            # the first targets: from the two ends of the order, the larger bound first
+            lo = 0
+            hi = n - 1
+            taken = 0
+            limit = min(_FIRST_TARGETS, n - 1)
+            while taken < limit and lo <= hi:
+                a = order[d, lo]
+                b = order[d, hi]
+                if a == i:
+                    lo += 1
+                elif b == i:
+                    hi -= 1
+                elif 1.0 - u_ij[a] >= 1.0 - u_ij[b]:
+                    lo += 1
+                    taken += 1
+                else:
+                    hi -= 1
+                    taken += 1
+            # [hi + 1, n) then [0, lo): one run of the doubled order
+            start = hi + 1
+            c = (n - start) + lo
             for jj in range(c):
-                j = order[start + jj]
+                j = order[d, (start + jj) % n]
                 cand[jj] = j
                 bc_i[jj] = base_i[j]
                 bc_j[jj] = base_j[j]
-                acc_ij[jj] = base_i[j]
-                acc_ji[jj] = base_j[j]
-            for m in range(n):  # the targets' columns of dist, row by row (contiguous reads)
-                dist_m = dist[d, m]
-                dc_m = dc[m]
+            _contest(dist_sorted[d], start, c, cand, bc_i, bc_j, r_im, u_mi, w, i, acc_ij, acc_ji)
+            best = _gains(c, cand, acc_ij, acc_ji, u_ij, s_d, i, p_all, g_all, done)
+            # then every run of targets that may still beat it
+            for k in range(n):
+                j = order[d, k]
+                need[k] = j != i and not done[j] and not (1.0 - u_ij[j] + _BOUND_MARGIN < best)
+            k = 0
+            while k < n:
+                if not need[k]:
+                    k += 1
+                    continue
+                start = k
+                stop = k + 1  # one past the last needed target of the run
+                k += 1
+                while k < n and k - stop < _RUN_GAP:
+                    if need[k]:
+                        stop = k + 1
+                    k += 1
+                k = stop
+                c = stop - start
                 for jj in range(c):
-                    dc_m[jj] = dist_m[cand[jj]]
-            for m in range(n):
-                if m == i:
-                    continue  # a principal, not a third party (its vote is 0)
-                rim = r_im[m]
-                umi = u_mi[m]
-                # third party m's semi-committed vote in the contest of i against each target;
-                # the loop over targets is written branch-light so that it vectorises (same
-                # operations, same order: max(v, 0) as ``0 if 0 > v else v``, numpy's maximum,
-                # NaN included)
-                two_mi = umi + umi
-                won = two_mi + 1.0
-                lost = two_mi + umi
-                wm = w[m]
-                dc_m = dc[m]
-                for jj in range(c):
-                    dmj = dc_m[jj]
-                    u_mj = (1.0 - dmj) * (1.0 + (rim if dmj > 1.0 else dmj * rim))  # bsUtil
-                    two_mj = u_mj + u_mj
-                    v_little = wm * (umi - u_mj)
-                    minus = -v_little
-                    cmi = bc_i[jj] + (0.0 if v_little < 0.0 else v_little)
-                    cmj = bc_j[jj] + (0.0 if minus < 0.0 else minus)
-                    p_im = cmi / (cmi + cmj)
-                    p_jm = 1.0 - p_im
-                    u_ik_j = p_im * won + p_jm * (two_mj + u_mj)
-                    u_i_jk = p_im * lost + p_jm * (two_mj + 1.0)
-                    vote = wm * (u_ik_j - u_i_jk)
-                    against = -vote
-                    if cand[jj] != m:  # the target m is the other principal
-                        acc_ij[jj] += 0.0 if vote < 0.0 else vote
-                        acc_ji[jj] += 0.0 if against < 0.0 else against
-            for jj in range(c):
-                j = cand[jj]
-                tot = acc_ij[jj] + acc_ji[jj]
-                p_ij = acc_ij[jj] / tot
-                p_ji = acc_ji[jj] / tot
-                eu_contest = p_ij * 2.0 + p_ji * (u_ij[j] + u_ij[j])
-                s_j = s_tot[d, j]
-                gain = ((1.0 - s_j) * 2.0 + s_j * eu_contest) - (1.0 + u_ij[j])
-                p_all[j] = p_ij
-                g_all[j] = gain
-                done[j] = True
-                if gain > best:
-                    best = gain
-            start = stop
-        # np.argmax over where(gain > min_sig and j != i, gain, -inf): the first maximum
-        tgt = 0
-        top = -np.inf
-        found = False
-        for j in range(n):
-            if done[j] and g_all[j] > min_sig:
-                if not found or g_all[j] > top:
-                    top = g_all[j]
-                    tgt = j
-                found = True
-        has[d, i] = found
-        target[d, i] = tgt
-        p_win[d, i] = p_all[tgt] if found else 0.0
-        best_gain[d, i] = g_all[tgt] if found else 0.0
+                    j = order[d, start + jj]
+                    cand[jj] = j
+                    bc_i[jj] = base_i[j]
+                    bc_j[jj] = base_j[j]
+                _contest(dist_sorted[d], start, c, cand, bc_i, bc_j, r_im, u_mi, w, i, acc_ij, acc_ji)
+                _gains(c, cand, acc_ij, acc_ji, u_ij, s_d, i, p_all, g_all, done)
+            # np.argmax over where(gain > min_sig and j != i, gain, -inf): the first maximum
+            tgt = 0
+            top = -np.inf
+            found = False
+            for j in range(n):
+                if done[j] and g_all[j] > min_sig:
+                    if not found or g_all[j] > top:
+                        top = g_all[j]
+                        tgt = j
+                    found = True
+            has[d, i] = found
+            target[d, i] = tgt
+            p_win[d, i] = p_all[tgt] if found else 0.0
+            best_gain[d, i] = g_all[tgt] if found else 0.0
     return has, target, p_win, best_gain
 
 
@@ -663,8 +747,15 @@ def step(
     cap = np.ascontiguousarray(cap, dtype=np.float64)
     own_util = np.ascontiguousarray(own_util, dtype=np.float64)
     risk = np.ascontiguousarray(risk, dtype=np.float64)
+    dist = np.ascontiguousarray(dist, dtype=np.float64)
+    order = np.argsort(x[:, :, 0], axis=1, kind="stable")
+    dist_sorted = np.take_along_axis(dist, order[:, None, :], axis=2)
+    dist_sorted = np.concatenate([dist_sorted, dist_sorted], axis=2)  # runs may wrap around
     has, target, p_win, best_gain = _best_challenges(
-        np.ascontiguousarray(dist, dtype=np.float64),
+        dist,
+        np.ascontiguousarray(np.swapaxes(dist, 1, 2)),
+        dist_sorted,
+        order,
         risk,
         np.ascontiguousarray(s_tot, dtype=np.float64),
         cap,

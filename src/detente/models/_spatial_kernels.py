@@ -1,22 +1,30 @@
-"""Compiled kernels of the spatial model's two O(n^3) steps (optional: ``detente[fast]``).
+"""The spatial model's state compiled (optional: ``detente[fast]``): :func:`assess` and
+:func:`step` are ``SpatialModel._assess`` and ``SpatialModel._step``.
 
 Imported by :mod:`detente.models.spatial` only when numba is installed and the problem is large
-enough to repay it; never at start-up. Each kernel evaluates, element by element and in the
-same order, exactly the floating-point operations of the numpy code it replaces (no
-``fastmath``, so no re-association and no fused multiply-add), so both engines give the same
-bits: ``tests/models/test_spatial.py`` compares them on KTAB's inputs and on random problems.
+enough to repay it (or ``engine="numba"``); never at start-up. Each kernel evaluates, element by
+element and in the same order, exactly the floating-point operations of the numpy code it
+replaces (no ``fastmath``, so no re-association and no fused multiply-add; where the numpy code
+calls ``np.sum``, numpy's own pairwise order, :func:`_np_sum`), so both engines give the same
+bits: ``tests/models/test_spatial.py`` compares them state by state on KTAB's inputs and on
+random problems (1 to 130 dimensions, tied positions). One matrix product stays numpy's (BLAS,
+its order of summation), on the same operands in the same layout.
 
-* :func:`coalitions` -- ``Model::coalitions`` with proportional votes: for every pair of
+* :func:`_coalitions` -- ``Model::coalitions`` with proportional votes: for every pair of
   options, the sum over voters (in voter order) of ``max(w_k (u_ki - u_kj), 0)``.
-* :func:`challenges` -- ``SMPState::probEduChlg(i, i, i, j)`` for every initiator i and target
-  j: the principals' and every third party's semi-committed votes, summed in third-party order.
-* :func:`queue_choice` -- ``doBCN``'s deterministic choice in every actor's queue (its status
+* :func:`_best_challenges` -- ``SMPState::probEduChlg(i, i, i, j)`` and ``bestChallenge``: for
+  every initiator, its best target, evaluating only the targets an exact bound on the gain does
+  not rule out (the principals' and every third party's semi-committed votes, summed in
+  third-party order).
+* :func:`_queue_choice` -- ``doBCN``'s deterministic choice in every actor's queue (its status
   quo and the bargains it is party to, in KTAB's order): the conditional PCE over the queue and
   its most probable option.
+* the O(n^2) rest of a state (distances, risk attitudes, probabilities, bargains, the voters'
+  values of each bargain, adoption and the step's movement), one draw per task.
 
-Both run the outer loop in parallel threads (``prange`` over draw x row); each output element
-is computed by one thread with a fixed order of operations, so the result does not depend on
-the number of threads.
+The O(n^3) kernels run rows (initiators, options) in parallel threads (``prange``), the rest
+draws; each output element is computed by one thread with a fixed order of operations, so the
+result does not depend on the number of threads.
 """
 
 from __future__ import annotations
@@ -287,7 +295,9 @@ def _best_challenges(
                     cand[jj] = j
                     bc_i[jj] = base_i[j]
                     bc_j[jj] = base_j[j]
-                _contest(dist_sorted[d], start, c, cand, bc_i, bc_j, r_im, u_mi, w, i, acc_ij, acc_ji)
+                _contest(
+                    dist_sorted[d], start, c, cand, bc_i, bc_j, r_im, u_mi, w, i, acc_ij, acc_ji
+                )
                 _gains(c, cand, acc_ij, acc_ji, u_ij, s_d, i, p_all, g_all, done)
             # np.argmax over where(gain > min_sig and j != i, gain, -inf): the first maximum
             tgt = 0
@@ -392,7 +402,7 @@ def _block_sum(a: FloatArray, start: int, n: int) -> float:  # pragma: no cover
     while i < n:
         res += a[start + i]
         i += 1
-    return res
+    return float(res)
 
 
 @njit(inline="always", error_model="numpy")  # type: ignore[misc,untyped-decorator,unused-ignore]
@@ -439,7 +449,7 @@ def _long_sum(a: FloatArray, start: int, n: int) -> float:  # pragma: no cover
         f_start[top] = s0 if stage == 0 else s0 + n2
         f_len[top] = n2 if stage == 0 else n0 - n2
         f_stage[top] = 0
-    return values[0]
+    return float(values[0])
 
 
 @njit(inline="always", error_model="numpy")  # type: ignore[misc,untyped-decorator,unused-ignore]
@@ -450,11 +460,11 @@ def _wdist(
     k_count = x.shape[0]
     if k_count == 1:
         diff = (x[0] - y[0]) * s[0]
-        return np.sqrt((0.0 + diff * diff) / den)
+        return float(np.sqrt((0.0 + diff * diff) / den))
     for k in range(k_count):
         diff = (x[k] - y[k]) * s[k]
         buf[k] = diff * diff
-    return np.sqrt(_np_sum(buf, 0, k_count) / den)
+    return float(np.sqrt(_np_sum(buf, 0, k_count) / den))
 
 
 @njit(inline="always", error_model="numpy")  # type: ignore[misc,untyped-decorator,unused-ignore]
@@ -544,7 +554,9 @@ def _unique(x: FloatArray, tol: float) -> tuple[BoolArray, IntArray]:  # pragma:
 
 
 @njit(cache=True, parallel=True, error_model="numpy")  # type: ignore[misc,untyped-decorator,unused-ignore]
-def _assess_risk(c0: FloatArray, dist: FloatArray) -> tuple[FloatArray, FloatArray]:  # pragma: no cover
+def _assess_risk(
+    c0: FloatArray, dist: FloatArray
+) -> tuple[FloatArray, FloatArray]:  # pragma: no cover
     """``big_r_mid(conditional_pce(victory_probabilities(c0)))`` and
     ``own_util = bs_util(dist, (2 R + R) / 3)``."""
     n_draws, n, _ = dist.shape
@@ -585,7 +597,9 @@ def _assess_risk(c0: FloatArray, dist: FloatArray) -> tuple[FloatArray, FloatArr
 
 
 @njit(cache=True, parallel=True, error_model="numpy")  # type: ignore[misc,untyped-decorator,unused-ignore]
-def _assess_prob(c1: FloatArray, is_unique: BoolArray, rep: IntArray) -> FloatArray:  # pragma: no cover
+def _assess_prob(
+    c1: FloatArray, is_unique: BoolArray, rep: IntArray
+) -> FloatArray:  # pragma: no cover
     """``conditional_pce(victory_probabilities(c1), is_unique)`` read at ``rep``."""
     n_draws, n, _ = c1.shape
     out = np.empty((n_draws, n))
@@ -653,7 +667,9 @@ def _bargains(
 
 
 @njit(cache=True, parallel=True, error_model="numpy")  # type: ignore[misc,untyped-decorator,unused-ignore]
-def _bargain_util(pair: FloatArray, kept: FloatArray, sq_total: FloatArray) -> FloatArray:  # pragma: no cover
+def _bargain_util(
+    pair: FloatArray, kept: FloatArray, sq_total: FloatArray
+) -> FloatArray:  # pragma: no cover
     """``concatenate([sq_total, pair + kept], axis=2) / n``: each voter's value of the status
     quo (option 0) and of every bargain (option 1 + i)."""
     n_draws, n, _ = pair.shape
@@ -762,9 +778,7 @@ def step(
         min_chlg,
         min_sig,
     )
-    b_init, b_rcvr, pair, sq_total, keep = _bargains(
-        x, s, target, p_win, risk, own_util, min_w
-    )
+    b_init, b_rcvr, pair, sq_total, keep = _bargains(x, s, target, p_win, risk, own_util, min_w)
     kept: FloatArray = np.matmul(own_util, np.swapaxes(keep, 1, 2))
     util = _bargain_util(pair, kept, sq_total)
     prob_win = _victory_all(_coalitions(util, cap, min_c))

@@ -597,9 +597,7 @@ class SpatialModel(Model):
 
     # ----------------------------------------------------------------------------- runs
 
-    def run(
-        self, problem: Problem, keep_details: bool = False, history: bool = True
-    ) -> SpatialRun:
+    def run(self, problem: Problem, keep_details: bool = False, history: bool = True) -> SpatialRun:
         """Run every draw to KTAB's stopping rule; draws that stop early are frozen (masked).
 
         With ``history=False`` only each draw's final state is kept (``positions`` and

@@ -265,3 +265,36 @@ def test_deterministic() -> None:
     a = report_json(find_levers(problem, "delay", 6.0, "expected-utility", pairs=True))
     b = report_json(find_levers(problem, "delay", 6.0, "expected-utility", pairs=True))
     assert a == b
+
+
+class _RecordingRunner:
+    """A stand-in for decision.Runner that records the batches it is given (runs them here)."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.sizes: list[list[int]] = []
+
+    def map(self, fn, items):  # type: ignore[no-untyped-def]
+        self.sizes.append([p.n_draws for p in items])
+        return [fn(p) for p in items]
+
+
+def test_evaluator_splits_rounds_over_workers_and_never_reruns_a_change() -> None:
+    """A round of 5 changes on 2 workers is 2 batches (3 + 2) whatever the batch cap; one
+    change still goes to the runner; a change asked for again is not re-run, and the values
+    are those of a run without a runner."""
+    from detente.analysis.levers import _Evaluator
+
+    problem = problem_of(EC)
+    model = get_model("median")
+    levers = [Lever(i, "position") for i in range(5)]
+    changes = [((lv, -0.05),) for lv in levers]
+    runner = _RecordingRunner(2)
+    evaluate = _Evaluator(problem, 0, model, 10.0, runner)  # type: ignore[arg-type]
+    first = evaluate(changes)
+    assert runner.sizes == [[3, 2]] and evaluate.runs == 5
+    again = evaluate([changes[4], changes[0], ((levers[0], 0.1),)])
+    assert runner.sizes[-1] == [1] and evaluate.runs == 6
+    assert again[0] == first[4] and again[1] == first[0]
+    alone = _Evaluator(problem, 0, model, 10.0, None)
+    assert np.array_equal(alone(changes), first)

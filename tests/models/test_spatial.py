@@ -243,6 +243,70 @@ def test_compiled_engine_gives_the_same_bits_on_random_batches() -> None:
     assert all(np.array_equal(x, y) for x, y in zip(a.probabilities, b.probabilities, strict=True))
 
 
+def _assert_same_runs(a: Any, b: Any) -> None:
+    assert np.array_equal(a.n_states, b.n_states)
+    assert all(np.array_equal(x, y) for x, y in zip(a.positions, b.positions, strict=True))
+    assert all(np.array_equal(x, y) for x, y in zip(a.probabilities, b.probabilities, strict=True))
+    for da, db in zip(a.details, b.details, strict=True):
+        assert np.array_equal(da.has_target, db.has_target)
+        assert np.array_equal(da.target, db.target) and np.array_equal(da.choice, db.choice)
+        assert np.array_equal(da.p_win, db.p_win) and np.array_equal(da.gain, db.gain)
+
+
+def _random_batch(n: int, k: int, draws: int, seed: int, decimals: int) -> Problem:
+    """Random problems with ties: positions rounded (actors sharing a position, targets of
+    equal gain), some saliences exactly 0 on an issue, totals up to 1."""
+    rng = np.random.default_rng(seed)
+    sal = rng.uniform(0.0, 1.0, (draws, n, k))
+    sal[rng.uniform(size=sal.shape) < 0.15] = 0.0
+    sal[:, :, 0] = np.maximum(sal[:, :, 0], 0.05)
+    sal = sal / np.maximum(1.0, sal.sum(axis=-1, keepdims=True)) * rng.uniform(0.3, 1.0)
+    return Problem(
+        actors=tuple(f"a{i}" for i in range(n)),
+        issues=tuple(f"i{j}" for j in range(k)),
+        capability=rng.uniform(10, 100, (draws, n)),
+        position=np.round(rng.uniform(0, 100, (draws, n, k)), decimals),
+        salience=sal,
+        scale_min=np.zeros(k),
+        scale_max=np.full(k, 100.0),
+        status_quo=np.full((draws, k), np.nan),
+        name="random",
+    )
+
+
+@pytest.mark.parametrize(
+    ("n", "k", "draws", "decimals"),
+    [(7, 1, 3, 0), (33, 1, 2, 1), (18, 2, 3, 0), (12, 8, 2, 2), (10, 9, 2, 1), (6, 130, 1, 2)],
+)
+def test_compiled_whole_state_gives_the_same_bits(
+    n: int, k: int, draws: int, decimals: int
+) -> None:
+    """The compiled state (its numpy-order sums below 8, at 8-128 and beyond 128 issues; the
+    challenges' exact pruning, with tied positions and gains) against the numpy code, every
+    state, every bargain; and the final-state-only run (``forecast_batch``) against both."""
+    pytest.importorskip("numba", reason="the compiled engine needs detente[fast] (numba)")
+    batch = _random_batch(n, k, draws, seed=n * k + draws, decimals=decimals)
+    a = SpatialModel(engine="numpy").run(batch, keep_details=True)
+    b = SpatialModel(engine="numba").run(batch, keep_details=True)
+    _assert_same_runs(a, b)
+    for engine in ("numpy", "numba"):
+        last = SpatialModel(engine=engine).run(batch, history=False)  # type: ignore[arg-type]
+        assert len(last.positions) == len(last.probabilities) == 1
+        assert np.array_equal(last.n_states, a.n_states)
+        assert np.array_equal(last.positions[0], a.positions[-1])
+        assert np.array_equal(last.probabilities[0], a.probabilities[-1])
+
+
+def test_numpy_order_sum_matches_numpy() -> None:
+    """The compiled kernels' ``np.sum`` (numpy's pairwise order) on every length to 300 and a
+    few long ones, at an offset, on values of very different magnitudes."""
+    kernels = pytest.importorskip("detente.models._spatial_kernels", reason="needs numba")
+    rng = np.random.default_rng(5)
+    for n in [*range(300), 513, 1029, 4097]:
+        a = rng.uniform(size=n + 3) * rng.choice([1.0, 1e-9, 1e9], size=n + 3)
+        assert kernels._np_sum(a, 3, n) == np.sum(a[3:])
+
+
 def test_bad_inputs_are_named() -> None:
     with pytest.raises(ModelInputError, match="capability of 'a1'"):
         SpatialModel().forecast(_small(capability=[10.0, 0.0, 5.0, 7.0]))
@@ -394,3 +458,11 @@ def test_all_actors_at_one_point_is_defined_and_stays_put() -> None:
         fc = SpatialModel().forecast(problem)
     assert np.allclose(fc.outcome, [40.0, 60.0])
     assert all(np.isfinite(state.positions).all() for state in fc.rounds)
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return
+    _assert_same_runs(
+        SpatialModel(engine="numpy").run(problem, keep_details=True),
+        SpatialModel(engine="numba").run(problem, keep_details=True),
+    )

@@ -33,9 +33,10 @@ With ``scan = 0`` the scan is a *screen*: each side at its extreme only, the sid
 there bisected (the fast path for the spatial model on many actors; its caveat in the docs).
 
 All runs of one round (every lever's scan points, every bracket's midpoint) go to the model in
-batches of a fixed size (``forecast_batch``, whose draws are independent bit for bit), so the
-result does not depend on where they run: a :class:`detente.analysis.decision.Runner` spreads
-the batches over a warm pool of spawned processes or Ray tasks and puts them back in order.
+batches (``forecast_batch``, whose draws are independent bit for bit: at most a fixed size, at
+least one per worker), so the result does not depend on where they run: a
+:class:`detente.analysis.decision.Runner` spreads the batches over a warm pool of spawned
+processes or Ray tasks and puts them back in order.
 """
 
 from __future__ import annotations
@@ -294,9 +295,10 @@ class _Evaluator:
     """Runs the model on lists of changes, in fixed-size batches, counting runs.
 
     The batches of one call go to ``runner`` (:class:`detente.analysis.decision.Runner`: here,
-    a warm local pool of spawned processes, or Ray tasks) and come back in order; the batch
-    size does not depend on where they run, and every draw of a batch is computed
-    independently of the others, so the result is the same bit for bit.
+    a warm local pool of spawned processes, or Ray tasks) and come back in order; a call is
+    split into at least one batch per worker (so that a small round keeps them all busy), and
+    every draw of a batch is computed independently of the others (the models'
+    ``forecast_batch``), so the result is the same bit for bit however the runs are split.
     """
 
     def __init__(
@@ -315,16 +317,29 @@ class _Evaluator:
         self.runs = 0
         n = problem.n_actors
         self.batch = max(1, min(_MAX_BATCH, _BATCH_CELLS // max(1, n**3)))
+        #: every forecast computed, by change: a change asked for again is not re-run (the
+        #: model is deterministic and a draw's forecast does not depend on its batch)
+        self.known: dict[Change, float] = {}
 
     def __call__(self, changes: Sequence[Change]) -> FloatArray:
-        if not changes:
-            return np.zeros(0)
-        self.runs += len(changes)
-        parts = [changes[k : k + self.batch] for k in range(0, len(changes), self.batch)]
+        todo = [c for c in dict.fromkeys(changes) if c not in self.known]
+        if todo:
+            self.runs += len(todo)
+            for change, value in zip(todo, self._run(todo), strict=True):
+                self.known[change] = float(value)
+        return np.array([self.known[c] for c in changes], dtype=float)
+
+    def _run(self, changes: list[Change]) -> FloatArray:
+        # at most ``batch`` runs a batch, and at least one batch per worker while there are
+        # runs enough: a bisection round of a few dozen midpoints keeps every worker busy
+        workers = 1 if self.runner is None else max(1, self.runner.workers)
+        n_parts = max(-(-len(changes) // self.batch), min(workers, len(changes)))
+        size = -(-len(changes) // n_parts)
+        parts = [changes[k : k + size] for k in range(0, len(changes), size)]
         problems = [apply_changes(self.problem, self.issue, part, self.factor) for part in parts]
-        if self.runner is None or len(problems) == 1:
+        if self.runner is None or workers == 1:
             results = [_forecast_batch(self.model, self.issue, p) for p in problems]
-        else:
+        else:  # even a single batch: once the pool is up, this process runs no model itself
             results = self.runner.map(partial(_forecast_batch, self.model, self.issue), problems)
         return np.concatenate(results)
 
@@ -448,15 +463,8 @@ def _search(
     scan: int,
 ) -> None:
     """Run the scan, the bisection and the 99 % check on every path (in place)."""
-    fractions = _fractions(scan)
-    requests: list[Change] = []
-    owners: list[tuple[_Path, float]] = []
-    for p in paths:
-        for g in fractions:
-            m = g * p.extent
-            requests.append(p.change(m))
-            owners.append((p, m))
-    values = evaluate(requests)
+    owners = _scan_points(paths, scan)
+    values = evaluate([p.change(m) for p, m in owners])
     for (p, m), f in zip(owners, values, strict=True):
         p.known.append((m, bool(crosses(f)), float(f)))
     for p in paths:
@@ -487,6 +495,12 @@ def _search(
     for p in paths:
         if p.hi is not None and not p.done:  # pragma: no cover - MAX_REPAIRS exhausted
             p.done = True
+
+
+def _scan_points(paths: list[_Path], scan: int) -> list[tuple[_Path, float]]:
+    """Every path's scan points ``m`` (the :func:`_fractions` of its extent), path by path."""
+    fractions = _fractions(scan)
+    return [(p, g * p.extent) for p in paths for g in fractions]
 
 
 def _fractions(scan: int) -> list[float]:
@@ -585,7 +599,15 @@ def find_levers(
         actor_idx = sorted({problem.actors.index(a) for a in actors})
     mdl = _search_model(model, problem.n_actors)
     evaluate = _Evaluator(problem, j, mdl, capability_factor, runner)
-    baseline = float(evaluate([()])[0])
+    order = [d for d in DIMENSIONS if d in dimensions]
+    levers = [Lever(i, d) for i in actor_idx for d in order]
+    first: list[Change] = [()]
+    if mdl.name != "compromise":
+        # the search's first round (its scan points) does not depend on the baseline: run it
+        # with the baseline, in one round (the search then finds them computed)
+        paths = [p for lv in levers for p in _side_paths(problem, j, lv, capability_factor)]
+        first += [p.change(m) for p, m in _scan_points(paths, scan)]
+    baseline = float(evaluate(first)[0])
     if not math.isfinite(baseline):
         raise LeverInputError(f"{problem.name}: model {mdl.name} gives no forecast of {issue!r}")
     if baseline == target:
@@ -600,8 +622,6 @@ def find_levers(
     def progress(f: float) -> float:
         return (f - baseline) / (target - baseline) if math.isfinite(f) else 0.0
 
-    order = [d for d in DIMENSIONS if d in dimensions]
-    levers = [Lever(i, d) for i in actor_idx for d in order]
     if mdl.name == "compromise":
         singles = _compromise_singles(problem, j, levers, target, capability_factor, evaluate)
     else:

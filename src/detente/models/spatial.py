@@ -113,21 +113,13 @@ def bs_util(d: FloatArray, r: FloatArray) -> FloatArray:
     return out
 
 
-def coalitions(
-    util: FloatArray,
-    weight: FloatArray,
-    min_c: float = _MIN_COALITION,
-    kernels: ModuleType | None = None,
-) -> FloatArray:
+def coalitions(util: FloatArray, weight: FloatArray, min_c: float = _MIN_COALITION) -> FloatArray:
     """``Model::coalitions`` with proportional voting (``Model::vote``, ``VotingRule::Prop``).
 
     ``util``: ``(D, voters, options)``; ``weight``: ``(D, voters)``. Returns ``C`` of shape
     ``(D, options, options)`` with ``C[i, j] = min_c + sum_k max(w_k (u_ki - u_kj), 0)``,
-    accumulated voter by voter as KTAB does. ``kernels``: the compiled engine (same bits).
+    accumulated voter by voter as KTAB does.
     """
-    if kernels is not None:
-        out: FloatArray = kernels.coalitions(util, weight, min_c)
-        return out
     d, n_voters, n_opt = util.shape
     c = np.full((d, n_opt, n_opt), min_c)
     for k in range(n_voters):
@@ -217,7 +209,7 @@ class _Assessment:
     dist: FloatArray  # (D, n, n) d_ij with i's saliences
     risk: FloatArray  # (D, n) R_i
     own_util: FloatArray  # (D, n, n) V[a, b] = a's utility for b's position (a's own view)
-    prob: FloatArray  # (D, n) reported probability of each actor's position
+    prob: FloatArray | None  # (D, n) reported probability of each actor's position
 
 
 @dataclass
@@ -402,33 +394,42 @@ class SpatialModel(Model):
     # ----------------------------------------------------------------------------- one state
 
     def _assess(
-        self, x: FloatArray, s: FloatArray, cap: FloatArray, kernels: ModuleType | None = None
+        self,
+        x: FloatArray,
+        s: FloatArray,
+        cap: FloatArray,
+        kernels: ModuleType | None = None,
+        with_prob: bool = True,
     ) -> _Assessment:
-        """``SMPState::setAllAUtil`` then ``pDist(-1)`` for the reported probabilities."""
+        """``SMPState::setAllAUtil`` then ``pDist(-1)`` for the reported probabilities (not
+        computed, ``prob`` None, unless ``with_prob``: a state's probabilities do not enter the
+        next step, only what is reported)."""
+        if kernels is not None:
+            dist, risk, own_util, prob = kernels.assess(
+                x, s, cap, self.position_tolerance, _MIN_COALITION, with_prob
+            )
+            return _Assessment(dist=dist, risk=risk, own_util=own_util, prob=prob)
         dist = weighted_distance(x, s)
         zero = np.zeros_like(dist)
-        c0 = coalitions(bs_util(dist, zero), cap, kernels=kernels)
+        c0 = coalitions(bs_util(dist, zero), cap)
         p0 = conditional_pce(victory_probabilities(c0))
         risk = big_r_mid(p0)
         # KTAB's own estimate r^h_h = (2 r_h + r_h) / 3, computed as KTAB does.
         own_r = (2.0 * risk + risk) / 3.0
         own_util = bs_util(dist, own_r[:, :, None])
+        if not with_prob:
+            return _Assessment(dist=dist, risk=risk, own_util=own_util, prob=None)
         is_unique, rep = unique_positions(x, self.position_tolerance)
-        c1 = coalitions(own_util, cap, kernels=kernels)
+        c1 = coalitions(own_util, cap)
         p1 = conditional_pce(victory_probabilities(c1), is_unique)
         prob = np.take_along_axis(p1, rep, axis=1)
         return _Assessment(dist=dist, risk=risk, own_util=own_util, prob=prob)
 
     @staticmethod
     def _challenges(
-        a: _Assessment, s_tot: FloatArray, cap: FloatArray, kernels: ModuleType | None = None
+        a: _Assessment, s_tot: FloatArray, cap: FloatArray
     ) -> tuple[FloatArray, FloatArray]:
         """``SMPState::probEduChlg(i, i, i, j)`` for all i, j: ``(P_ij, expected gain)``."""
-        if kernels is not None:
-            out: tuple[FloatArray, FloatArray] = kernels.challenges(
-                a.dist, a.risk, s_tot, cap, _MIN_CHALLENGE_COALITION
-            )
-            return out
         dist, risk = a.dist, a.risk
         n = dist.shape[1]
         # r_est[h, a]: h's estimate of a's risk attitude (BigRAdjust::OneThird)
@@ -483,10 +484,28 @@ class SpatialModel(Model):
         cap: FloatArray,
         a: _Assessment,
         kernels: ModuleType | None = None,
-    ) -> tuple[FloatArray, _StepDetail]:
-        """``SMPState::doBCN``: challenges, S2P2 bargains, deterministic choice per queue."""
+    ) -> tuple[FloatArray, _StepDetail, FloatArray]:
+        """``SMPState::doBCN``: challenges, S2P2 bargains, deterministic choice per queue.
+
+        Returns the new positions, the step's details and its movement
+        ``sum_i ||x'_i - x_i||`` per draw (``smpStopFn``'s measure).
+        """
+        if kernels is not None:
+            constants = (
+                _MIN_CHALLENGE_COALITION,
+                _MIN_SIG_EDU,
+                _MIN_BARGAIN_WEIGHT,
+                _MIN_COALITION,
+            )
+            new_x, has, target, p_win, best_gain, choice, move = kernels.step(
+                x, s, s_tot, cap, a.dist, a.risk, a.own_util, constants
+            )
+            detail = _StepDetail(
+                has_target=has, target=target, p_win=p_win, gain=best_gain, choice=choice
+            )
+            return new_x, detail, move
         d_count, n, _ = x.shape
-        p_ij, gain = self._challenges(a, s_tot, cap, kernels)
+        p_ij, gain = self._challenges(a, s_tot, cap)
         eye = np.eye(n, dtype=bool)
         ok = (gain > _MIN_SIG_EDU) & ~eye[None]
         masked = np.where(ok, gain, -np.inf)
@@ -520,12 +539,9 @@ class SpatialModel(Model):
         keep = (cols[:, :, None] != cols[:, None, :]) & (target[:, :, None] != cols[:, None, :])
         brg_total = (u_init + u_rcvr) + np.matmul(v_own, np.swapaxes(keep, 1, 2).astype(float))
         util = np.concatenate([sq_total[:, :, None], brg_total], axis=2) / n
-        prob_win = victory_probabilities(coalitions(util, cap, kernels=kernels))
+        prob_win = victory_probabilities(coalitions(util, cap))
 
-        if kernels is not None:
-            choice = kernels.queue_choice(prob_win, has, target)
-        else:
-            choice = self._queue_choice(prob_win, has, target)
+        choice = self._queue_choice(prob_win, has, target)
 
         chosen = np.clip(choice, 0, n - 1)
         from_init = np.take_along_axis(b_init, chosen[:, :, None], axis=1)
@@ -535,7 +551,8 @@ class SpatialModel(Model):
         detail = _StepDetail(
             has_target=has, target=target, p_win=p_win, gain=best_gain, choice=choice
         )
-        return new_x, detail
+        move = sequential_sum(np.sqrt(np.sum((new_x - x) ** 2, axis=-1)), axis=-1)
+        return new_x, detail, move
 
     @staticmethod
     def _queue_choice(prob_win: FloatArray, has: BoolArray, target: IntArray) -> IntArray:
@@ -580,8 +597,13 @@ class SpatialModel(Model):
 
     # ----------------------------------------------------------------------------- runs
 
-    def run(self, problem: Problem, keep_details: bool = False) -> SpatialRun:
-        """Run every draw to KTAB's stopping rule; draws that stop early are frozen (masked)."""
+    def run(self, problem: Problem, keep_details: bool = False, history: bool = True) -> SpatialRun:
+        """Run every draw to KTAB's stopping rule; draws that stop early are frozen (masked).
+
+        With ``history=False`` only each draw's final state is kept (``positions`` and
+        ``probabilities`` hold one entry) and the probabilities of the states before it are
+        not computed; the final state is the same bits either way.
+        """
         x0, sal, cap = self._prepare(problem)
         lo = np.asarray(problem.scale_min, dtype=np.float64)
         width = np.asarray(problem.scale_max, dtype=np.float64) - lo
@@ -593,39 +615,63 @@ class SpatialModel(Model):
         n_states = np.ones(n_draws, dtype=np.int64)
         first_move = np.zeros(n_draws)
         kernels = self._kernels(n_draws, problem.n_actors)
-        assessment = self._assess(x, sal, cap, kernels)
-        positions = [lo + x * width]
-        probabilities = [assessment.prob.copy()]
+        assessment = self._assess(x, sal, cap, kernels, with_prob=history)
+        positions: list[FloatArray] = []
+        probabilities: list[FloatArray] = []
+        if history:
+            assert assessment.prob is not None
+            positions.append(lo + x * width)
+            probabilities.append(assessment.prob.copy())
+        final_prob = np.zeros((n_draws, problem.n_actors))
         details: list[_StepDetail] = []
         for it in range(1, self.max_iterations + 1):
             xa = x[active]
-            new_xa, detail = self._step(
+            new_xa, detail, step = self._step(
                 xa, sal[active], s_tot[active], cap[active], assessment, kernels
             )
             if keep_details:
                 details.append(detail)
-            step = sequential_sum(np.sqrt(np.sum((new_xa - xa) ** 2, axis=-1)), axis=-1)
             if it == 1:
                 first_move[active] = step + self.min_sig_delta
             x[active] = new_xa
             n_states[active] += 1
-            new_assessment = self._assess(new_xa, sal[active], cap[active], kernels)
-            prob = probabilities[-1].copy()
-            prob[active] = new_assessment.prob
-            positions.append(lo + x * width)
-            probabilities.append(prob)
             quiet = step / first_move[active] < self.min_delta_ratio
             done = (it >= self.max_iterations) | ((it >= self.min_iterations) & quiet)
-            if np.all(done):
-                break
             keep = ~done
+            if history:
+                new_assessment = self._assess(new_xa, sal[active], cap[active], kernels)
+                assert new_assessment.prob is not None
+                prob = probabilities[-1].copy()
+                prob[active] = new_assessment.prob
+                positions.append(lo + x * width)
+                probabilities.append(prob)
+                if np.all(done):
+                    break
+                if not np.all(keep):
+                    new_assessment = _Assessment(
+                        dist=new_assessment.dist[keep],
+                        risk=new_assessment.risk[keep],
+                        own_util=new_assessment.own_util[keep],
+                        prob=new_assessment.prob[keep],
+                    )
+            else:
+                if np.any(done):  # the final state of these draws: with its probabilities
+                    ended = active[done]
+                    last = self._assess(new_xa[done], sal[ended], cap[ended], kernels)
+                    assert last.prob is not None
+                    final_prob[ended] = last.prob
+                if np.all(done):
+                    break
+                if not np.all(keep):
+                    new_xa = new_xa[keep]
+                new_assessment = self._assess(
+                    new_xa, sal[active[keep]], cap[active[keep]], kernels, with_prob=False
+                )
             active = active[keep]
-            assessment = _Assessment(
-                dist=new_assessment.dist[keep],
-                risk=new_assessment.risk[keep],
-                own_util=new_assessment.own_util[keep],
-                prob=new_assessment.prob[keep],
-            )
+            assessment = new_assessment
+        if not history:
+            positions = [lo + x * width]
+            probabilities = [final_prob]
         return SpatialRun(
             positions=positions, probabilities=probabilities, n_states=n_states, details=details
         )
@@ -653,7 +699,7 @@ class SpatialModel(Model):
         )
 
     def forecast_batch(self, problem: Problem) -> Forecasts:
-        run = self.run(problem)
+        run = self.run(problem, history=False)
         last_pos = run.positions[-1]
         last_prob = run.probabilities[-1]
         winner = np.argmax(last_prob, axis=1)

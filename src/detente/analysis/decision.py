@@ -144,14 +144,16 @@ def map_chunks(
     if backend != "local":
         raise ValueError(f"unknown backend {backend!r} (expected local or ray)")
     if executor is not None:
-        return list(executor.map(fn, items))
+        from detente.uncertainty.runner import Guarded
+
+        return list(executor.map(Guarded(fn), items))
     if workers <= 1 or len(items) <= 1:
         return [fn(item) for item in items]
-    from detente.uncertainty.runner import close_pool, spawn_pool
+    from detente.uncertainty.runner import Guarded, close_pool, spawn_pool
 
     pool = spawn_pool(min(workers, len(items)))
     try:
-        out = list(pool.map(fn, items))
+        out = list(pool.map(Guarded(fn), items))
     except BaseException:
         close_pool(pool, interrupted=True)
         raise

@@ -32,7 +32,7 @@ import signal
 import socket
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 import numpy as np
 
@@ -204,25 +204,55 @@ def _draws_in(results: list[BlockResult]) -> int:
     return sum(r.outcome.shape[0] for r in results)
 
 
-class _Pool(cf.ProcessPoolExecutor):
-    """A ``ProcessPoolExecutor`` whose workers start with Ctrl-C held back
-    (:func:`~.worker.sigint_blocked`): each worker inherits SIGINT blocked, and a Ctrl-C that
-    reaches this process while it starts workers is raised only once they are started *and*
-    registered — raised in the middle, it would leave a worker the pool does not know of, which
-    neither the pool's shutdown nor :func:`close_pool` could stop."""
+_R = TypeVar("_R")
 
-    def _adjust_process_count(self) -> None:  # the pool's one place that starts workers
+
+class _Pool(cf.ProcessPoolExecutor):
+    """A ``ProcessPoolExecutor`` whose ``submit`` — where it starts its workers and its manager
+    thread — runs with Ctrl-C held back (:func:`~.worker.sigint_blocked`): each worker inherits
+    SIGINT blocked, and a Ctrl-C that reaches this process meanwhile is raised once ``submit``
+    has finished. Raised in the middle, it leaves a worker the pool does not know of, or a
+    manager thread that was never started, and the pool can then neither run nor shut down."""
+
+    def submit(self, fn: Callable[..., _R], /, *args: Any, **kwargs: Any) -> cf.Future[_R]:
         with sigint_blocked():
-            super()._adjust_process_count()
+            return super().submit(fn, *args, **kwargs)
+
+
+#: whether this pool worker is running a task (set by :class:`Guarded`)
+_busy = False
+
+
+def _on_sigint(signum: int, frame: object) -> None:
+    """A pool worker's Ctrl-C: it interrupts the task it is running (the pool sends the
+    KeyboardInterrupt back as the task's result, a whole message), and is ignored while the
+    worker waits for work — raised there, it would print a traceback from the pool's loop."""
+    if _busy:
+        raise KeyboardInterrupt
 
 
 def _pool_worker_start() -> None:
-    """A pool worker's initializer: SIGINT ignored for good (a terminal's Ctrl-C reaches the
-    whole process group; the parent handles it and stops the workers: :func:`close_pool`), then
-    unblocked — one that came while the worker started is discarded. So no worker prints a
-    traceback, whether it is starting, waiting for work or running a task."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    """A pool worker's initializer: SIGINT handled by :func:`_on_sigint`, then unblocked (the
+    worker started with it blocked: a Ctrl-C that came while it started and imported is
+    delivered now, while it is not busy, and so ignored). So no worker prints a traceback,
+    whether it is starting, waiting for work or running a task."""
+    signal.signal(signal.SIGINT, _on_sigint)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+@dataclass(frozen=True)
+class Guarded(Generic[_R]):
+    """``fn`` as a pool task that a Ctrl-C may interrupt (see :func:`_on_sigint`)."""
+
+    fn: Callable[..., _R]
+
+    def __call__(self, *args: Any) -> _R:
+        global _busy
+        _busy = True
+        try:
+            return self.fn(*args)
+        finally:
+            _busy = False
 
 
 def spawn_pool(workers: int) -> cf.ProcessPoolExecutor:
@@ -230,8 +260,9 @@ def spawn_pool(workers: int) -> cf.ProcessPoolExecutor:
 
     Starting a spawned worker costs about a second (it imports numpy, scipy, pandas and the
     models); callers running many simulations (sensitivity designs, benchmarks, a server) keep
-    one pool and pass it in. Its workers ignore Ctrl-C (:func:`_pool_worker_start`): close it
-    with :func:`close_pool`, which stops them at once after an interruption.
+    one pool and pass it in. Submit tasks wrapped in :class:`Guarded`: a Ctrl-C interrupts a
+    running task and nothing else (:func:`_pool_worker_start`); close it with
+    :func:`close_pool`.
     """
     return _Pool(
         max_workers=workers,
@@ -241,26 +272,18 @@ def spawn_pool(workers: int) -> cf.ProcessPoolExecutor:
 
 
 def close_pool(pool: cf.ProcessPoolExecutor, *, interrupted: bool = False) -> None:
-    """Shut ``pool`` down: once its work is done, or — ``interrupted`` (Ctrl-C, SIGTERM, an
-    error) — at once: its queued work cancelled and its workers, which ignore Ctrl-C,
-    terminated."""
-    if interrupted:
-        # ProcessPoolExecutor has no public way to stop the tasks it is running before Python
-        # 3.14's terminate_workers(); its worker processes are the documented _processes
-        procs = list((getattr(pool, "_processes", None) or {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.join(timeout=10)
-    pool.shutdown(wait=True)
+    """Shut ``pool`` down once its work is done or — ``interrupted`` (Ctrl-C, SIGTERM, an
+    error) — with its queued work cancelled, waiting only for the tasks already running (a
+    terminal's Ctrl-C has interrupted those too). Its workers are never killed: a worker killed
+    half-way through sending a result leaves the pool's reader waiting for ever."""
+    pool.shutdown(wait=True, cancel_futures=interrupted)
 
 
 def _collect(
     executor: cf.Executor, job: Job, chunks: list[list[int]], progress: BlocksFn
 ) -> list[BlockResult]:
     results: list[BlockResult] = []
-    futures = [executor.submit(run_blocks, job, chunk) for chunk in chunks]
+    futures = [executor.submit(Guarded(run_blocks), job, chunk) for chunk in chunks]
     try:
         for fut in cf.as_completed(futures):
             part = fut.result()

@@ -295,6 +295,61 @@ def design_to_folder(
 # ------------------------------------------------------------------- scenario discovery (PRIM)
 
 
+def run_design(
+    loaded: LoadedScenario,
+    wvs: list[str],
+    spec: OutputSpec,
+    method: CruxDesignMethod,
+    analyse: Callable[[Design], _R],
+    to_json: Callable[[_R], dict[str, Any]],
+    show: Callable[[_R], None],
+    *,
+    threshold: float | None,
+    model: Model | None,
+    seed: int,
+    episodes: int,
+    rows: int,
+    runner: Runner,
+    fmt: Format,
+    folder: Folder | None = None,
+) -> None:
+    """A design method (``prim``, ``evppi``): each worldview's design evaluated — in this
+    process, or in blocks kept in ``folder`` — then ``analyse``-d, and printed (``show``) or
+    emitted as JSON (``to_json`` a reading)."""
+    from detente.analysis.discovery import design
+
+    def payload(results: list[_R]) -> dict[str, Any]:
+        return {
+            "scenario": loaded.scenario.id,
+            "method": method,
+            "output": spec.describe(),
+            "worldviews": wvs,
+            "readings": [to_json(r) for r in results],
+        }
+
+    if folder is None:
+        results = [
+            analyse(
+                design(
+                    loaded, wv, spec, rows=rows, seed=seed, episodes=episodes,
+                    threshold=threshold, model=model, runner=runner,
+                )
+            )
+            for wv in wvs
+        ]  # fmt: skip
+    else:
+        results = design_to_folder(
+            loaded, wvs, spec, method, analyse, payload, folder,
+            threshold=threshold, model=model, seed=seed, episodes=episodes, rows=rows,
+            runner=runner,
+        )  # fmt: skip
+    if fmt is Format.json:
+        emit(payload(results), Format.json, indent=1)
+        return
+    for r in results:
+        show(r)
+
+
 def run_prim(
     loaded: LoadedScenario,
     wvs: list[str],
@@ -309,43 +364,13 @@ def run_prim(
     fmt: Format,
     folder: Folder | None = None,
 ) -> None:
-    from detente.analysis.discovery import discover, discover_on
+    from detente.analysis.discovery import discover_on
 
-    def payload(results: list[DiscoveryResult]) -> dict[str, Any]:
-        return {
-            "scenario": loaded.scenario.id,
-            "method": "prim",
-            "output": spec.describe(),
-            "worldviews": wvs,
-            "readings": [prim_json(r) for r in results],
-        }
-
-    if folder is None:
-        results = [
-            discover(
-                loaded,
-                wv,
-                spec,
-                rows=rows,
-                seed=seed,
-                episodes=episodes,
-                threshold=threshold,
-                model=model,
-                runner=runner,
-            )
-            for wv in wvs
-        ]
-    else:
-        results = design_to_folder(
-            loaded, wvs, spec, "prim", discover_on, payload, folder,
-            threshold=threshold, model=model, seed=seed, episodes=episodes, rows=rows,
-            runner=runner,
-        )  # fmt: skip
-    if fmt is Format.json:
-        emit(payload(results), Format.json, indent=1)
-        return
-    for r in results:
-        print_prim(r)
+    run_design(
+        loaded, wvs, spec, "prim", discover_on, prim_json, print_prim,
+        threshold=threshold, model=model, seed=seed, episodes=episodes, rows=rows,
+        runner=runner, fmt=fmt, folder=folder,
+    )  # fmt: skip
 
 
 def prim_json(result: DiscoveryResult) -> dict[str, Any]:
@@ -454,38 +479,15 @@ def run_evppi(
     fmt: Format,
     folder: Folder | None = None,
 ) -> None:
-    from detente.analysis.voi import check_output, value_of_information, voi_on
+    from detente.analysis.voi import check_output, voi_on
 
     del threshold  # a strategy decision has no threshold
-
-    def payload(results: list[VoiResult]) -> dict[str, Any]:
-        return {
-            "scenario": loaded.scenario.id,
-            "method": "evppi",
-            "output": spec.describe(),
-            "worldviews": wvs,
-            "readings": [evppi_json(r) for r in results],
-        }
-
-    if folder is None:
-        results = [
-            value_of_information(
-                loaded, wv, spec, rows=rows, seed=seed, episodes=episodes, model=model,
-                runner=runner,
-            )
-            for wv in wvs
-        ]  # fmt: skip
-    else:
-        check_output(spec)
-        results = design_to_folder(
-            loaded, wvs, spec, "evppi", voi_on, payload, folder,
-            threshold=None, model=model, seed=seed, episodes=episodes, rows=rows, runner=runner,
-        )  # fmt: skip
-    if fmt is Format.json:
-        emit(payload(results), Format.json, indent=1)
-        return
-    for r in results:
-        print_evppi(r)
+    check_output(spec)
+    run_design(
+        loaded, wvs, spec, "evppi", voi_on, evppi_json, print_evppi,
+        threshold=None, model=model, seed=seed, episodes=episodes, rows=rows,
+        runner=runner, fmt=fmt, folder=folder,
+    )  # fmt: skip
 
 
 def evppi_json(result: VoiResult) -> dict[str, Any]:

@@ -11,9 +11,6 @@ the DOM's text, run none of them (``window.__pwned`` stays unset) and log no con
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,7 +20,6 @@ pytest.importorskip("fastapi")
 uvicorn = pytest.importorskip("uvicorn")
 pytest.importorskip("playwright.sync_api", reason="playwright (Python package) not installed")
 
-from detente.web.app import create_app  # noqa: E402
 from hostile_text import (  # noqa: E402
     CHROMIUM,
     HOSTILE,
@@ -34,6 +30,7 @@ from hostile_text import (  # noqa: E402
     text_of,
 )
 
+from .live_server import live_server  # noqa: E402
 from .panel_game import NOTE_URL, QUOTE, panel_game_yaml  # noqa: E402
 
 pytestmark = [
@@ -48,30 +45,13 @@ STRINGS = HOSTILE + SCRIPTED
 PANEL_TEXT = " ".join([SCRIPTED[0], SCRIPTED[1], SCRIPTED[6], HOSTILE[6], HOSTILE[8]])
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("hostile-scenarios")
     (folder / "hostile.yaml").write_text(hostile_scenario(STRINGS), encoding="utf-8")
     (folder / "hostile-game.yaml").write_text(panel_game_yaml(PANEL_TEXT), encoding="utf-8")
-    port = _free_port()
-    config = uvicorn.Config(create_app(folder), host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(400):  # bounded wait for startup
-        if srv.started:
-            break
-        time.sleep(0.05)
-    assert srv.started, "server did not start"
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=15)
+    with live_server(folder, start_timeout=20.0) as url:
+        yield url
 
 
 def test_scenario_list_shows_the_title_literally(server: str) -> None:

@@ -10,10 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import tempfile
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,8 +26,8 @@ playwright_api = pytest.importorskip(
 # suite run beside other work) renders slowly, and a slow page is not a failure
 playwright_api.expect.set_options(timeout=30_000)
 from detente.report.pdf import CHROMIUM_FLAGS  # noqa: E402
-from detente.web.app import create_app  # noqa: E402
 
+from .live_server import live_server  # noqa: E402
 from .web_names import KOREA, KOREA_GAME  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -44,29 +41,10 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(web_scenarios: Path) -> Iterator[str]:
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(web_scenarios), host="127.0.0.1", port=port, log_level="warning"
-    )
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(200):  # bounded wait for startup
-        if srv.started:
-            break
-        time.sleep(0.05)
-    assert srv.started, "server did not start"
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=15)
+    with live_server(web_scenarios, start_timeout=10.0) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

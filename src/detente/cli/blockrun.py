@@ -6,15 +6,19 @@
 nothing to resume or with other inputs, a full disk: one line, exit 2), loads the kept blocks on
 ``--resume``, evaluates the rest with a progress bar on stderr (shown on a terminal only), keeps
 each finished block, and writes the folder. Ctrl-C or SIGTERM exits 130/143 with no output
-written and the finished blocks kept ("the same command with --resume continues").
+written and the finished blocks kept ("the same command with --resume continues"):
+:func:`exit_interrupted`, which ``simulate --out`` shares, as it shares :func:`sigterm_raises`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import signal
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from types import FrameType
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar
 
 import typer
 
@@ -28,6 +32,45 @@ if TYPE_CHECKING:
 _R = TypeVar("_R")
 #: a block's arrays as kept
 Block = Mapping[str, "FloatArray"]
+
+
+class Terminated(BaseException):
+    """SIGTERM, turned into an exception so that cleanup (``finally``) runs.
+
+    A BaseException like KeyboardInterrupt, so that no ``except Exception`` swallows it.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_terminated(signum: int, frame: FrameType | None) -> None:
+    raise Terminated(signum)
+
+
+@contextmanager
+def sigterm_raises() -> Iterator[None]:
+    """SIGTERM raises :class:`Terminated` while the block runs (a run cleans up as on Ctrl-C)."""
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def exit_interrupted(exc: BaseException, checkpoint: Checkpoint | None) -> NoReturn:
+    """Report an interrupted run — Ctrl-C or SIGTERM (``exc``) — in one line, saying how many
+    finished blocks ``checkpoint`` kept for ``--resume``, and exit 128 + the signal."""
+    signum = exc.signum if isinstance(exc, Terminated) else signal.SIGINT
+    kept = ""
+    if checkpoint is not None and checkpoint.kept():
+        kept = (
+            f"; {checkpoint.kept()} finished block(s) kept: the same command with "
+            "--resume continues"
+        )
+    err.print(f"interrupted: no output written{kept}", markup=False)
+    raise typer.Exit(128 + int(signum)) from None
 
 
 @dataclass(frozen=True)
@@ -59,16 +102,14 @@ class FolderRun(Generic[_R]):
 def run_to_folder(run: FolderRun[_R], resume: bool) -> _R:
     """Run ``run`` in blocks kept as they finish, continuing the unfinished run of its folder
     when ``resume``, and write the folder (see the module docstring)."""
-    import signal
     import time
 
     from detente.analysis.blockrun import run_info
     from detente.cli.exits import output_failed
-    from detente.cli.simulate import Terminated, _sigterm_raises
     from detente.uncertainty.checkpoint import CheckpointError
     from detente.uncertainty.output import OutputError
 
-    with _sigterm_raises():
+    with sigterm_raises():
         try:
             atomic, checkpoint = run.open()
         except (OutputError, CheckpointError) as exc:
@@ -93,15 +134,7 @@ def run_to_folder(run: FolderRun[_R], resume: bool) -> _R:
             checkpoint.finish()
             err.print(f"wrote {run.out_dir}", markup=False)
         except (KeyboardInterrupt, Terminated) as exc:
-            signum = exc.signum if isinstance(exc, Terminated) else signal.SIGINT
-            kept = ""
-            if checkpoint.kept():
-                kept = (
-                    f"; {checkpoint.kept()} finished block(s) kept: the same command with "
-                    "--resume continues"
-                )
-            err.print(f"interrupted: no output written{kept}", markup=False)
-            raise typer.Exit(128 + int(signum)) from None
+            exit_interrupted(exc, checkpoint)
         finally:
             atomic.discard()
             checkpoint.close()

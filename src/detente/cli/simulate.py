@@ -8,18 +8,16 @@ directory) exits 2 with a message and no traceback; an interrupted run (Ctrl-C, 
 
 from __future__ import annotations
 
-import signal
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from detente import __version__
+from detente.cli.blockrun import Terminated, exit_interrupted, sigterm_raises
 from detente.cli.common import (
     Backend,
     BackendOpt,
@@ -48,30 +46,6 @@ if TYPE_CHECKING:
     from detente.uncertainty.runner import BlockResult, Job, MonteCarloResult
     from detente.uncertainty.sampling import Parameter
     from detente.uncertainty.summary import IssueSummary
-
-
-class Terminated(BaseException):
-    """SIGTERM, turned into an exception so that cleanup (``finally``) runs.
-
-    A BaseException like KeyboardInterrupt, so that no ``except Exception`` swallows it.
-    """
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-
-def _raise_terminated(signum: int, frame: FrameType | None) -> None:
-    raise Terminated(signum)
-
-
-@contextmanager
-def _sigterm_raises() -> Iterator[None]:
-    previous = signal.signal(signal.SIGTERM, _raise_terminated)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def provenance(
@@ -264,7 +238,7 @@ def simulate(
         model_class(model)
     job = Job(scenario=sc, model=model, seed=seed, draws=draws, model_params=params)
 
-    with _sigterm_raises():
+    with sigterm_raises():
         checkpoint: Checkpoint | None = None
         try:
             atomic = AtomicDir(out_dir) if out_dir is not None else None
@@ -302,15 +276,7 @@ def simulate(
             if checkpoint is not None:
                 checkpoint.finish()
         except (KeyboardInterrupt, Terminated) as exc:
-            signum = exc.signum if isinstance(exc, Terminated) else signal.SIGINT
-            kept = ""
-            if checkpoint is not None and checkpoint.kept():
-                kept = (
-                    f"; {checkpoint.kept()} finished block(s) kept: the same command with "
-                    "--resume continues"
-                )
-            err.print(f"interrupted: no output written{kept}", markup=False)
-            raise typer.Exit(128 + int(signum)) from None
+            exit_interrupted(exc, checkpoint)
         finally:
             if atomic is not None:
                 atomic.discard()

@@ -75,6 +75,27 @@ WorkersOpt = Annotated[
 ]
 
 
+#: ``--max-actors`` of a command that runs the spatial model (``forecast``, ``simulate``)
+MaxActorsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--max-actors",
+        min=3,
+        help="spatial model: accept up to N actors (default KTAB's limit, 250)",
+    ),
+]
+
+
+def spatial_params(model: str, max_actors: int | None) -> dict[str, Any]:
+    """The model parameters ``--max-actors`` sets (a usage error, exit 2, for a model other
+    than spatial). Not an output parameter: the results are the same."""
+    if max_actors is None:
+        return {}
+    if model != "spatial":
+        fail(f"--max-actors applies to --model spatial, not {model!r}")
+    return {"max_actors": max_actors}
+
+
 class Backend(StrEnum):
     """``--backend``: where a heavy analysis runs — ``local`` (this process, or a pool of
     ``--workers`` spawned processes) or ``ray`` (Ray tasks; the ``ray`` extra). Every command

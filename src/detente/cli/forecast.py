@@ -11,13 +11,14 @@ from detente.cli.common import (
     FileArg,
     Format,
     FormatOpt,
+    MaxActorsOpt,
     WorldviewOpt,
     bad_input_exits,
     emit,
-    fail,
     load_or_exit,
     out,
     require_finite,
+    spatial_params,
 )
 
 if TYPE_CHECKING:
@@ -110,23 +111,12 @@ def forecast(
     ] = "compromise",
     worldview: WorldviewOpt = None,
     output_format: FormatOpt = Format.table,
-    max_actors: Annotated[
-        int | None,
-        typer.Option(
-            "--max-actors",
-            min=3,
-            help="spatial model: accept up to N actors (default KTAB's limit, 250)",
-        ),
-    ] = None,
+    max_actors: MaxActorsOpt = None,
 ) -> None:
     """Forecast the outcome of every issue with one model."""
     from detente.scenario.importers import renamed_actors
 
-    params: dict[str, Any] = {}
-    if max_actors is not None:
-        if model != "spatial":
-            fail(f"--max-actors applies to --model spatial, not {model!r}")
-        params["max_actors"] = max_actors
+    params = spatial_params(model, max_actors)
     loaded = load_or_exit(file)
     with bad_input_exits():
         sc, fc = run_forecast(loaded, model, worldview, params)

@@ -23,6 +23,7 @@ from detente.cli.common import (
     BackendOpt,
     FileArg,
     Format,
+    MaxActorsOpt,
     SeedOpt,
     TableJsonOpt,
     WorkersOpt,
@@ -36,6 +37,7 @@ from detente.cli.common import (
     out,
     progress_bar,
     require_finite,
+    spatial_params,
 )
 from detente.cli.exits import output_failed
 
@@ -199,14 +201,7 @@ def simulate(
         typer.Option("--resume", help="continue the unfinished run of --out (same inputs)"),
     ] = False,
     output_format: TableJsonOpt = Format.table,
-    max_actors: Annotated[
-        int | None,
-        typer.Option(
-            "--max-actors",
-            min=3,
-            help="spatial model: accept up to N actors (default KTAB's limit, 250)",
-        ),
-    ] = None,
+    max_actors: MaxActorsOpt = None,
 ) -> None:
     """Monte Carlo: sample every uncertain judgment, forecast each draw, summarise per issue.
 
@@ -227,11 +222,7 @@ def simulate(
         fail("--address needs --backend ray")
     if resume and out_dir is None:
         fail("--resume needs --out DIR (the folder of the run to continue)")
-    params: dict[str, Any] = {}
-    if max_actors is not None:
-        if model != "spatial":
-            fail(f"--max-actors applies to --model spatial, not {model!r}")
-        params["max_actors"] = max_actors  # not an output parameter: the results are the same
+    params = spatial_params(model, max_actors)
     loaded = load_or_exit(file)
     with bad_input_exits():
         sc = with_worldview(loaded, worldview)

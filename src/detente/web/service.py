@@ -664,6 +664,20 @@ def hindcast(
     return out
 
 
+def scored_game(loaded: LoadedScenario, why: str) -> GameSpec:
+    """The scenario's game, which must have scorecards (422 naming ``game`` or
+    ``game.scorecards`` otherwise: "the scenario has no `game:` section: WHY")."""
+    game = loaded.scenario.game
+    if game is None or not game.scorecards:
+        what = "no `game:` section" if game is None else "a game without `scorecards:`"
+        raise InputError.single(
+            loaded.file,
+            f"the scenario has {what}: {why}",
+            field="game.scorecards" if game is not None else "game",
+        )
+    return game
+
+
 def check_scorecards(
     loaded: LoadedScenario, episodes: int, limits: Any, folder: Path
 ) -> LoadedScenario:
@@ -673,14 +687,7 @@ def check_scorecards(
     worldview is dated, otherwise as given."""
     from detente.web.limits import check_product
 
-    game = loaded.scenario.game
-    if game is None or not game.scorecards:
-        what = "no `game:` section" if game is None else "a game without `scorecards:`"
-        raise InputError.single(
-            loaded.file,
-            f"the scenario has {what}: there is no scorecard to rank the strategies on",
-            field="game.scorecards" if game is not None else "game",
-        )
+    game = scored_game(loaded, "there is no scorecard to rank the strategies on")
     views = record_views(loaded)
     n = len(game.strategies) * len(game.scorecards) * len(views)
     check_product(
@@ -927,14 +934,7 @@ def check_panel(
     from detente.web.limits import check_product
 
     sc = loaded.scenario
-    game = sc.game
-    if game is None or not game.scorecards:
-        what = "no `game:` section" if game is None else "a game without `scorecards:`"
-        raise InputError.single(
-            loaded.file,
-            f"the scenario has {what}: the crux panel needs a scorecard to choose a strategy on",
-            field="game.scorecards" if game is not None else "game",
-        )
+    game = scored_game(loaded, "the crux panel needs a scorecard to choose a strategy on")
     ids = [w.id for w in sc.worldviews]
     if pair is None:
         if len(ids) < 2:
